@@ -1,0 +1,28 @@
+"""Per-app resources, created once at start and reached from a request: Redis and the hotline."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import redis
+from flask import Flask, current_app
+
+if TYPE_CHECKING:
+    from .conversation import Hotline
+
+
+def init_app(app: Flask) -> None:
+    from . import db
+    from .conversation import Hotline
+
+    r = db.connect(app.config["REDIS_URL"], app.config["HOTLINE_DATA_DIR"])
+    app.extensions["redis"] = r
+    app.extensions["hotline"] = Hotline(r, app.config)
+
+
+def get_redis() -> redis.Redis:
+    return current_app.extensions["redis"]
+
+
+def hotline() -> Hotline:
+    return current_app.extensions["hotline"]

@@ -1,0 +1,132 @@
+"""The `hotline` command: serve, chat in the terminal, check flows."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from . import config, flowfiles
+
+
+@click.group()
+def main() -> None:
+    """The New York rights hotline."""
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+def serve(host: str, port: int) -> None:
+    """Run the web app and an RQ worker (with an embedded Redis when REDIS_URL is unset)."""
+    from werkzeug.serving import run_simple
+
+    from . import db
+    from .app import create_app
+
+    settings = config.load()
+    if not settings["REDIS_URL"]:
+        os.environ["REDIS_URL"] = db.embedded_url(settings["HOTLINE_DATA_DIR"])
+        click.echo(f"Embedded Redis: {os.environ['REDIS_URL']}")
+    app = create_app()
+    worker = subprocess.Popen([sys.executable, "-m", "bot.worker"], env=os.environ.copy())
+    base = settings["HOTLINE_PUBLIC_URL"].rstrip("/") or f"http://{host}:{port}"
+    click.echo(f"Webhook URL (point your Twilio number's messaging webhook here, HTTP POST):\n"
+               f"  {base}/twilio/messages")
+    if settings["TWILIO_AUTH_TOKEN"] == config.DEV_AUTH_TOKEN:
+        click.echo(f"Development auth token for signing test requests: {config.DEV_AUTH_TOKEN}")
+    try:
+        run_simple(host, port, app, threaded=True, use_reloader=False)
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
+        db.stop_embedded()
+
+
+@main.command()
+@click.option("--channel", type=click.Choice(["sms", "whatsapp"]), default="sms",
+              show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per turn.")
+def chat(channel: str, as_json: bool) -> None:
+    """Talk to the bot through the same engine and session store.
+
+    Reads one message per line when standard input is not a terminal.
+    """
+    from . import db
+    from .channels import InboundMessage
+    from .conversation import Hotline
+
+    settings = config.load()
+    r = db.connect(settings["REDIS_URL"], settings["HOTLINE_DATA_DIR"])
+    hotline = Hotline(r, settings)
+    # A fresh, random address per chat: every run is a new person, and nothing is left behind.
+    address = ("whatsapp:" if channel == "whatsapp" else "") + "chat-" + secrets.token_hex(8)
+    interactive = sys.stdin.isatty()
+    if interactive and not as_json:
+        click.echo("Type a message (Ctrl-D to quit).")
+    try:
+        for number, line in enumerate(_lines(interactive), start=1):
+            text = line.rstrip("\n")
+            msg = InboundMessage(channel, address, text, 0, f"{address}-{number}", "chat")
+            outcome = hotline.handle(msg)
+            turn = outcome.turn
+            assert turn is not None  # every chat line has its own sid
+            if as_json:
+                click.echo(json.dumps(_turn_json(turn, outcome.texts), ensure_ascii=False))
+            else:
+                for text in outcome.texts:
+                    click.echo(click.style(text, fg="green"))
+                click.echo("")
+    finally:
+        hotline.forget(address)
+
+
+def _lines(interactive: bool) -> Any:
+    if not interactive:
+        yield from sys.stdin
+        return
+    while True:
+        try:
+            yield click.prompt("you", prompt_suffix="> ")
+        except (EOFError, click.Abort):
+            return
+
+
+def _turn_json(turn: Any, texts: list[str]) -> dict[str, Any]:
+    session = turn.session
+    return {
+        "replies": texts,
+        "keys": [reply.key for reply in turn.replies],
+        "language": session.lang if session else None,
+        "node": session.node if session else None,
+        "events": [event.to_json() for event in turn.events],
+        "fallbacks": [reply.key for reply in turn.replies if reply.fallback],
+    }
+
+
+@main.group()
+def flows() -> None:
+    """Check the flow and locale files."""
+
+
+@flows.command("check")
+@click.argument("path", required=False, type=click.Path(exists=True, file_okay=False,
+                                                       path_type=Path))
+def flows_check(path: Path | None) -> None:
+    """Validate flows/ and locales/ under PATH (default: the configured content folder)."""
+    root = path or Path(config.load()["HOTLINE_CONTENT_DIR"])
+    bundle, problems = flowfiles.check(root)
+    for problem in problems:
+        click.echo(str(problem), err=problem.severity == "error")
+    errors = sum(p.severity == "error" for p in problems)
+    if bundle is None:
+        click.echo(f"{errors} error(s): the files are refused.", err=True)
+        sys.exit(1)
+    click.echo(f"OK: {len(bundle.nodes)} nodes, {len(bundle.locales)} languages, "
+               f"{len(problems)} warning(s).")

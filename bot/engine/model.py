@@ -37,6 +37,14 @@ class Escalate(_Spec):
     urgency: Urgency = "normal"
 
 
+class Switch(_Spec):
+    """Jump by the value of a session variable: ask a question once, use the answer after."""
+
+    var: str
+    cases: dict[str, str]
+    default: str
+
+
 class Node(_Spec):
     """A step of the conversation: what to say, what to remember, where to go next."""
 
@@ -44,6 +52,7 @@ class Node(_Spec):
     prompt: str | None = None
     options: list[Option] = []
     go: str | None = None
+    switch: Switch | None = None
     set: dict[str, str] = {}
     escalate: Escalate | None = None
     end: bool = False
@@ -134,6 +143,7 @@ class Bundle:
     directory: dict[str, str]
     version: str
     fallback: str = "en"
+    stale: frozenset[str] = frozenset()  # nodes whose facts are past their review age
 
     @property
     def languages(self) -> list[str]:
@@ -152,17 +162,21 @@ class Session:
     awaiting: str | None = None  # "lang" while the language menu waits for a choice
     version: str = ""
     turns: int = 0
+    disclaimed: bool = False  # the "information, not legal advice" note was given
+    pages: tuple[str, ...] = ()  # the rest of a long reply, sent on MORE (bot text only)
 
     def to_json(self) -> dict[str, Any]:
         data = {"n": self.node, "l": self.lang, "v": self.vars, "s": self.stopped,
-                "a": self.awaiting, "f": self.version, "t": self.turns}
-        return {k: v for k, v in data.items() if v not in (None, {}, False, "")}
+                "a": self.awaiting, "f": self.version, "t": self.turns, "d": self.disclaimed,
+                "m": list(self.pages)}
+        return {k: v for k, v in data.items() if v not in (None, {}, False, "", [])}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Session:
         return cls(node=data.get("n"), lang=data.get("l"), vars=dict(data.get("v", {})),
                    stopped=bool(data.get("s", False)), awaiting=data.get("a"),
-                   version=data.get("f", ""), turns=int(data.get("t", 0)))
+                   version=data.get("f", ""), turns=int(data.get("t", 0)),
+                   disclaimed=bool(data.get("d", False)), pages=tuple(data.get("m", ())))
 
     def but(self, **changes: Any) -> Session:
         return replace(self, **changes)
@@ -203,3 +217,4 @@ class Turn:
     session: Session | None
     replies: list[Reply]
     events: list[Event]
+    outgoing: list[str] = field(default_factory=list)  # the texts to send, paged for SMS

@@ -1,0 +1,52 @@
+"""Splitting a long SMS reply into pages of at most the segment budget, at sentence breaks."""
+
+from __future__ import annotations
+
+import re
+
+from .sms import BUDGET, segments
+
+_SENTENCE_END = re.compile(r"(?<=[.!?。！？؟।])\s+")
+SEPARATOR = "\n\n"
+
+
+def _fits(text: str, hint: str) -> bool:
+    return segments(text + SEPARATOR + hint) <= BUDGET
+
+
+def _pieces(text: str, hint: str) -> list[str]:
+    """A text that fits is one piece; a longer one breaks at sentences, then at words."""
+    if _fits(text, hint):
+        return [text]
+    pieces: list[str] = []
+    for sentence in _SENTENCE_END.split(text):
+        if _fits(sentence, hint):
+            pieces.append(sentence)
+            continue
+        line = ""
+        for word in sentence.split(" "):  # a sentence longer than a page: break between words
+            candidate = f"{line} {word}" if line else word
+            if line and not _fits(candidate, hint):
+                pieces.append(line)
+                candidate = word
+            line = candidate
+        if line:
+            pieces.append(line)
+    return pieces
+
+
+def paginate(texts: list[str], hint: str) -> list[str]:
+    """Pack the replies into pages; every page but the last leaves room for the MORE hint."""
+    pages: list[str] = []
+    page = ""
+    for text in texts:
+        for i, piece in enumerate(_pieces(text, hint)):
+            glue = " " if i else SEPARATOR  # pieces of one text join as one paragraph
+            candidate = f"{page}{glue}{piece}" if page else piece
+            if page and not _fits(candidate, hint):
+                pages.append(page)
+                candidate = piece
+            page = candidate
+    if page:
+        pages.append(page)
+    return pages

@@ -1,0 +1,34 @@
+"""SMS encoding and segment counts: GSM-7 when every character allows it, else UCS-2."""
+
+from __future__ import annotations
+
+# GSM 03.38 basic set, and the extension set whose characters take two septets.
+_BASIC = set(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
+    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+_EXTENDED = set("^{}\\[~]|€\f")
+BUDGET = 4  # segments per reply the hotline allows itself before paging
+
+
+def is_gsm7(text: str) -> bool:
+    return all(c in _BASIC or c in _EXTENDED for c in text)
+
+
+def units(text: str) -> int:
+    """Septets for GSM-7; UTF-16 code units for UCS-2 (an emoji counts two)."""
+    if is_gsm7(text):
+        return sum(2 if c in _EXTENDED else 1 for c in text)
+    return len(text.encode("utf-16-le")) // 2
+
+
+def segments(text: str) -> int:
+    n = units(text)
+    single, multi = (160, 153) if is_gsm7(text) else (70, 67)
+    if n <= single:
+        return 1 if n else 0
+    return -(-n // multi)
+
+
+def encoding(text: str) -> str:
+    return "GSM-7" if is_gsm7(text) else "UCS-2"

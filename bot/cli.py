@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -30,6 +31,9 @@ def serve(host: str, port: int) -> None:
     from . import db
     from .app import create_app
 
+    # SIGTERM (from a process manager or `kill`) ends the server the way Ctrl-C does, so the
+    # worker and the embedded Redis are stopped too instead of being left behind.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     settings = config.load()
     if not settings["REDIS_URL"]:
         os.environ["REDIS_URL"] = db.embedded_url(settings["HOTLINE_DATA_DIR"])
@@ -130,3 +134,7 @@ def flows_check(path: Path | None) -> None:
         sys.exit(1)
     click.echo(f"OK: {len(bundle.nodes)} nodes, {len(bundle.locales)} languages, "
                f"{len(problems)} warning(s).")
+
+
+if __name__ == "__main__":
+    main()

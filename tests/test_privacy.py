@@ -9,7 +9,7 @@ import pytest
 import redis
 from rq import Worker
 
-from bot import queues
+from bot.escalation import queues
 from bot.privacy import RedactFilter, redact
 from tests.conftest import Phone
 

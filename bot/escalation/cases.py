@@ -43,7 +43,7 @@ def open_case(pipe: redis.client.Pipeline, pseudo: str, event: dict[str, Any],
 def announce(r: redis.Redis, case_id: str, urgency: str) -> None:
     """Hand the case to the workers on the queue of its urgency."""
     queues.enqueue(r, urgency if urgency in queues.PRIORITY else queues.NORMAL,
-                   "bot.jobs.case_opened", case_id)
+                   "bot.escalation.jobs.case_opened", case_id)
 
 
 def get(r: redis.Redis, case_id: str) -> dict[str, str]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 from collections.abc import Mapping
 from typing import Any
@@ -20,11 +22,19 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     privacy.install_log_filter(app.logger)
     # Werkzeug logs each request line; no body or query is in it, but keep numbers out anyway.
     privacy.install_log_filter(logging.getLogger("werkzeug"))
+    # The console's session cookie is signed with a key derived from the secret (its own label).
+    app.secret_key = hmac.new(str(app.config["HOTLINE_SECRET"]).encode(), b"console cookies v1",
+                              hashlib.sha256).hexdigest()
+    app.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
+                      SESSION_COOKIE_SECURE=app.config["HOTLINE_ENV"] == "production",
+                      PERMANENT_SESSION_LIFETIME=12 * 3600)
     app_state.init_app(app)
 
+    from .console import bp as console_bp
     from .webhook import bp as webhook_bp
 
     app.register_blueprint(webhook_bp)
+    app.register_blueprint(console_bp)
 
     @app.get("/healthz")
     def healthz() -> Any:

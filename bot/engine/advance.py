@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 from .model import Bundle, Event, Inbound, Reply, Session, Turn
 from .paging import SEPARATOR, paginate
-from .text import PhraseMatcher, fold, word_count
+from .text import PhraseMatcher, fill, fold, word_count
 
 MAX_HOPS = 25  # a chain of `go` longer than this is a loop the checker should have caught
-_PLACEHOLDER = re.compile(r"\{([a-z0-9_.]+)\}")
+# Commands that still work while a person is talking with a staff member.
+RELAY_COMMANDS = ("menu", "stop", "start", "delete", "lang", "help")
 
 
 @dataclass(frozen=True)
@@ -66,8 +66,10 @@ class _Step:
         fallback = message is None
         if message is None:
             message = self.bundle.locales[self.bundle.fallback].messages[key]
-        text = _PLACEHOLDER.sub(lambda m: self.bundle.directory.get(m[1], m[0]), message.text)
-        return text, fallback
+        values = dict(self.bundle.directory)
+        if "case" in self.session.vars:
+            values["case"] = self.session.vars["case"]
+        return fill(message.text, values), fallback
 
     def say(self, key: str, suffix: str = "") -> None:
         text, fallback = self.render(key)
@@ -93,11 +95,13 @@ class _Step:
             if node_id in self.bundle.stale:
                 self.say("review.stale")
             variables = {**self.session.vars, **node.set}
-            self.session = self.session.but(vars=variables)
             if node.escalate is not None:
-                self.emit("case_opened", case=self.new_id(), topic=node.escalate.topic,
+                case_id = self.new_id()
+                self.emit("case_opened", case=case_id, topic=node.escalate.topic,
                           urgency=node.escalate.urgency, lang=self.lang,
                           channel=self.inbound.channel, node=node_id, answers=dict(variables))
+                variables["case"] = case_id  # later answers enrich this case; {case} in texts
+            self.session = self.session.but(vars=variables)
             if node.prompt:
                 self.say(node.prompt)
             if node.options:
@@ -189,6 +193,9 @@ def advance(bundle: Bundle, session: Session | None, inbound: Inbound,
         outgoing = [f"{page}{SEPARATOR}{hint}" if rest else page]
         return Turn(step.session.but(pages=rest), step.replies, step.events, outgoing)
     step.session = step.session.but(pages=())  # any other message drops what was left unread
+    if inbound.relay and command not in RELAY_COMMANDS:
+        step.emit("relayed")  # a staff member is talking with this person: no menu in between
+        return step.result(step.session)
     if command in ("menu", "start"):
         step.session = step.session.but(awaiting=None)
         step.enter(bundle.menu)

@@ -191,6 +191,7 @@ class Inbound:
     media: int = 0
     guess: str | None = None  # the detector's language, None when unsure
     guess_sure: bool = False
+    relay: bool = False  # a claimed case is open: free text goes to the staff member
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,14 @@ def fold(text: str) -> str:
     return " ".join(folded.split()).strip(_EDGE_PUNCT + " ")
 
 
+PLACEHOLDER = re.compile(r"\{([a-z0-9_.]+)\}")
+
+
+def fill(text: str, values: dict[str, str]) -> str:
+    """Replace {name} with its value; an unknown name stays visible rather than vanishing."""
+    return PLACEHOLDER.sub(lambda m: values.get(m[1], m[0]), text)
+
+
 def word_count(text: str) -> int:
     return len(re.findall(r"\w+", text))
 

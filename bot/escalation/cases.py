@@ -1,60 +1,172 @@
-"""Escalation cases in Redis: topic, urgency, language and answers; never a name or number."""
+"""Escalation cases in Redis: topic, urgency, language and answers; never a name or number.
+
+The only ways back to the person are the reply handle (their encrypted address) and the thread
+(encrypted messages), both beside the case and both purged when it closes.
+"""
 
 from __future__ import annotations
 
 import json
 import secrets
 import time
+from collections.abc import Iterable
 from typing import Any
 
 import redis
+from cryptography.fernet import Fernet
 
 from . import queues
+from .vault import seal, unseal
 
 CASE = "hl:case:"  # + id -> hash of the case's fields
 QUEUE = "hl:cases:"  # + urgency -> sorted set of open case ids by opening time
 OWNED = "hl:p:"  # + pseudonym -> set of that person's case ids, so DELETE can find them
+AUDIT = "hl:audit"  # staff actions: who claimed, replied, closed (never message text)
 OWNED_TTL = 30 * 86400  # a case left open longer than this is no longer findable by DELETE
+AUDIT_KEEP = 10_000
 # Case ids are read aloud and typed by staff: no 0/O, 1/I/L, 2/Z, 5/S, 8/B.
 ALPHABET = "34679ACDEFGHJKMNPQRTUVWXY"
+OPEN, CLAIMED, CLOSED = "open", "claimed", "closed"
 
 
 def new_id(length: int = 4) -> str:
     return "".join(secrets.choice(ALPHABET) for _ in range(length))
 
 
-def open_case(pipe: redis.client.Pipeline, pseudo: str, event: dict[str, Any],
-              now: float | None = None) -> str:
-    """Write the case and queue it; called inside the turn's transaction."""
+def _timeline(pipe: Any, case_id: str, what: str, now: float) -> None:
+    pipe.rpush(CASE + case_id + ":timeline", json.dumps({"t": round(now), "what": what}))
+
+
+def open_case(pipe: redis.client.Pipeline, pseudo: str, event: dict[str, Any], provider: str,
+              handle: bytes, handle_ttl: int, now: float | None = None) -> str:
+    """Write the case, its reply handle and its queue entry; inside the turn's transaction."""
     now = time.time() if now is None else now
     case_id = event["case"]
+    answers = event.get("answers", {})
     pipe.hset(CASE + case_id, mapping={
         "id": case_id, "topic": event["topic"], "urgency": event["urgency"],
         "lang": event["lang"], "channel": event["channel"], "node": event["node"],
-        "answers": json.dumps(event.get("answers", {})), "status": "open",
-        "opened_at": f"{now:.0f}",
+        "answers": json.dumps(answers), "borough": answers.get("borough", ""),
+        "status": OPEN, "provider": provider, "opened_at": f"{now:.0f}",
+        "last_inbound": f"{now:.0f}",
     })
+    pipe.set(CASE + case_id + ":handle", handle, ex=handle_ttl)
     pipe.zadd(QUEUE + event["urgency"], {case_id: now})
     pipe.sadd(OWNED + pseudo, case_id)
     pipe.expire(OWNED + pseudo, OWNED_TTL)
+    _timeline(pipe, case_id, "opened", now)
     return case_id
 
 
 def announce(r: redis.Redis, case_id: str, urgency: str) -> None:
     """Hand the case to the workers on the queue of its urgency."""
-    queues.enqueue(r, urgency if urgency in queues.PRIORITY else queues.NORMAL,
-                   "bot.escalation.jobs.case_opened", case_id)
+    queues.enqueue(r, queues.for_urgency(urgency), "bot.escalation.jobs.case_opened", case_id)
 
 
 def get(r: redis.Redis, case_id: str) -> dict[str, str]:
     return {k.decode(): v.decode() for k, v in r.hgetall(CASE + case_id).items()}
 
 
-def erase_person(r: redis.Redis, pipe: redis.client.Pipeline, pseudo: str) -> None:
-    """DELETE: every case this person opened, its queue entry and the index go at once."""
-    for raw in r.smembers(OWNED + pseudo):
-        case_id = raw.decode()
-        pipe.delete(CASE + case_id, CASE + case_id + ":timeline")
+def update_answers(pipe: Any, case_id: str, answers: dict[str, str]) -> None:
+    pipe.hset(CASE + case_id, mapping={"answers": json.dumps(answers),
+                                       "borough": answers.get("borough", "")})
+
+
+def timeline(r: redis.Redis, case_id: str) -> list[dict[str, Any]]:
+    return [json.loads(raw) for raw in r.lrange(CASE + case_id + ":timeline", 0, -1)]
+
+
+def note(r: redis.Redis, case_id: str, what: str) -> None:
+    """A timeline entry, if the case still exists (it may have been closed or erased)."""
+    if r.exists(CASE + case_id):
+        _timeline(r, case_id, what, time.time())
+
+
+def open_cases(r: redis.Redis, provider: str | None = None) -> list[dict[str, str]]:
+    """The queue as staff see it: urgent first, then oldest first."""
+    found = []
+    for urgency in queues.PRIORITY:
+        for raw in r.zrange(QUEUE + urgency, 0, -1):
+            case = get(r, raw.decode())
+            if case and (provider is None or case.get("provider") == provider):
+                found.append(case)
+    return found
+
+
+def audit(r: redis.Redis, staff: str, action: str, case_id: str) -> None:
+    pipe = r.pipeline()
+    pipe.lpush(AUDIT, json.dumps({"t": round(time.time()), "staff": staff, "action": action,
+                                  "case": case_id}))
+    pipe.ltrim(AUDIT, 0, AUDIT_KEEP - 1)
+    pipe.execute()
+
+
+def claim(r: redis.Redis, case_id: str, staff: str) -> bool:
+    """Take a case; False when someone else holds it or it is gone."""
+    key = CASE + case_id
+    with r.pipeline() as pipe:
+        try:
+            pipe.watch(key)
+            status = pipe.hget(key, "status")
+            if status is None or status.decode() == CLOSED:
+                return False
+            holder = pipe.hget(key, "assignee")
+            if status.decode() == CLAIMED and holder and holder.decode() != staff:
+                return False
+            pipe.multi()
+            pipe.hset(key, mapping={"status": CLAIMED, "assignee": staff,
+                                    "claimed_at": f"{time.time():.0f}"})
+            _timeline(pipe, case_id, f"claimed by {staff}", time.time())
+            pipe.execute()
+        except redis.WatchError:
+            return False
+    audit(r, staff, "claim", case_id)
+    return True
+
+
+def add_message(r: redis.Redis, f: Fernet, case_id: str, sender: str, text: str,
+                ttl: int, by: str = "", held: bool = False) -> int:
+    """Append to the encrypted thread; returns the message's index in it."""
+    key = CASE + case_id + ":thread"
+    entry = {"t": round(time.time()), "from": sender, "by": by, "text": text, "held": held}
+    index = r.rpush(key, seal(f, entry)) - 1
+    r.expire(key, ttl)
+    return index
+
+
+def thread(r: redis.Redis, f: Fernet, case_id: str) -> list[dict[str, Any]]:
+    entries = (unseal(f, raw) for raw in r.lrange(CASE + case_id + ":thread", 0, -1))
+    return [e for e in entries if e is not None]
+
+
+def set_message(r: redis.Redis, f: Fernet, case_id: str, index: int,
+                entry: dict[str, Any]) -> None:
+    r.lset(CASE + case_id + ":thread", index, seal(f, entry))
+
+
+def handle(r: redis.Redis, f: Fernet, case_id: str) -> dict[str, str] | None:
+    """The way back to the person: only the send jobs call this."""
+    raw = r.get(CASE + case_id + ":handle")
+    return unseal(f, raw) if raw else None
+
+
+def _purge(pipe: Any, case_ids: Iterable[str]) -> None:
+    for case_id in case_ids:
+        pipe.delete(CASE + case_id, CASE + case_id + ":timeline", CASE + case_id + ":thread",
+                    CASE + case_id + ":handle")
         for urgency in queues.PRIORITY:
             pipe.zrem(QUEUE + urgency, case_id)
+
+
+def close(r: redis.Redis, case_id: str, staff: str) -> None:
+    """Closing purges the case, its thread and its handle; the audit keeps who closed it."""
+    pipe = r.pipeline(transaction=True)
+    _purge(pipe, [case_id])
+    pipe.execute()
+    audit(r, staff, "close", case_id)
+
+
+def erase_person(r: redis.Redis, pipe: redis.client.Pipeline, pseudo: str) -> None:
+    """DELETE: every case this person opened, with its thread and handle, goes at once."""
+    _purge(pipe, [raw.decode() for raw in r.smembers(OWNED + pseudo)])
     pipe.delete(OWNED + pseudo)

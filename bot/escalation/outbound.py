@@ -1,0 +1,52 @@
+"""Outbound messages through the real Twilio client, with a base URL that can point elsewhere."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from twilio.base.exceptions import TwilioRestException
+from twilio.http.http_client import TwilioHttpClient
+from twilio.rest import Client
+
+TWILIO_API = "https://api.twilio.com"
+# Twilio errors that no retry can fix: unsubscribed recipient, region not allowed, outside the
+# WhatsApp window, invalid number.
+FINAL_ERRORS = {21610, 21408, 63016, 21211, 21614}
+log = logging.getLogger(__name__)
+
+
+class _Redirecting(TwilioHttpClient):
+    """Sends what the Twilio client builds to another base URL (the local Twilio-like server)."""
+
+    def __init__(self, base_url: str) -> None:
+        super().__init__(timeout=10, max_retries=0)  # RQ retries, with backoff, not urllib3
+        self.base_url = base_url.rstrip("/")
+
+    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
+        if self.base_url and url.startswith(TWILIO_API):
+            url = self.base_url + url[len(TWILIO_API):]
+        return super().request(method, url, *args, **kwargs)
+
+
+def client(config: dict[str, Any]) -> Client:
+    account = config["TWILIO_ACCOUNT_SID"] or "AC" + "0" * 32
+    return Client(account, config["TWILIO_AUTH_TOKEN"],
+                  http_client=_Redirecting(config["HOTLINE_TWILIO_API_URL"]))
+
+
+def send(config: dict[str, Any], to: str, from_: str, body: str | None = None,
+         content_sid: str | None = None, content_variables: str | None = None) -> str | None:
+    """Send one message; returns its sid, or None when Twilio refused it for good."""
+    options: dict[str, Any] = {"to": to, "from_": from_}
+    if content_sid:
+        options.update(content_sid=content_sid, content_variables=content_variables)
+    else:
+        options["body"] = body
+    try:
+        return client(config).messages.create(**options).sid
+    except TwilioRestException as exc:
+        if exc.code in FINAL_ERRORS:
+            log.warning("twilio refused a message for good (error %s)", exc.code)
+            return None
+        raise  # anything else is worth a retry: RQ schedules it

@@ -1,0 +1,145 @@
+"""A hotline with a routing file that notifies, a Twilio-like server, staff, and a worker."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+from rq import Worker
+from rq.job import Job
+from rq.registry import ScheduledJobRegistry
+
+from bot import create_app
+from bot.console import staff
+from bot.escalation import cases, queues
+from bot.fake_twilio import FakeTwilio
+from tests.conftest import ROOT, Phone
+
+ON_CALL = ["+12125550101", "+12125550102"]
+PASSWORD = "correct horse battery"
+ROUTING = f"""
+spec_version: 1
+ack_minutes: 10
+handle_days: 7
+thread_hours: 72
+topics: {{ice_at_door: ICE at the door, detained: someone detained}}
+providers:
+  - id: rapid
+    name: Rapid response
+    topics: [ice_at_door, detained]
+    contacts: {ON_CALL}
+    webhook: {{url: "PROVIDER_URL", secret_env: HOTLINE_TEST_PROVIDER_KEY}}
+  - id: intake
+    name: Legal intake
+    topics: [any]
+"""
+
+
+@pytest.fixture
+def twilio() -> Iterator[FakeTwilio]:
+    fake = FakeTwilio().start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def provider_hook(twilio: FakeTwilio) -> Iterator[FakeTwilio]:
+    """A second local server standing in for the provider's webhook (records its POSTs)."""
+    hook = FakeTwilio().start()
+    yield hook
+    hook.stop()
+
+
+@pytest.fixture
+def esc_config(config: dict[str, Any], tmp_path: Path, twilio: FakeTwilio,
+               provider_hook: FakeTwilio, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    content = tmp_path / "content"
+    shutil.copytree(ROOT / "flows", content / "flows")
+    shutil.copytree(ROOT / "locales", content / "locales")
+    (content / "flows" / "routing.yaml").write_text(
+        ROUTING.replace("PROVIDER_URL", provider_hook.url + "/hotline-cases"))
+    settings = dict(config, HOTLINE_CONTENT_DIR=str(content), HOTLINE_TWILIO_API_URL=twilio.url,
+                    HOTLINE_RETRY_INTERVALS="0,0", HOTLINE_FROM_NUMBER="+12125550000",
+                    HOTLINE_PUBLIC_URL="http://localhost",
+                    HOTLINE_WHATSAPP_TEMPLATE_SID="HX" + "a" * 32)
+    # Jobs read the environment (a worker has no app): give them the same settings.
+    for key, value in settings.items():
+        monkeypatch.setenv(key, str(value))
+    monkeypatch.setenv("HOTLINE_TEST_PROVIDER_KEY", "provider-signing-key")
+    return settings
+
+
+@pytest.fixture
+def esc_app(esc_config: dict[str, Any], r: redis.Redis) -> Any:
+    return create_app(esc_config)
+
+
+@pytest.fixture
+def person(esc_app: Any) -> Phone:
+    return Phone(esc_app.test_client(), number="+13475550199")
+
+
+def work(r: redis.Redis) -> None:
+    """A real forking RQ worker, in burst mode, on the queues in priority order."""
+    Worker([queues.queue(r, n) for n in queues.PRIORITY], connection=r,
+           serializer=queues.SERIALIZER, log_job_description=False).work(burst=True,
+                                                                         with_scheduler=False)
+
+
+def run_scheduled(r: redis.Redis, func: str) -> list[datetime]:
+    """Time passes: move scheduled jobs of `func` to their queues now; returns when they were due."""
+    due = []
+    for name in queues.PRIORITY:
+        queue = queues.queue(r, name)
+        registry = ScheduledJobRegistry(queue=queue)
+        for job_id in registry.get_job_ids():
+            job = Job.fetch(job_id, connection=r, serializer=queues.SERIALIZER)
+            if job.func_name.endswith(func):
+                due.append(registry.get_scheduled_time(job_id))
+                registry.remove(job)
+                queue.enqueue_job(job)
+    return due
+
+
+class Console:
+    """A staff member's browser session through Flask's test client."""
+
+    def __init__(self, app: Any, name: str) -> None:
+        self.client = app.test_client()
+        self.name = name
+
+    def csrf(self, path: str = "/console/login") -> str:
+        page = self.client.get(path).get_data(as_text=True)
+        match = re.search(r'name="csrf" value="([^"]+)"', page)
+        assert match, page
+        return match[1]
+
+    def login(self, password: str = PASSWORD) -> Any:
+        return self.client.post("/console/login", data={
+            "name": self.name, "password": password, "csrf": self.csrf()})
+
+    def post(self, path: str, **data: str) -> Any:
+        return self.client.post(path, data={"csrf": self.csrf("/console/"), **data})
+
+
+@pytest.fixture
+def staffer(esc_app: Any, r: redis.Redis) -> Console:
+    staff.add(r, "maria", PASSWORD, "rapid", "staff")
+    console = Console(esc_app, "maria")
+    assert console.login().status_code == 302
+    return console
+
+
+def only_case(r: redis.Redis) -> dict[str, str]:
+    [case] = cases.open_cases(r)
+    return case
+
+
+def now() -> datetime:
+    return datetime.now(UTC)

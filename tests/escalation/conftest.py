@@ -93,7 +93,7 @@ def work(r: redis.Redis) -> None:
 
 
 def run_scheduled(r: redis.Redis, func: str) -> list[datetime]:
-    """Time passes: move scheduled jobs of `func` to their queues now; returns when they were due."""
+    """Time passes: move scheduled jobs of `func` to their queues now; returns when due."""
     due = []
     for name in queues.PRIORITY:
         queue = queues.queue(r, name)

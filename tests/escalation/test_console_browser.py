@@ -1,0 +1,98 @@
+"""The whole escalation as staff live it, in a real headless Chromium driven by Playwright."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import redis
+from werkzeug.serving import make_server
+
+from bot.console import staff
+from bot.escalation import cases
+from bot.fake_twilio import FakeTwilio
+from tests.conftest import Phone
+from tests.escalation.conftest import ON_CALL, PASSWORD, only_case, work
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+pytestmark = [pytest.mark.browser,
+              pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed "
+                                 "(apt-get install chromium); .ci/run installs it")]
+
+
+@pytest.fixture
+def live(esc_app: Any) -> Iterator[str]:
+    server = make_server("127.0.0.1", 0, esc_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+@pytest.fixture
+def page(live: str) -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--no-first-run"])
+        page = browser.new_page(base_url=live)
+        yield page
+        browser.close()
+
+
+def test_console_takes_an_urgent_case_from_text_to_close(
+        page: Any, person: Phone, r: redis.Redis, twilio: FakeTwilio) -> None:
+    staff.add(r, "maria", PASSWORD, "rapid", "staff")
+    person.send("ICE is at my door")
+    case_id = only_case(r)["id"]
+    work(r)
+    assert twilio.sent[0]["To"] == ON_CALL[0] and case_id in twilio.sent[0]["Body"]
+
+    page.goto(f"/console/cases/{case_id}")  # the link in the SMS: log in first
+    page.fill("input[name=name]", "maria")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("#login")
+    assert page.inner_text("#case-id") == case_id
+    page.click("#claim")
+    assert "claimed (maria)" in page.inner_text("#status")
+
+    page.fill("#reply-text", "Hola, soy Maria de la línea legal. ¿Está a salvo?")
+    page.click("#send")
+    work(r)
+    reply = twilio.sent[-1]
+    assert reply["To"] == "+13475550199"
+    assert reply["Body"] == "Hola, soy Maria de la línea legal. ¿Está a salvo?"
+
+    person.send("Sí, no abrimos la puerta")
+    page.reload()
+    assert "Sí, no abrimos la puerta" in page.inner_text("#thread")
+    assert "3475550199" not in page.content()
+
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.click("#close")
+    assert f"Case {case_id} closed" in page.inner_text("main")
+    assert r.keys(f"{cases.CASE}{case_id}*") == []
+
+
+def test_queue_lists_urgent_first_then_oldest(page: Any, r: redis.Redis) -> None:
+    staff.add(r, "ana", PASSWORD, "intake", "organizer")
+    pipe = r.pipeline()
+    for n, (case_id, urgency) in enumerate([("NNNN", "normal"), ("UUU3", "urgent"),
+                                            ("UUU4", "urgent"), ("HHHH", "high")]):
+        event = {"case": case_id, "topic": "report", "urgency": urgency, "lang": "es",
+                 "channel": "sms", "node": "report", "answers": {"borough": "queens"}}
+        cases.open_case(pipe, "p" * 64, event, "intake", b"sealed", 60, now=1_000_000 + n)
+    pipe.execute()
+    page.goto("/console/login")
+    page.fill("input[name=name]", "ana")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("#login")
+    order = page.locator("#queue tbody tr").evaluate_all(
+        "rows => rows.map(row => row.dataset.case)")
+    assert order == ["UUU3", "UUU4", "HHHH", "NNNN"]
+    assert "Queens" in page.inner_text("#queue")

@@ -14,12 +14,12 @@ from typing import Any
 
 import redis
 
-from . import flowfiles
 from .channels import InboundMessage
 from .engine import Bundle, Inbound, Session, Turn, advance
 from .escalation import cases, queues, routing
 from .escalation.vault import fernet, seal
 from .language import Detector, get_detector
+from .live import LiveContent
 from .privacy import pseudonym, short
 from .sessions import SessionStore
 
@@ -53,11 +53,18 @@ class Hotline:
         self.content = Path(config["HOTLINE_CONTENT_DIR"])
         self.store = SessionStore(r, int(config["HOTLINE_SESSION_TTL"]),
                                   int(config["HOTLINE_STOP_TTL"]))
-        self.review_days = int(config["HOTLINE_REVIEW_DAYS"])
-        self.bundle = flowfiles.load(self.content, review_days=self.review_days)
-        self.routing = routing.load(self.content)
+        self.live = LiveContent(self.content, int(config["HOTLINE_REVIEW_DAYS"]))
         self.fernet = fernet(config)
         self.detector: Detector = get_detector(lexicon(self.bundle))
+        self._lexicon_of = self.bundle
+
+    @property
+    def bundle(self) -> Bundle:
+        return self.live.get().bundle
+
+    @property
+    def routing(self) -> routing.Routing:
+        return self.live.get().routing
 
     def handle(self, msg: InboundMessage) -> Outcome:
         pseudo = pseudonym(self.secret, msg.address)
@@ -75,7 +82,11 @@ class Hotline:
                 guess=detection.lang if detection else None,
                 guess_sure=bool(detection and detection.lang and not detection.ambiguous),
                 relay=bool(case and case["status"] == cases.CLAIMED))
-            turn = advance(self.bundle, session, inbound, self._new_case_id)
+            bundle = self.bundle
+            if bundle is not self._lexicon_of:  # new words from edited locales teach the detector
+                self.detector.set_lexicon(lexicon(bundle))
+                self._lexicon_of = bundle
+            turn = advance(bundle, session, inbound, self._new_case_id)
             texts = turn.outgoing
             pipe = self.r.pipeline(transaction=True)
             opened = self._effects(pipe, pseudo, msg, turn)

@@ -157,7 +157,8 @@ def advance(bundle: Bundle, session: Session | None, inbound: Inbound,
     session = session.but(turns=session.turns + 1, version=bundle.version)
     step = _Step(bundle, inbound, session, new_id)
     text = fold(inbound.text)
-    if session.node and session.node not in bundle.nodes:  # the flows changed mid-conversation
+    missing = bool(session.node and session.node not in bundle.nodes)
+    if missing:  # the flows changed mid-conversation: the answer was to a question now gone
         step.emit("node_missing", node=session.node)
         step.session = step.session.but(node=None)
     _update_language(step, inbound)
@@ -199,6 +200,10 @@ def advance(bundle: Bundle, session: Session | None, inbound: Inbound,
     if command in ("menu", "start"):
         step.session = step.session.but(awaiting=None)
         step.enter(bundle.menu)
+        return step.result(step.session)
+
+    if missing:
+        step.enter(bundle.start)
         return step.result(step.session)
 
     if step.session.awaiting == "lang":

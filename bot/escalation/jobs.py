@@ -20,9 +20,10 @@ from typing import Any
 import redis
 from rq import get_current_job
 
-from .. import config, flowfiles
+from .. import config
 from ..engine import Bundle
 from ..engine.text import fill
+from ..live import LiveContent
 from . import cases, outbound, queues, routing
 from .vault import fernet
 
@@ -37,13 +38,15 @@ def settings() -> dict[str, Any]:
     return config.load()  # read each time: cheap, and a worker follows its environment
 
 
-@lru_cache(maxsize=1)
-def _content(root: str) -> tuple[Bundle, routing.Routing]:
-    return flowfiles.load(Path(root)), routing.load(Path(root))
+@lru_cache(maxsize=4)
+def _live(root: str, review_days: int) -> LiveContent:
+    return LiveContent(Path(root), review_days)
 
 
 def content() -> tuple[Bundle, routing.Routing]:
-    return _content(settings()["HOTLINE_CONTENT_DIR"])
+    cfg = settings()
+    current = _live(cfg["HOTLINE_CONTENT_DIR"], int(cfg["HOTLINE_REVIEW_DAYS"])).get()
+    return current.bundle, current.routing
 
 
 def _redis() -> redis.Redis:

@@ -21,8 +21,9 @@ from tests.escalation.conftest import ON_CALL, PASSWORD, only_case, work
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 # In CI (CI=true) a missing browser is a failure, not a skip: .ci/run installs it.
 pytestmark = [pytest.mark.browser,
-              pytest.mark.skipif(CHROMIUM is None and not os.environ.get("CI"), reason="Debian's chromium is not installed "
-                                 "(apt-get install chromium); .ci/run installs it")]
+              pytest.mark.skipif(CHROMIUM is None and not os.environ.get("CI"),
+                                 reason="Debian's chromium is not installed (apt-get install "
+                                 "chromium); .ci/run installs it")]
 
 
 @pytest.fixture

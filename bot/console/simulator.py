@@ -1,0 +1,54 @@
+"""The flow simulator: organizers chat with the flows in force, with no side effects."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import g, jsonify, render_template, request
+
+from ..app_state import get_redis, hotline
+from ..engine import Inbound, Session, advance
+from ..engine.sms import encoding, segments
+from .views import bp, login_required
+
+SIM = "hl:sim:"  # + staff name -> the simulated session (no case is ever opened from here)
+SIM_TTL = 3600
+
+
+@bp.get("/simulator")
+@login_required
+def simulator() -> Any:
+    return render_template("console/simulator.html")
+
+
+@bp.post("/simulator/send")
+@login_required
+def simulator_send() -> Any:
+    r = get_redis()
+    text = request.form.get("text", "")[:1600]
+    channel = "whatsapp" if request.form.get("channel") == "whatsapp" else "sms"
+    raw = r.get(SIM + g.staff.name)
+    session = Session.from_json(json.loads(raw)) if raw else None
+    found = hotline().detector.detect(text) if text.strip() else None
+    inbound = Inbound(text, channel, 0, found.lang if found else None,  # type: ignore[arg-type]
+                      bool(found and found.lang and not found.ambiguous))
+    turn = advance(hotline().bundle, session, inbound, lambda: "SIM1")
+    if turn.session is None:
+        r.delete(SIM + g.staff.name)
+    else:
+        r.set(SIM + g.staff.name, json.dumps(turn.session.to_json()), ex=SIM_TTL)
+    return jsonify(
+        replies=[{"text": t, "segments": segments(t), "encoding": encoding(t)}
+                 for t in turn.outgoing],
+        keys=[reply.key for reply in turn.replies],
+        node=turn.session.node if turn.session else None,
+        language=turn.session.lang if turn.session else None,
+        events=[event.to_json() for event in turn.events])
+
+
+@bp.post("/simulator/reset")
+@login_required
+def simulator_reset() -> Any:
+    get_redis().delete(SIM + g.staff.name)
+    return jsonify(reset=True)

@@ -8,7 +8,7 @@ import hmac
 import json
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +18,7 @@ from .channels import InboundMessage
 from .engine import Bundle, Inbound, Session, Turn, advance
 from .escalation import cases, queues, routing
 from .escalation.vault import fernet, seal
-from .language import Detector, get_detector
+from .language import Detection, Detector, get_detector
 from .live import LiveContent
 from .privacy import pseudonym, short
 from .sessions import SessionStore
@@ -26,11 +26,16 @@ from .sessions import SessionStore
 log = logging.getLogger(__name__)
 
 
+MAX_ATTEMPTS = 50  # a burst of simultaneous messages from one person retries this often
+
+
 @dataclass(frozen=True)
 class Outcome:
     texts: list[str]
     turn: Turn | None  # None when the message was a retry already answered
     pseudo: str
+    case: dict[str, str] | None = None  # the person's open case before this turn
+    opened: list[tuple[str, str]] = field(default_factory=list)  # (case id, urgency)
 
 
 def lexicon(bundle: Bundle) -> dict[str, list[str]]:
@@ -67,44 +72,63 @@ class Hotline:
         return self.live.get().routing
 
     def handle(self, msg: InboundMessage) -> Outcome:
+        """One turn, as a Redis transaction: if another message from the same person changes
+        the session meanwhile, the turn runs again on the new session, so no update is lost."""
         pseudo = pseudonym(self.secret, msg.address)
         sid_key = hmac.new(self.secret, msg.sid.encode(), hashlib.sha256).hexdigest()[:32]
-        with self.store.locked(pseudo):
-            earlier = self.store.seen(sid_key)
-            if earlier is not None:  # Twilio retried: answer the same, change nothing
-                log.info("turn p=%s repeated message, same answer", short(pseudo))
-                return Outcome(earlier, None, pseudo)
-            session = self.store.load(pseudo)
-            case = self._open_case_of(session)
-            detection = self.detector.detect(msg.text) if msg.text else None
-            inbound = Inbound(
-                text=msg.text, channel=msg.channel, media=msg.media,
-                guess=detection.lang if detection else None,
-                guess_sure=bool(detection and detection.lang and not detection.ambiguous),
-                relay=bool(case and case["status"] == cases.CLAIMED))
-            bundle = self.bundle
-            if bundle is not self._lexicon_of:  # new words from edited locales teach the detector
-                self.detector.set_lexicon(lexicon(bundle))
-                self._lexicon_of = bundle
-            turn = advance(bundle, session, inbound, self._new_case_id)
-            texts = turn.outgoing
-            pipe = self.r.pipeline(transaction=True)
-            opened = self._effects(pipe, pseudo, msg, turn)
-            if turn.session is None:
-                self.store.erase(pseudo, pipe)
-            else:
-                self.store.save(pseudo, turn.session, pipe)
-            self.store.remember(sid_key, texts, pipe)
-            pipe.execute()
-            if case and turn.session is not None:
-                self._follow_case(case, msg, turn)
-        for case_id, urgency in opened:
+        detection = self.detector.detect(msg.text) if msg.text else None
+        for _attempt in range(MAX_ATTEMPTS):
+            with self.r.pipeline(transaction=True) as pipe:
+                try:
+                    outcome = self._turn(pipe, pseudo, sid_key, msg, detection)
+                except redis.WatchError:
+                    continue
+            if outcome.turn is not None:
+                self._after(outcome, msg)
+            return outcome
+        raise RuntimeError("too many simultaneous messages from one person")
+
+    def _turn(self, pipe: redis.client.Pipeline, pseudo: str, sid_key: str,
+              msg: InboundMessage, detection: Detection | None) -> Outcome:
+        pipe.watch(self.store.key(pseudo), self.store.seen_key(sid_key))
+        raw_session, earlier = pipe.mget(self.store.key(pseudo), self.store.seen_key(sid_key))
+        if earlier is not None:  # Twilio retried: answer the same, change nothing
+            log.info("turn p=%s repeated message, same answer", short(pseudo))
+            return Outcome(json.loads(earlier), None, pseudo)
+        session = self.store.parse(raw_session)
+        case = self._open_case_of(session)
+        inbound = Inbound(
+            text=msg.text, channel=msg.channel, media=msg.media,
+            guess=detection.lang if detection else None,
+            guess_sure=bool(detection and detection.lang and not detection.ambiguous),
+            relay=bool(case and case["status"] == cases.CLAIMED))
+        bundle = self.bundle
+        if bundle is not self._lexicon_of:  # new words from edited locales teach the detector
+            self.detector.set_lexicon(lexicon(bundle))
+            self._lexicon_of = bundle
+        turn = advance(bundle, session, inbound, self._new_case_id)
+        pipe.multi()
+        opened = self._effects(pipe, pseudo, msg, turn)
+        if turn.session is None:
+            self.store.erase(pseudo, pipe)
+        else:
+            self.store.save(pseudo, turn.session, pipe)
+        self.store.remember(sid_key, turn.outgoing, pipe)
+        pipe.execute()
+        return Outcome(turn.outgoing, turn, pseudo, case, opened)
+
+    def _after(self, outcome: Outcome, msg: InboundMessage) -> None:
+        """What follows a saved turn: queue new cases, follow an open one, log the turn."""
+        turn = outcome.turn
+        assert turn is not None
+        if outcome.case and turn.session is not None:
+            self._follow_case(outcome.case, msg, turn)
+        for case_id, urgency in outcome.opened:
             cases.announce(self.r, case_id, urgency)
-        log.info("turn p=%s node=%s lang=%s events=%s", short(pseudo),
+        log.info("turn p=%s node=%s lang=%s events=%s", short(outcome.pseudo),
                  turn.session.node if turn.session else "-",
                  turn.session.lang if turn.session else "-",
                  ",".join(e.type for e in turn.events) or "-")
-        return Outcome(texts, turn, pseudo)
 
     def _open_case_of(self, session: Session | None) -> dict[str, str] | None:
         case_id = session.vars.get("case") if session else None

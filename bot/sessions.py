@@ -1,34 +1,38 @@
-"""Sessions in Redis under a pseudonym: load, save with a TTL, lock per person, dedupe retries."""
+"""Sessions in Redis under a pseudonym: keys, values and TTLs; the reply kept for retries."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import redis
 
 from .engine import Session
 
 SESSION = "hl:s:"  # + pseudonym -> the session as compact JSON
-LOCK = "hl:lock:"  # + pseudonym -> held while one turn runs
 SEEN = "hl:m:"  # + HMAC of MessageSid -> the reply already given to that message
 SEEN_TTL = 900  # Twilio retries within seconds; a quarter hour covers any retry policy
 
 
 class SessionStore:
+    """Keys and values of sessions; the turn's transaction lives in bot/conversation.py."""
+
     def __init__(self, r: redis.Redis, ttl: int, stop_ttl: int) -> None:
         self.r, self.ttl, self.stop_ttl = r, ttl, stop_ttl
 
-    @contextmanager
-    def locked(self, pseudo: str) -> Iterator[None]:
-        """One turn at a time per person, so two messages at once never lose an update."""
-        with self.r.lock(LOCK + pseudo, timeout=10, blocking_timeout=10, sleep=0.01):
-            yield
+    @staticmethod
+    def key(pseudo: str) -> str:
+        return SESSION + pseudo
+
+    @staticmethod
+    def seen_key(sid_key: str) -> str:
+        return SEEN + sid_key
+
+    @staticmethod
+    def parse(raw: bytes | None) -> Session | None:
+        return Session.from_json(json.loads(raw)) if raw else None
 
     def load(self, pseudo: str) -> Session | None:
-        raw = self.r.get(SESSION + pseudo)
-        return Session.from_json(json.loads(raw)) if raw else None
+        return self.parse(self.r.get(SESSION + pseudo))
 
     def save(self, pseudo: str, session: Session, pipe: redis.client.Pipeline) -> None:
         ttl = self.stop_ttl if session.stopped else self.ttl
@@ -36,10 +40,6 @@ class SessionStore:
 
     def erase(self, pseudo: str, pipe: redis.client.Pipeline) -> None:
         pipe.delete(SESSION + pseudo)
-
-    def seen(self, sid_key: str) -> list[str] | None:
-        raw = self.r.get(SEEN + sid_key)
-        return json.loads(raw) if raw else None
 
     def remember(self, sid_key: str, replies: list[str], pipe: redis.client.Pipeline) -> None:
         pipe.set(SEEN + sid_key, json.dumps(replies), ex=SEEN_TTL)

@@ -137,6 +137,17 @@ def detect(bundle: Any) -> Any:
     return get_detector(lexicon(bundle)).detect
 
 
+@pytest.fixture(scope="session")
+def say(bundle: Any) -> Any:
+    """The shipped text of a message key in a language, placeholders filled."""
+    from bot.engine.text import fill
+
+    def text(lang: str, key: str) -> str:
+        return fill(bundle.locales[lang].messages[key].text, bundle.directory)
+
+    return text
+
+
 @pytest.fixture
 def logs(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
     caplog.set_level(logging.DEBUG)

@@ -87,13 +87,13 @@ class _Step:
                 self.emit("node_missing", node=node_id)
                 node_id = self.bundle.start
                 continue
-            if node.sources and not self.session.disclaimed:
-                self.say("disclaimer")
-                self.session = self.session.but(disclaimed=True)
             for key in node.say:
                 self.say(key)
             if node_id in self.bundle.stale:
                 self.say("review.stale")
+            if node.sources and not self.session.disclaimed:  # after the answer, once
+                self.say("disclaimer")
+                self.session = self.session.but(disclaimed=True)
             variables = {**self.session.vars, **node.set}
             if node.escalate is not None:
                 case_id = self.new_id()

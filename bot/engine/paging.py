@@ -15,16 +15,15 @@ def _fits(text: str, hint: str) -> bool:
 
 
 def _pieces(text: str, hint: str) -> list[str]:
-    """A text that fits is one piece; a longer one breaks at sentences, then at words."""
-    if _fits(text, hint):
-        return [text]
+    """Sentences, so a page can be filled to the brim; a sentence longer than a page breaks
+    between words."""
     pieces: list[str] = []
     for sentence in _SENTENCE_END.split(text):
         if _fits(sentence, hint):
             pieces.append(sentence)
             continue
         line = ""
-        for word in sentence.split(" "):  # a sentence longer than a page: break between words
+        for word in sentence.split(" "):
             candidate = f"{line} {word}" if line else word
             if line and not _fits(candidate, hint):
                 pieces.append(line)
@@ -37,6 +36,9 @@ def _pieces(text: str, hint: str) -> list[str]:
 
 def paginate(texts: list[str], hint: str) -> list[str]:
     """Pack the replies into pages; every page but the last leaves room for the MORE hint."""
+    whole = SEPARATOR.join(texts)
+    if segments(whole) <= BUDGET:  # the common case: one page, no hint
+        return [whole]
     pages: list[str] = []
     page = ""
     for text in texts:

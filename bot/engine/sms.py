@@ -11,14 +11,17 @@ _EXTENDED = set("^{}\\[~]|€\f")
 BUDGET = 4  # segments per reply the hotline allows itself before paging
 
 
+_GSM7 = frozenset(_BASIC | _EXTENDED)
+
+
 def is_gsm7(text: str) -> bool:
-    return all(c in _BASIC or c in _EXTENDED for c in text)
+    return _GSM7.issuperset(text)
 
 
 def units(text: str) -> int:
     """Septets for GSM-7; UTF-16 code units for UCS-2 (an emoji counts two)."""
     if is_gsm7(text):
-        return sum(2 if c in _EXTENDED else 1 for c in text)
+        return len(text) + sum(text.count(c) for c in _EXTENDED if c in text)
     return len(text.encode("utf-16-le")) // 2
 
 

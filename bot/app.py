@@ -17,7 +17,8 @@ from . import app_state, config, privacy
 def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(__name__)
     app.config.update(config.load(overrides))
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.basicConfig(level=app.config["HOTLINE_LOG_LEVEL"].upper(),
+                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
     privacy.install_log_filter()
     privacy.install_log_filter(app.logger)
     # Werkzeug logs each request line; no body or query is in it, but keep numbers out anyway.

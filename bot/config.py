@@ -31,6 +31,8 @@ SETTINGS: dict[str, tuple[Any, str]] = {
     "HOTLINE_SESSION_TTL": (86400, "seconds of inactivity after which a session is forgotten"),
     "HOTLINE_STOP_TTL": (15552000, "seconds a STOP is remembered (default 180 days)"),
     "HOTLINE_REVIEW_DAYS": (180, "facts older than this many days get a 'check the latest' note"),
+    "HOTLINE_LOG_LEVEL": ("info", "log level; INFO logs one line per turn (pseudonym prefix, "
+                          "node, language, events)"),
     "HOTLINE_CONTENT_DIR": (str(ROOT), "folder holding flows/ and locales/"),
     "HOTLINE_DATA_DIR": (str(ROOT / ".hotline"), "where the embedded Redis keeps its file"),
 }

@@ -21,7 +21,7 @@ from .escalation.vault import fernet, seal
 from .language import Detection, Detector, get_detector
 from .live import LiveContent
 from .privacy import pseudonym, short
-from .sessions import SessionStore
+from .sessions import SessionStore, Writes
 
 log = logging.getLogger(__name__)
 
@@ -78,20 +78,19 @@ class Hotline:
         sid_key = hmac.new(self.secret, msg.sid.encode(), hashlib.sha256).hexdigest()[:32]
         detection = self.detector.detect(msg.text) if msg.text else None
         for _attempt in range(MAX_ATTEMPTS):
-            with self.r.pipeline(transaction=True) as pipe:
-                try:
-                    outcome = self._turn(pipe, pseudo, sid_key, msg, detection)
-                except redis.WatchError:
-                    continue
+            outcome = self._turn(pseudo, sid_key, msg, detection)
+            if outcome is None:
+                continue  # another message from this person landed first: run on its result
             if outcome.turn is not None:
                 self._after(outcome, msg)
             return outcome
         raise RuntimeError("too many simultaneous messages from one person")
 
-    def _turn(self, pipe: redis.client.Pipeline, pseudo: str, sid_key: str,
-              msg: InboundMessage, detection: Detection | None) -> Outcome:
-        pipe.watch(self.store.key(pseudo), self.store.seen_key(sid_key))
-        raw_session, earlier = pipe.mget(self.store.key(pseudo), self.store.seen_key(sid_key))
+    def _turn(self, pseudo: str, sid_key: str, msg: InboundMessage,
+              detection: Detection | None) -> Outcome | None:
+        """Read (one round trip), run the pure engine, write if nothing changed (one more)."""
+        key, seen = self.store.key(pseudo), self.store.seen_key(sid_key)
+        raw_session, earlier = self.r.mget(key, seen)
         if earlier is not None:  # Twilio retried: answer the same, change nothing
             log.info("turn p=%s repeated message, same answer", short(pseudo))
             return Outcome(json.loads(earlier), None, pseudo)
@@ -107,14 +106,18 @@ class Hotline:
             self.detector.set_lexicon(lexicon(bundle))
             self._lexicon_of = bundle
         turn = advance(bundle, session, inbound, self._new_case_id)
-        pipe.multi()
-        opened = self._effects(pipe, pseudo, msg, turn)
+        writes = Writes()
+        opened = self._effects(writes, pseudo, msg, turn)
         if turn.session is None:
-            self.store.erase(pseudo, pipe)
+            self.store.erase(pseudo, writes)
         else:
-            self.store.save(pseudo, turn.session, pipe)
-        self.store.remember(sid_key, turn.outgoing, pipe)
-        pipe.execute()
+            self.store.save(pseudo, turn.session, writes)
+        self.store.remember(sid_key, turn.outgoing, writes)
+        result = writes.commit(self.r, key, seen, raw_session)
+        if result == 0:
+            return None
+        if result < 0:
+            return Outcome(json.loads(self.r.get(seen) or "[]"), None, pseudo)
         return Outcome(turn.outgoing, turn, pseudo, case, opened)
 
     def _after(self, outcome: Outcome, msg: InboundMessage) -> None:
@@ -155,17 +158,17 @@ class Hotline:
     def forget(self, address: str) -> None:
         """Erase everything held for an address, as DELETE does."""
         pseudo = pseudonym(self.secret, address)
-        pipe = self.r.pipeline(transaction=True)
-        cases.erase_person(self.r, pipe, pseudo)
-        self.store.erase(pseudo, pipe)
-        pipe.execute()
+        writes = Writes()
+        cases.erase_person(self.r, writes, pseudo)
+        self.store.erase(pseudo, writes)
+        writes.apply(self.r)
 
     def _new_case_id(self) -> str:
         while self.r.exists(cases.CASE + (case_id := cases.new_id())):
             pass  # 25^4 ids: a clash is rare, but a clash would merge two people's cases
         return case_id
 
-    def _effects(self, pipe: redis.client.Pipeline, pseudo: str, msg: InboundMessage,
+    def _effects(self, pipe: Writes, pseudo: str, msg: InboundMessage,
                  turn: Turn) -> list[tuple[str, str]]:
         opened = []
         for event in turn.events:

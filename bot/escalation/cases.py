@@ -15,6 +15,7 @@ from typing import Any
 import redis
 from cryptography.fernet import Fernet
 
+from ..sessions import Writes
 from . import queues
 from .vault import seal, unseal
 
@@ -37,7 +38,7 @@ def _timeline(pipe: Any, case_id: str, what: str, now: float) -> None:
     pipe.rpush(CASE + case_id + ":timeline", json.dumps({"t": round(now), "what": what}))
 
 
-def open_case(pipe: redis.client.Pipeline, pseudo: str, event: dict[str, Any], provider: str,
+def open_case(pipe: Writes, pseudo: str, event: dict[str, Any], provider: str,
               handle: bytes, handle_ttl: int, now: float | None = None) -> str:
     """Write the case, its reply handle and its queue entry; inside the turn's transaction."""
     now = time.time() if now is None else now
@@ -150,7 +151,7 @@ def handle(r: redis.Redis, f: Fernet, case_id: str) -> dict[str, str] | None:
     return unseal(f, raw) if raw else None
 
 
-def _purge(pipe: Any, case_ids: Iterable[str]) -> None:
+def _purge(pipe: Writes, case_ids: Iterable[str]) -> None:
     for case_id in case_ids:
         pipe.delete(CASE + case_id, CASE + case_id + ":timeline", CASE + case_id + ":thread",
                     CASE + case_id + ":handle")
@@ -160,13 +161,13 @@ def _purge(pipe: Any, case_ids: Iterable[str]) -> None:
 
 def close(r: redis.Redis, case_id: str, staff: str) -> None:
     """Closing purges the case, its thread and its handle; the audit keeps who closed it."""
-    pipe = r.pipeline(transaction=True)
-    _purge(pipe, [case_id])
-    pipe.execute()
+    writes = Writes()
+    _purge(writes, [case_id])
+    writes.apply(r)
     audit(r, staff, "close", case_id)
 
 
-def erase_person(r: redis.Redis, pipe: redis.client.Pipeline, pseudo: str) -> None:
+def erase_person(r: redis.Redis, pipe: Writes, pseudo: str) -> None:
     """DELETE: every case this person opened, with its thread and handle, goes at once."""
     _purge(pipe, [raw.decode() for raw in r.smembers(OWNED + pseudo)])
     pipe.delete(OWNED + pseudo)

@@ -1,0 +1,264 @@
+"""Checks beyond the schema: colliding keywords, SMS length, urgent nodes without a case."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import lru_cache, partial
+from typing import Any
+
+from .engine.model import Locale, Node
+from .engine.sms import BUDGET, encoding, segments
+from .engine.text import PhraseMatcher, fill, fold
+from .flowfiles import FALLBACK, Loaded, line_of
+
+MENU_SHORTCUT = "0"  # the engine reads a lone 0 as MENU in every language
+
+
+def run(loaded: Loaded) -> None:
+    """Every check of this module, adding its problems to `loaded`."""
+    locales = _locales(loaded)
+    option_collisions(loaded, locales)
+    trigger_collisions(loaded, locales)
+    command_collisions(loaded, locales)
+    sms_budget(loaded, locales)
+    urgent_without_case(loaded)
+
+
+@lru_cache(maxsize=4096)
+def _matcher(folded_word: str) -> PhraseMatcher:
+    return PhraseMatcher([folded_word])
+
+
+@dataclass(frozen=True)
+class _Hit:
+    rank: tuple[int, int]  # the engine's order of trying: lower is tried first
+    word: str  # as written
+    exact: bool
+    owner: Any  # the option index or the trigger
+    file: _LocaleFile
+
+
+class _Words:
+    """Words to look for, found by their first two characters, so a phrase is compared only
+    with the few words that could be in it rather than with every word of every list."""
+
+    def __init__(self) -> None:
+        self.by_start: dict[str, list[tuple[tuple[int, int], str, str, Any, _LocaleFile]]] = {}
+
+    def add(self, rank: tuple[int, int], word: str, owner: Any, file: _LocaleFile) -> None:
+        folded = fold(word)
+        if folded:
+            self.by_start.setdefault(folded[:2], []).append((rank, folded, word, owner, file))
+
+    def first(self, text: str, allowed: Any = None) -> _Hit | None:
+        """The first word, in rank order, the engine finds in a message that is just `text`."""
+        best: _Hit | None = None
+        for start in {text[i:i + n] for i in range(len(text)) for n in (1, 2)}:
+            for rank, folded, word, owner, file in self.by_start.get(start, ()):
+                if best is not None and rank >= best.rank:
+                    continue
+                if allowed is not None and not allowed(owner):
+                    continue
+                # The substring test is cheap; the matcher adds the engine's word boundaries.
+                if folded == text or (folded in text and _matcher(folded).search(text)):
+                    best = _Hit(rank, word, folded == text, owner, file)
+        return best
+
+
+@dataclass(frozen=True)
+class _LocaleFile:
+    shown: str
+    locale: Locale
+    data: Any
+
+    def word_line(self, key: str, index: int) -> int:
+        return line_of(self.data, ("words", key, index))
+
+    def phrases(self, key: str) -> Iterator[tuple[int, str, str]]:
+        """(index, word, folded word) of one word list."""
+        for index, phrase in enumerate(self.locale.words.get(key, [])):
+            yield index, phrase, fold(phrase)
+
+
+def _locales(loaded: Loaded) -> dict[str, _LocaleFile]:
+    files = [_LocaleFile(shown, locale, data) for shown, (locale, data) in loaded.locales.items()]
+    # The engine's language order: the fallback first, then by code.
+    files.sort(key=lambda f: (f.locale.language != FALLBACK, f.locale.language))
+    return {file.locale.language: file for file in files}
+
+
+def _nodes(loaded: Loaded) -> Iterator[tuple[str, Any, str, Node]]:
+    for shown, (flow, data) in loaded.flows.items():
+        for node_id, node in flow.nodes.items():
+            yield shown, data, node_id, node
+
+
+def _clash(phrase: str, hit: _Hit, file: _LocaleFile, list_name: str) -> str:
+    """"'sin papeles' contains 'papeles', a word of topic.papers in locales/es.yaml"."""
+    how = "is also" if hit.exact else f"contains {hit.word!r},"
+    where = "" if hit.file is file else f" in {hit.file.shown}"
+    return f"{phrase!r} {how} a word of {list_name}{where}"
+
+
+def option_collisions(loaded: Loaded, locales: dict[str, _LocaleFile]) -> None:
+    """Two options of one node must not answer to the same word.
+
+    The engine tries a node's options in order, in the person's language and then in English,
+    and takes the first whose words occur in the message. A word of a later option that an
+    earlier option also has (an error) or contains (a warning: "legal help" after "help")
+    can never pick the later option.
+    """
+    english = locales.get(FALLBACK)
+    for flow_shown, data, node_id, node in _nodes(loaded):
+        worded = [(i, option.words) for i, option in enumerate(node.options) if option.words]
+        seen_keys: dict[str, int] = {}
+        for i, key in worded:
+            if key in seen_keys:
+                loaded.error(flow_shown, line_of(data, ("nodes", node_id, "options", i, "words")),
+                             f"[{node_id}] options {_label(node, seen_keys[key])} and "
+                             f"{_label(node, i)} both use the word list {key!r}: the second "
+                             "never matches by word")
+            seen_keys.setdefault(key, i)
+        if len(seen_keys) < 2:
+            continue
+        for code, file in locales.items():
+            # A person writing in `code` is matched in that language, then in English.
+            listeners = [file] if code == FALLBACK or english is None else [file, english]
+            words = _Words()
+            for i, key in worded:
+                for rank, listener in enumerate(listeners):
+                    for _, phrase, _ in listener.phrases(key):
+                        words.add((i, rank), phrase, (i, key), listener)
+            for j, later_key in worded:
+                for index, phrase, folded in file.phrases(later_key):
+                    hit = words.first(folded, partial(_earlier, j, later_key))
+                    if hit is None:
+                        continue
+                    i, key = hit.owner
+                    reason = (f"[{later_key}] {_clash(phrase, hit, file, key)}: at "
+                              f"[{node_id}] option {_label(node, i)} takes it before "
+                              f"option {_label(node, j)}")
+                    line = file.word_line(later_key, index)
+                    if hit.exact:
+                        loaded.error(file.shown, line, reason)
+                    else:
+                        loaded.warn(file.shown, line, reason)
+
+
+def _earlier(j: int, later_key: str, owner: tuple[int, str]) -> bool:
+    # The same list at two options is reported once, not once per word.
+    return owner[0] < j and owner[1] != later_key
+
+
+def trigger_collisions(loaded: Loaded, locales: dict[str, _LocaleFile]) -> None:
+    """Triggers are tried before a node's option words, in every language, so an option word
+    that a trigger leading elsewhere also has (or contains) never picks its option: a warning,
+    as triggers are global on purpose and the organizer may prefer the trigger."""
+    triggers = [t for flow, _ in loaded.flows.values() for t in flow.triggers]
+    words = _Words()
+    for t, trigger in enumerate(triggers):
+        for rank, file in enumerate(locales.values()):
+            for _, phrase, _ in file.phrases(trigger.words):
+                words.add((t, rank), phrase, trigger, file)
+    found: dict[str, _Hit | None] = {}  # lists used at several nodes are probed once
+    for _, _, node_id, node in _nodes(loaded):
+        for i, option in enumerate(node.options):
+            if not option.words:
+                continue
+            for file in locales.values():
+                for index, phrase, folded in file.phrases(option.words):
+                    if folded not in found:
+                        found[folded] = words.first(folded)
+                    hit = found[folded]
+                    if hit is None or hit.owner.go == option.go:
+                        continue
+                    loaded.warn(file.shown, file.word_line(option.words, index),
+                                f"[{option.words}] "
+                                f"{_clash(phrase, hit, file, 'the trigger ' + hit.owner.words)}: "
+                                f"at [{node_id}] it goes to {hit.owner.go}, not to option "
+                                f"{_label(node, i)}")
+
+
+def _label(node: Node, index: int) -> str:
+    number = node.options[index].number
+    return str(number) if number is not None else f"#{index + 1}"
+
+
+def command_collisions(loaded: Loaded, locales: dict[str, _LocaleFile]) -> None:
+    """A message that is exactly a command word is always the command, so an option or trigger
+    word equal to one can never be reached. The engine looks the command up in the person's
+    language, then English, then every other language: the first two are errors, the rest
+    warnings (they still win, but a clash across languages is often a word shared by chance)."""
+    tables = {code: _commands(file.locale) for code, file in locales.items()}
+    used = {option.words for *_, node in _nodes(loaded) for option in node.options
+            if option.words}
+    used |= {trigger.words for flow, _ in loaded.flows.values() for trigger in flow.triggers}
+    for code, file in locales.items():
+        for key in sorted(used & set(file.locale.words)):
+            for index, phrase in enumerate(file.locale.words[key]):
+                folded = fold(phrase)
+                near = dict.fromkeys((code, FALLBACK))
+                order = [*near, *sorted(set(tables) - set(near))]
+                owner = next((c for c in order if folded in tables.get(c, {})), None)
+                if owner is None:
+                    continue
+                command = tables[owner][folded].upper()
+                line = file.word_line(key, index)
+                if folded == MENU_SHORTCUT:
+                    loaded.error(file.shown, line, f"[{key}] {phrase!r} always opens the menu "
+                                 "(0 is the menu shortcut): remove this word")
+                elif owner in near:
+                    loaded.error(file.shown, line, f"[{key}] {phrase!r} is also the command "
+                                 f"{command} in {locales[owner].shown}: a message of just "
+                                 f"this word runs {command}, remove it from {key}")
+                else:
+                    loaded.warn(file.shown, line, f"[{key}] {phrase!r} is also the command "
+                                f"{command} in {locales[owner].shown}: a message of just this "
+                                f"word runs {command}, in every language")
+    for flow_shown, data, node_id, node in _nodes(loaded):
+        for i, option in enumerate(node.options):
+            if option.number is not None and str(option.number) == MENU_SHORTCUT:
+                loaded.error(flow_shown, line_of(data, ("nodes", node_id, "options", i, "number")),
+                             f"[{node_id}] option number 0 is the menu shortcut: use 1 to 99")
+
+
+def _commands(locale: Locale) -> dict[str, str]:
+    table = {MENU_SHORTCUT: "menu"}
+    for command, spellings in locale.commands.items():
+        table.update({fold(s): command for s in spellings})
+    return table
+
+
+def sms_budget(loaded: Loaded, locales: dict[str, _LocaleFile]) -> None:
+    """A text over the budget still reaches the person, in pages, but each MORE is a wait and a
+    reply they must know to send: a warning, with the count and the encoding that caused it."""
+    directory = _directory(loaded)
+    for file in locales.values():
+        for key, message in file.locale.messages.items():
+            text = fill(message.text, directory)
+            count = segments(text)
+            if count > BUDGET:
+                loaded.warn(file.shown, line_of(file.data, ("messages", key)),
+                            f"[{key}] {sms_summary(text)} over the budget of {BUDGET}: the "
+                            "person must reply MORE")
+
+
+def sms_summary(text: str) -> str:
+    """'6 segments (UCS-2, 389 chars)': what an SMS of this text costs, and why."""
+    return f"{segments(text)} segments ({encoding(text)}, {len(text)} chars)"
+
+
+def _directory(loaded: Loaded) -> dict[str, str]:
+    if loaded.directory is None:
+        return {}
+    return {name: entry.text for name, entry in loaded.directory[0].entries.items()}
+
+
+def urgent_without_case(loaded: Loaded) -> None:
+    """An urgent node that opens no case gives advice but tells no one at the hotline."""
+    for flow_shown, data, node_id, node in _nodes(loaded):
+        if node.urgent and node.escalate is None:
+            loaded.warn(flow_shown, line_of(data, ("nodes", node_id, "urgent")),
+                        f"[{node_id}] is urgent but opens no case: add `escalate:` so staff "
+                        "hear of it")

@@ -31,6 +31,12 @@ SETTINGS: dict[str, tuple[Any, str]] = {
     "HOTLINE_SESSION_TTL": (86400, "seconds of inactivity after which a session is forgotten"),
     "HOTLINE_STOP_TTL": (15552000, "seconds a STOP is remembered (default 180 days)"),
     "HOTLINE_REVIEW_DAYS": (180, "facts older than this many days get a 'check the latest' note"),
+    "HOTLINE_NUMBERS": ("", "comma-separated E.164 hotline numbers; when set, messages to any "
+                        "other number are not answered"),
+    "HOTLINE_RATE_PER_MINUTE": (10, "messages one sender may send per minute; past it, one "
+                                "polite reply, then silence"),
+    "HOTLINE_REPLY_BUDGET_PER_HOUR": (5000, "replies per hour for all senders together (a "
+                                      "guard against SMS-pumping fraud)"),
     "HOTLINE_LOG_LEVEL": ("info", "log level; INFO logs one line per turn (pseudonym prefix, "
                           "node, language, events)"),
     "HOTLINE_CONTENT_DIR": (str(ROOT), "folder holding flows/ and locales/"),

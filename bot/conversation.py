@@ -16,9 +16,11 @@ import redis
 
 from .channels import InboundMessage
 from .engine import Bundle, Inbound, Session, Turn, advance
+from .engine.text import fill
 from .escalation import cases, queues, routing
 from .escalation.vault import fernet, seal
 from .language import Detection, Detector, get_detector
+from .limits import Limits
 from .live import LiveContent
 from .privacy import pseudonym, short
 from .sessions import SessionStore, Writes
@@ -59,6 +61,8 @@ class Hotline:
         self.store = SessionStore(r, int(config["HOTLINE_SESSION_TTL"]),
                                   int(config["HOTLINE_STOP_TTL"]))
         self.live = LiveContent(self.content, int(config["HOTLINE_REVIEW_DAYS"]))
+        self.limits = Limits(r, int(config["HOTLINE_RATE_PER_MINUTE"]),
+                             int(config["HOTLINE_REPLY_BUDGET_PER_HOUR"]))
         self.fernet = fernet(config)
         self.detector: Detector = get_detector(lexicon(self.bundle))
         self._lexicon_of = self.bundle
@@ -133,6 +137,16 @@ class Hotline:
                  turn.session.lang if turn.session else "-",
                  ",".join(e.type for e in turn.events) or "-")
 
+    def notice(self, key: str, text: str) -> str:
+        """A text said without a session (Redis may be down): in the language the message
+        itself is in, else English."""
+        bundle = self.bundle
+        found = self.detector.detect(text) if text.strip() else None
+        locale = bundle.locales.get(found.lang if found and found.lang else bundle.fallback)
+        message = (locale.messages.get(key) if locale else None) or \
+            bundle.locales[bundle.fallback].messages[key]
+        return fill(message.text, bundle.directory)
+
     def _open_case_of(self, session: Session | None) -> dict[str, str] | None:
         case_id = session.vars.get("case") if session else None
         return cases.get(self.r, case_id) or None if case_id else None
@@ -147,6 +161,8 @@ class Hotline:
         answers = {k: v for k, v in turn.session.vars.items() if k != "case"}
         if json.dumps(answers) != case.get("answers"):
             cases.update_answers(pipe, case_id, answers)
+        if answers.get("contact") == "no":  # they asked not to be written to: no way back
+            pipe.delete(cases.CASE + case_id + ":handle")
         pipe.execute()
         if any(e.type == "relayed" for e in turn.events) and msg.text:
             ttl = self.routing.thread_hours * 3600

@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 log = logging.getLogger(__name__)
 _embedded: dict[str, Any] = {}
@@ -27,9 +29,14 @@ def embedded_url(data_dir: str | Path) -> str:
     return f"unix://{_embedded[str(folder)].socket_file}"
 
 
-def connect(url: str, data_dir: str | Path) -> redis.Redis:
-    return redis.Redis.from_url(url or embedded_url(data_dir), socket_timeout=5,
-                                socket_connect_timeout=2, health_check_interval=30)
+def connect(url: str, data_dir: str | Path, worker: bool = False) -> redis.Redis:
+    """Web connections fail fast (a turn must answer within Twilio's 15 s even when Redis is
+    gone); a worker's may wait, since RQ blocks on the queues for minutes at a time."""
+    if worker:
+        return redis.Redis.from_url(url or embedded_url(data_dir), health_check_interval=30)
+    return redis.Redis.from_url(url or embedded_url(data_dir), socket_timeout=2,
+                                socket_connect_timeout=1, health_check_interval=30,
+                                retry=Retry(NoBackoff(), 1))
 
 
 def stop_embedded() -> None:

@@ -20,7 +20,8 @@ DIRECTORY_FILE = "directory.yaml"
 ROUTING_FILE = "routing.yaml"  # in flows/, but who takes escalated cases, not a flow
 # Texts the engine says itself, so every locale set must have them in the fallback language.
 BUILTIN_KEYS = ("lang.menu", "not_understood", "help", "stop.done", "delete.done",
-                "media.unsupported", "disclaimer", "review.stale", "more.hint")
+                "media.unsupported", "disclaimer", "review.stale", "more.hint", "outage",
+                "rate.limited", "case.fallback")
 RUNTIME_PLACEHOLDERS = {"case"}  # filled by the engine, not from the directory
 M = TypeVar("M", bound=BaseModel)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+import redis
 from flask import Blueprint, Response, abort, current_app, request
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
@@ -63,5 +64,22 @@ def inbound() -> Response:
     except channels.BadInbound as exc:
         log.warning("webhook: unusable form (%s)", exc)
         return twiml([])
-    outcome = hotline().handle(msg)
-    return twiml(outcome.texts)
+    hl = hotline()
+    numbers = current_app.config["HOTLINE_NUMBERS"]
+    if numbers and msg.to.removeprefix("whatsapp:") not in numbers.split(","):
+        log.warning("webhook: message to a number that is not the hotline's; not answered")
+        return twiml([])
+    try:
+        mine, budget_left = hl.limits.count(msg.address)
+        if mine > hl.limits.per_minute:  # a flood: one polite word, then silence
+            return twiml([hl.notice("rate.limited", msg.text)] if mine == hl.limits.per_minute + 1
+                         else [])
+        if not budget_left:
+            log.error("webhook: this hour's reply budget is spent; not answering (SMS pumping?)")
+            return twiml([])
+        return twiml(hl.handle(msg).texts)
+    except redis.RedisError:
+        log.error("webhook: Redis unavailable; answered with the hotline numbers")
+    except Exception:  # never a 5xx to Twilio: the person still gets numbers to call
+        log.exception("webhook: turn failed; answered with the hotline numbers")
+    return twiml([hl.notice("outage", msg.text)])

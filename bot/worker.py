@@ -13,7 +13,7 @@ from .escalation import queues
 
 def build(burst_url: str | None = None) -> Worker:
     settings = config.load()
-    r = db.connect(burst_url or settings["REDIS_URL"], settings["HOTLINE_DATA_DIR"])
+    r = db.connect(burst_url or settings["REDIS_URL"], settings["HOTLINE_DATA_DIR"], worker=True)
     return Worker([queues.queue(r, name) for name in queues.PRIORITY], connection=r,
                   serializer=queues.SERIALIZER, log_job_description=False)
 

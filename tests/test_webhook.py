@@ -80,9 +80,12 @@ def test_repeated_message_sid_does_not_advance_twice(phone: Phone, r: redis.Redi
     assert r.get(session_key(phone.address)) == turns_after_first
 
 
-def test_two_messages_at_once_lose_no_update(app: Any, r: redis.Redis) -> None:
+def test_two_messages_at_once_lose_no_update(config: dict[str, Any], r: redis.Redis) -> None:
     import json
 
+    from bot import create_app
+
+    app = create_app(dict(config, HOTLINE_RATE_PER_MINUTE=100))
     phone = Phone(app.test_client(), number="+15550002222")
     phone.send("hi")
     forms = [phone.form(str(n)) for n in range(20)]
@@ -173,3 +176,35 @@ def test_unknown_words_get_a_helpful_reply_in_the_persons_language(phone: Phone,
     [text] = messages(phone.send("xyzzy"))
     assert text.startswith(say("es", "not_understood"))
     assert say("es", "menu.main").splitlines()[0] in text
+
+
+def test_a_flood_from_one_sender_gets_one_polite_reply_then_silence(phone: Phone,
+                                                                   say: Any) -> None:
+    for n in range(10):
+        assert messages(phone.send(f"hello {n}"))
+    [polite] = messages(phone.send("hello again"))
+    assert polite == say("en", "rate.limited")
+    assert messages(phone.send("and again")) == []
+    other = Phone(phone.client, number="+15550004444")
+    assert messages(other.send("hi"))  # others are not affected
+
+
+def test_redis_down_still_answers_200_with_numbers_in_the_persons_language(
+        config: dict[str, Any], r: redis.Redis, say: Any) -> None:
+    from bot import create_app
+
+    app = create_app(config)
+    app.extensions["hotline"].r = redis.Redis(port=1, socket_connect_timeout=0.2)
+    app.extensions["hotline"].limits.r = app.extensions["hotline"].r
+    response = Phone(app.test_client()).send("hola, necesito ayuda con mi caso")
+    assert response.status_code == 200
+    assert messages(response) == [say("es", "outage")]
+
+
+def test_unknown_to_number_is_not_answered(config: dict[str, Any], r: redis.Redis) -> None:
+    from bot import create_app
+
+    app = create_app(dict(config, HOTLINE_NUMBERS="+15559990000"))
+    phone = Phone(app.test_client())
+    assert messages(phone.send("hi"))
+    assert messages(phone.send("hi", To="+15551112222")) == []

@@ -240,6 +240,15 @@ def advance(bundle: Bundle, session: Session | None, inbound: Inbound,
             if option.words and _matches(compiled, step, option.words, text):
                 _choose(step, option.set, option.go)
                 return step.result(step.session)
+    # The menu's numbers work from any question that does not use that number itself.
+    menu = bundle.nodes.get(bundle.menu)
+    if menu is not None and node is not menu and text.isdigit():
+        taken = {o.number for o in node.options} if node is not None else set()
+        for option in menu.options:
+            if option.number is not None and text == str(option.number) and \
+                    option.number not in taken:
+                _choose(step, option.set, option.go)
+                return step.result(step.session)
 
     if step.session.node is None:  # a new conversation, or one that ended: greet, show the menu
         if step.session.lang is None and not text and inbound.media == 0:

@@ -1,0 +1,46 @@
+"""Per-sender rate limit and a global reply budget, against floods and SMS-pumping fraud.
+
+The limiter never sees a number: it keys each sender by HMAC(today's random key, address). The
+daily key lives only in Redis and expires after two days, so yesterday's counters cannot be
+linked to anyone, not even with HOTLINE_SECRET.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import time
+
+import redis
+
+DAY_KEY = "hl:rate:key:"  # + UTC date -> random bytes, gone after two days
+SENDER = "hl:rate:s:"  # + rotating pseudonym + minute -> messages this minute
+BUDGET = "hl:rate:out:"  # + hour -> replies sent this hour, all senders together
+
+
+class Limits:
+    def __init__(self, r: redis.Redis, per_minute: int, per_hour_total: int) -> None:
+        self.r, self.per_minute, self.per_hour_total = r, per_minute, per_hour_total
+        self._day: tuple[str, bytes] = ("", b"")
+
+    def _day_key(self, now: float) -> bytes:
+        day = time.strftime("%Y-%m-%d", time.gmtime(now))
+        if self._day[0] != day:  # once a day per process: the key is shared through Redis
+            self.r.set(DAY_KEY + day, secrets.token_bytes(32), nx=True, ex=2 * 86400)
+            self._day = (day, self.r.get(DAY_KEY + day) or b"")
+        return self._day[1]
+
+    def count(self, address: str, now: float | None = None) -> tuple[int, bool]:
+        """This sender's messages this minute (this one included), and whether this hour's
+        global reply budget still has room; one round trip."""
+        now = time.time() if now is None else now
+        token = hmac.new(self._day_key(now), address.encode(), hashlib.sha256).hexdigest()[:24]
+        sender, budget = f"{SENDER}{token}:{int(now // 60)}", f"{BUDGET}{int(now // 3600)}"
+        pipe = self.r.pipeline(transaction=False)
+        pipe.incr(sender)
+        pipe.expire(sender, 120)
+        pipe.incr(budget)
+        pipe.expire(budget, 7200)
+        mine, _, everyone, _ = pipe.execute()
+        return int(mine), int(everyone) <= self.per_hour_total

@@ -15,7 +15,10 @@ EVAL_TSV = Path(__file__).parents[2] / "shared/data/langid/eval.tsv"
 
 @pytest.fixture(scope="module")
 def detector() -> Detector:
-    return get_detector()
+    # Its own detector with the default lexicon: the process-wide one may carry the locales'
+    # words, set by other tests, which would move some texts from the model to the lexicon.
+    get_detector()  # the shared model loads once
+    return Detector()
 
 
 def lang(detector: Detector, text: str) -> str | None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 import urllib.parse
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -21,6 +22,7 @@ class FakeTwilio:
     host: str = "127.0.0.1"
     port: int = 0
     sent: list[dict[str, str]] = field(default_factory=list)
+    sent_at: list[float] = field(default_factory=list)  # when each of `sent` arrived
     deleted: list[str] = field(default_factory=list)
     posts: list[tuple[str, dict[str, str], bytes]] = field(default_factory=list)  # raw: path,
     # headers, body of every POST (a provider webhook stand-in reads these)
@@ -66,6 +68,7 @@ class FakeTwilio:
                         return self._answer(503, {"code": 20503, "message": "unavailable",
                                                   "status": 503})
                     fake.sent.append(form)
+                    fake.sent_at.append(time.time())
                     sid = f"SM{len(fake.sent):032x}"
                 account = self.path.split("/Accounts/")[1].split("/")[0]
                 self._answer(201, {

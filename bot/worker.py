@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+from typing import Any
 
 from rq import Worker
 
@@ -11,11 +12,22 @@ from . import config, db, privacy
 from .escalation import queues
 
 
+class HotlineWorker(Worker):
+    """Keeps the flows and routing loaded in the parent, so each forked job starts with them
+    instead of parsing every YAML file again (that made a notification wait seconds)."""
+
+    def execute_job(self, job: Any, queue: Any) -> Any:
+        from .escalation import jobs
+
+        jobs.content()  # reloads here, before the fork, when an organizer changed a file
+        return super().execute_job(job, queue)
+
+
 def build(burst_url: str | None = None) -> Worker:
     settings = config.load()
     r = db.connect(burst_url or settings["REDIS_URL"], settings["HOTLINE_DATA_DIR"], worker=True)
-    return Worker([queues.queue(r, name) for name in queues.PRIORITY], connection=r,
-                  serializer=queues.SERIALIZER, log_job_description=False)
+    return HotlineWorker([queues.queue(r, name) for name in queues.PRIORITY], connection=r,
+                         serializer=queues.SERIALIZER, log_job_description=False)
 
 
 def main() -> None:
@@ -24,8 +36,12 @@ def main() -> None:
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     privacy.install_log_filter()
-    from .escalation import jobs  # noqa: F401  imported before forking, so each job does not pay for it
+    from .escalation import jobs, outbound
 
+    # Load before forking what every job needs, so no job pays for it: the flows and routing,
+    # and the Twilio client's lazily imported API modules (no request is made here).
+    jobs.content()
+    outbound.client(config.load()).messages  # noqa: B018
     build().work(burst=args.burst, with_scheduler=True)
 
 

@@ -152,10 +152,12 @@ def flows_check(path: Path | None, as_json: bool) -> None:
 
 
 def _register() -> None:
+    from .privacy_cli import privacy
     from .staff_cli import cases_group, staff
 
     main.add_command(staff)
     main.add_command(cases_group)
+    main.add_command(privacy)
     organizer_cli.register(main, flows)
 
 

@@ -27,6 +27,7 @@ class FakeTwilio:
     posts: list[tuple[str, dict[str, str], bytes]] = field(default_factory=list)  # raw: path,
     # headers, body of every POST (a provider webhook stand-in reads these)
     fail_next: int = 0  # this many sends answer 503 before one succeeds
+    delay: float = 0.0  # seconds to wait before answering a send (a slow Twilio)
     failures: int = 0
     _server: ThreadingHTTPServer | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -61,6 +62,8 @@ class FakeTwilio:
                     return self._answer(200, {"ok": True})
                 if not self.path.endswith("/Messages.json"):
                     return self._answer(404, {"code": 20404, "message": "not found"})
+                if fake.delay:
+                    time.sleep(fake.delay)
                 with fake._lock:
                     if fake.fail_next > 0:
                         fake.fail_next -= 1

@@ -93,17 +93,23 @@ def read_yaml(path: Path, shown: str) -> tuple[Any, list[Problem]]:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         return None, [Problem(shown, 1, f"cannot read file: {exc}")]
-    loader = _Loader(text)
-    loader.duplicates = []
+    loader: _Loader | None = None
     try:
+        loader = _Loader(text)  # the reader refuses control characters here already
+        loader.duplicates = []
         data = loader.get_single_data()
+    except yaml.reader.ReaderError as exc:
+        line = text[:exc.position].count("\n") + 1
+        return None, [Problem(shown, line, f"character {exc.character!r} is not allowed in YAML "
+                              "(a control character: delete it)")]
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 1 if mark else 1
         reason = getattr(exc, "problem", None) or str(exc)
         return None, [Problem(shown, line, f"YAML syntax: {reason}")]
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     problems = [Problem(shown, line, reason) for line, reason in loader.duplicates]
     if not isinstance(data, dict):
         problems.append(Problem(shown, 1, "the file must be a mapping of keys to values"))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache, partial
 from typing import Any
@@ -35,7 +35,7 @@ class _Hit:
     rank: tuple[int, int]  # the engine's order of trying: lower is tried first
     word: str  # as written
     exact: bool
-    owner: Any  # the option index or the trigger
+    owner: Any  # what the word belongs to: (option index, word list) or a Trigger
     file: _LocaleFile
 
 
@@ -51,7 +51,7 @@ class _Words:
         if folded:
             self.by_start.setdefault(folded[:2], []).append((rank, folded, word, owner, file))
 
-    def first(self, text: str, allowed: Any = None) -> _Hit | None:
+    def first(self, text: str, allowed: Callable[[Any], bool] | None = None) -> _Hit | None:
         """The first word, in rank order, the engine finds in a message that is just `text`."""
         best: _Hit | None = None
         for start in {text[i:i + n] for i in range(len(text)) for n in (1, 2)}:
@@ -95,7 +95,8 @@ def _nodes(loaded: Loaded) -> Iterator[tuple[str, Any, str, Node]]:
 
 
 def _clash(phrase: str, hit: _Hit, file: _LocaleFile, list_name: str) -> str:
-    """"'sin papeles' contains 'papeles', a word of topic.papers in locales/es.yaml"."""
+    """The middle of a collision's reason, for example: 'sin papeles' contains 'papeles', a
+    word of topic.papers in locales/es.yaml."""
     how = "is also" if hit.exact else f"contains {hit.word!r},"
     where = "" if hit.file is file else f" in {hit.file.shown}"
     return f"{phrase!r} {how} a word of {list_name}{where}"
@@ -233,7 +234,7 @@ def _commands(locale: Locale) -> dict[str, str]:
 def sms_budget(loaded: Loaded, locales: dict[str, _LocaleFile]) -> None:
     """A text over the budget still reaches the person, in pages, but each MORE is a wait and a
     reply they must know to send: a warning, with the count and the encoding that caused it."""
-    directory = _directory(loaded)
+    directory = directory_texts(loaded)
     for file in locales.values():
         for key, message in file.locale.messages.items():
             text = fill(message.text, directory)
@@ -249,7 +250,8 @@ def sms_summary(text: str) -> str:
     return f"{segments(text)} segments ({encoding(text)}, {len(text)} chars)"
 
 
-def _directory(loaded: Loaded) -> dict[str, str]:
+def directory_texts(loaded: Loaded) -> dict[str, str]:
+    """What each {placeholder} becomes in a text as sent."""
     if loaded.directory is None:
         return {}
     return {name: entry.text for name, entry in loaded.directory[0].entries.items()}

@@ -25,6 +25,8 @@ SETTINGS: dict[str, tuple[Any, str]] = {
                                       "reply comes after WhatsApp's 24-hour window"),
     "HOTLINE_TWILIO_API_URL": ("", "send Twilio REST calls to this base URL instead (local tests "
                                "and runs use a Twilio-like local server)"),
+    "HOTLINE_DELETE_TWILIO_RECORDS": ("", "set to 1 to delete every inbound and outbound "
+                                      "message record from Twilio once it is final"),
     "HOTLINE_RETRY_INTERVALS": ("5,30,120", "seconds between retries of a failed send"),
     "HOTLINE_PUBLIC_URL": ("", "public base URL Twilio calls (e.g. https://hotline.example.org); "
                            "signatures are checked against it, so TLS proxies do not break them"),

@@ -129,8 +129,8 @@ def _lines(text: str) -> list[str]:
 # --- Mermaid ---------------------------------------------------------------------------------
 
 def _mermaid_id(name: str) -> str:
-    # Mermaid ids are plain words, and `end` is a keyword: prefix and clean every id.
-    return "n_" + re.sub(r"\W", "_", name)
+    # Mermaid ids are plain words, and `end` is a keyword: prefix and clean every node's id.
+    return "entry" if name == ENTRY else "n_" + re.sub(r"\W", "_", name)
 
 
 def _mermaid_text(text: str) -> str:

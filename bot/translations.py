@@ -12,6 +12,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from .checks import directory_texts
 from .engine.model import Locale
 from .engine.sms import BUDGET, encoding, segments
 from .engine.text import PLACEHOLDER, fill
@@ -74,11 +75,6 @@ class Content:
     def english(self) -> Locale:
         return self.locale(FALLBACK)[0]
 
-    @property
-    def directory(self) -> dict[str, str]:
-        if self.loaded.directory is None:
-            return {}
-        return {k: e.text for k, e in self.loaded.directory[0].entries.items()}
 
     def translations(self) -> list[str]:
         """The languages a translator works on: every one but the English source."""
@@ -489,11 +485,12 @@ def _dump_all(data: Any, values: dict[str, Any], order: list[str]) -> str:
 def status(content: Content) -> list[dict[str, Any]]:
     """Per language: how many texts, missing, not reviewed, over the SMS budget, in UCS-2."""
     english = content.english
+    directory = directory_texts(content.loaded)
     rows = []
     for code in sorted(content.locales, key=lambda c: (c != FALLBACK, c)):
         locale, _ = content.locales[code]
         own = [k for k in english.messages if k in locale.messages]
-        texts = [fill(locale.messages[k].text, content.directory) for k in own]
+        texts = [fill(locale.messages[k].text, directory) for k in own]
         rows.append({
             "language": code,
             "name": locale.name,

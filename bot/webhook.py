@@ -5,12 +5,13 @@ from __future__ import annotations
 import logging
 
 import redis
-from flask import Blueprint, Response, abort, current_app, request
+from flask import Blueprint, Response, abort, current_app, request, url_for
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
 from . import channels
-from .app_state import hotline
+from .app_state import get_redis, hotline
+from .escalation.outbound import forget_later
 
 bp = Blueprint("webhook", __name__)
 log = logging.getLogger(__name__)
@@ -40,6 +41,10 @@ def _verified() -> bool:
 def twiml(texts: list[str]) -> Response:
     """All replies in as few messages as fit, so they arrive together and in order."""
     response = MessagingResponse()
+    # When Twilio's records are deleted, each reply reports its final status (and so its sid)
+    # to /twilio/status, which schedules its deletion too.
+    action = (url_for("webhook.status", _external=True)
+              if current_app.config["HOTLINE_DELETE_TWILIO_RECORDS"] else None)
     chunk = ""
     for text in texts:
         joined = f"{chunk}\n\n{text}" if chunk else text
@@ -47,11 +52,24 @@ def twiml(texts: list[str]) -> Response:
             chunk = joined
             continue
         if chunk:
-            response.message(chunk)
+            response.message(chunk, action=action)
         chunk = text[:MAX_BODY]
     if chunk:
-        response.message(chunk)
+        response.message(chunk, action=action)
     return Response(str(response), mimetype="application/xml")
+
+
+FINAL = {"delivered", "undelivered", "failed", "read", "received", "canceled"}
+
+
+@bp.post("/twilio/status")
+def status() -> Response:
+    """Twilio's status callback: a final message's record can be deleted."""
+    if not _verified():
+        abort(403)
+    if request.form.get("MessageStatus") in FINAL and request.form.get("MessageSid"):
+        forget_later(current_app.config, request.form["MessageSid"], get_redis())
+    return Response("", status=204)
 
 
 @bp.post("/twilio/messages")
@@ -77,7 +95,9 @@ def inbound() -> Response:
         if not budget_left:
             log.error("webhook: this hour's reply budget is spent; not answering (SMS pumping?)")
             return twiml([])
-        return twiml(hl.handle(msg).texts)
+        outcome = hl.handle(msg)
+        forget_later(current_app.config, msg.sid, get_redis())
+        return twiml(outcome.texts)
     except redis.RedisError:
         log.error("webhook: Redis unavailable; answered with the hotline numbers")
     except Exception:  # never a 5xx to Twilio: the person still gets numbers to call

@@ -209,3 +209,9 @@ def deliver_held(case_id: str) -> str:
     if delivered:
         cases.note(r, case_id, f"{delivered} held repl{'y' if delivered == 1 else 'ies'} sent")
     return f"delivered {delivered}"
+
+
+def delete_record(sid: str) -> str:
+    """Delete Twilio's copy of one message once it is final (retried while it is not)."""
+    outbound.delete(settings(), sid)
+    return "deleted"

@@ -26,6 +26,8 @@ from tests.escalation.conftest import (
 )
 from tests.test_privacy import everything_in_redis
 
+STATUS_URL = "http://localhost/twilio/status"
+
 
 def test_urgent_text_reaches_on_call_staff_without_personal_data(
         person: Phone, r: redis.Redis, twilio: FakeTwilio, provider_hook: FakeTwilio) -> None:
@@ -215,3 +217,25 @@ def test_wrong_passwords_are_rate_limited(esc_app: Any, r: redis.Redis) -> None:
 def test_passwords_are_hashed(r: redis.Redis) -> None:
     staff.add(r, "maria", PASSWORD, "rapid", "staff")
     assert PASSWORD.encode() not in everything_in_redis(r)
+
+
+def test_twilio_records_are_deleted_once_final(esc_config: dict[str, Any], r: redis.Redis,
+                                               twilio: FakeTwilio,
+                                               monkeypatch: Any) -> None:
+    from bot import create_app
+
+    monkeypatch.setenv("HOTLINE_DELETE_TWILIO_RECORDS", "1")
+    app = create_app(dict(esc_config, HOTLINE_DELETE_TWILIO_RECORDS="1"))
+    phone = Phone(app.test_client(), number="+13475550155")
+    response = phone.post(phone.form("ICE is at my door", sid="SM" + "7" * 32))
+    assert b'action="http://localhost/twilio/status"' in response.data
+    work(r)  # the on-call SMS goes out
+    notice_sid = f"SM{1:032x}"
+    status = Phone(app.test_client(), number="+13475550155", url=STATUS_URL)
+    status.post({"MessageSid": "SM" + "8" * 32, "MessageStatus": "delivered",
+                 "AccountSid": "AC" + "0" * 32}, path="/twilio/status")
+    due = run_scheduled(r, "delete_record")
+    assert len(due) == 3  # the inbound text, the on-call SMS, the TwiML reply
+    twilio.fail_next = 0
+    work(r)
+    assert sorted(twilio.deleted) == sorted(["SM" + "7" * 32, notice_sid, "SM" + "8" * 32])

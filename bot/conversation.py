@@ -57,6 +57,7 @@ class Hotline:
     def __init__(self, r: redis.Redis, config: dict[str, Any]) -> None:
         self.r = r
         self.secret = str(config["HOTLINE_SECRET"]).encode()
+        self.previous = str(config.get("HOTLINE_SECRET_PREVIOUS") or "").encode()
         self.content = Path(config["HOTLINE_CONTENT_DIR"])
         self.store = SessionStore(r, int(config["HOTLINE_SESSION_TTL"]),
                                   int(config["HOTLINE_STOP_TTL"]))
@@ -80,6 +81,8 @@ class Hotline:
         the session meanwhile, the turn runs again on the new session, so no update is lost."""
         pseudo = pseudonym(self.secret, msg.address)
         sid_key = hmac.new(self.secret, msg.sid.encode(), hashlib.sha256).hexdigest()[:32]
+        if self.previous:
+            self._carry_over(pseudonym(self.previous, msg.address), pseudo)
         detection = self.detector.detect(msg.text) if msg.text else None
         for _attempt in range(MAX_ATTEMPTS):
             outcome = self._turn(pseudo, sid_key, msg, detection)
@@ -136,6 +139,12 @@ class Hotline:
                  turn.session.node if turn.session else "-",
                  turn.session.lang if turn.session else "-",
                  ",".join(e.type for e in turn.events) or "-")
+
+    def _carry_over(self, old: str, new: str) -> None:
+        """After a secret rotation: move what the old pseudonym held to the new one, once."""
+        for prefix in (self.store.key(""), cases.OWNED):
+            if self.r.exists(prefix + old):
+                self.r.renamenx(prefix + old, prefix + new)
 
     def notice(self, key: str, text: str) -> str:
         """A text said without a session (Redis may be down): in the language the message

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from typing import Any
 
@@ -208,3 +209,23 @@ def test_unknown_to_number_is_not_answered(config: dict[str, Any], r: redis.Redi
     phone = Phone(app.test_client())
     assert messages(phone.send("hi"))
     assert messages(phone.send("hi", To="+15551112222")) == []
+
+
+def test_rotating_the_secret_keeps_conversations_and_cases(config: dict[str, Any],
+                                                           r: redis.Redis) -> None:
+    from bot import create_app
+    from bot.escalation import cases
+
+    old_phone = Phone(create_app(config).test_client())
+    old_phone.send("hola")
+    old_phone.send("ICE está en mi puerta")
+    new_secret = "rotated-secret-" + "n" * 32
+    app = create_app(dict(config, HOTLINE_SECRET=new_secret, HOTLINE_SECRET_PREVIOUS=SECRET))
+    phone = Phone(app.test_client())
+    phone.count = 10  # message sids distinct from the first two
+    assert messages(phone.send("xyz"))
+    new = pseudonym(new_secret.encode(), phone.address)
+    old = pseudonym(SECRET.encode(), phone.address)
+    assert r.exists(sessions.SESSION + new) and not r.exists(sessions.SESSION + old)
+    assert r.smembers(cases.OWNED + new) and not r.exists(cases.OWNED + old)
+    assert json.loads(r.get(sessions.SESSION + new))["l"] == "es"  # the same conversation

@@ -22,7 +22,8 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     privacy.install_log_filter()
     privacy.install_log_filter(app.logger)
     # Werkzeug logs each request line; no body or query is in it, but keep numbers out anyway.
-    privacy.install_log_filter(logging.getLogger("werkzeug"))
+    for name in ("werkzeug", "gunicorn.error", "gunicorn.access"):
+        privacy.install_log_filter(logging.getLogger(name))
     # The console's session cookie is signed with a key derived from the secret (its own label).
     app.secret_key = hmac.new(str(app.config["HOTLINE_SECRET"]).encode(), b"console cookies v1",
                               hashlib.sha256).hexdigest()

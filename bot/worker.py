@@ -36,6 +36,13 @@ def main() -> None:
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     privacy.install_log_filter()
+    # RQ's loggers do not propagate and add their own handler unless one is there: give them
+    # one that redacts (a Twilio error message can quote the number it refused).
+    for name in ("rq.worker", "rq.scheduler", "rq.job", "rq.queue"):
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+        handler.addFilter(privacy.RedactFilter())
+        logging.getLogger(name).addHandler(handler)
     from .escalation import jobs, outbound
 
     # Load before forking what every job needs, so no job pays for it: the flows and routing,

@@ -38,6 +38,7 @@ class Outcome:
     pseudo: str
     case: dict[str, str] | None = None  # the person's open case before this turn
     opened: list[tuple[str, str]] = field(default_factory=list)  # (case id, urgency)
+    refused: str | None = None  # "flood" (first over the limit), "silence", or "budget"
 
 
 def lexicon(bundle: Bundle) -> dict[str, list[str]]:
@@ -77,15 +78,25 @@ class Hotline:
         return self.live.get().routing
 
     def handle(self, msg: InboundMessage) -> Outcome:
-        """One turn, as a Redis transaction: if another message from the same person changes
-        the session meanwhile, the turn runs again on the new session, so no update is lost."""
+        """One turn: read, run the pure engine, write only if the session did not change
+        meanwhile; else run again on the new session, so no update is lost. The first read
+        also counts the sender and the hour's replies (one round trip for both)."""
         pseudo = pseudonym(self.secret, msg.address)
         sid_key = hmac.new(self.secret, msg.sid.encode(), hashlib.sha256).hexdigest()[:32]
         if self.previous:
             self._carry_over(pseudonym(self.previous, msg.address), pseudo)
         detection = self.detector.detect(msg.text) if msg.text else None
-        for _attempt in range(MAX_ATTEMPTS):
-            outcome = self._turn(pseudo, sid_key, msg, detection)
+        for attempt in range(MAX_ATTEMPTS):
+            pipe = self.r.pipeline(transaction=False)
+            if attempt == 0:
+                self.limits.count(pipe, msg.address)
+            pipe.mget(self.store.key(pseudo), self.store.seen_key(sid_key))
+            results = pipe.execute()
+            if attempt == 0:
+                refused = self.limits.verdict(results[:-1])
+                if refused:
+                    return Outcome([], None, pseudo, refused=refused)
+            outcome = self._turn(pseudo, sid_key, msg, detection, results[-1])
             if outcome is None:
                 continue  # another message from this person landed first: run on its result
             if outcome.turn is not None:
@@ -93,11 +104,11 @@ class Hotline:
             return outcome
         raise RuntimeError("too many simultaneous messages from one person")
 
-    def _turn(self, pseudo: str, sid_key: str, msg: InboundMessage,
-              detection: Detection | None) -> Outcome | None:
-        """Read (one round trip), run the pure engine, write if nothing changed (one more)."""
+    def _turn(self, pseudo: str, sid_key: str, msg: InboundMessage, detection: Detection | None,
+              read: list[bytes | None]) -> Outcome | None:
+        """Run the pure engine on what was read; write if nothing changed (one round trip)."""
         key, seen = self.store.key(pseudo), self.store.seen_key(sid_key)
-        raw_session, earlier = self.r.mget(key, seen)
+        raw_session, earlier = read
         if earlier is not None:  # Twilio retried: answer the same, change nothing
             log.info("turn p=%s repeated message, same answer", short(pseudo))
             return Outcome(json.loads(earlier), None, pseudo)

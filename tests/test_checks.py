@@ -3,29 +3,15 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 
 from bot.cli import main
 from bot.flowfiles import placeholder_differences
+from tests.conftest import FIXTURE, edit
 
-FIXTURE = Path(__file__).parent / "fixtures" / "content"
 ROOT = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture
-def content(tmp_path: Path) -> Path:
-    shutil.copytree(FIXTURE, tmp_path / "content")
-    return tmp_path / "content"
-
-
-def edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert old in text, f"fixture changed: {old!r} not in {path.name}"
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
 def line_of(path: Path, needle: str) -> int:

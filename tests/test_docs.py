@@ -15,11 +15,11 @@ import yaml
 from click.testing import CliRunner
 
 from bot.cli import main
+from tests.conftest import FIXTURE
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
 GUIDE = DOCS / "organizers.md"
-FIXTURE = Path(__file__).parent / "fixtures" / "content"
 # A ```console block runs each `$ hotline ...` line; `you> ` lines under one are what is typed
 # into it; an <!-- exit N --> line right above the block says each command exits with N.
 BLOCK = re.compile(r"(?:<!-- exit (\d+) -->\n)?```console\n(.*?)```", re.DOTALL)

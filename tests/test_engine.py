@@ -5,15 +5,13 @@ from __future__ import annotations
 import itertools
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
 from bot.engine import Inbound, Session, Turn, advance
 from bot.engine.sms import segments
 from bot.flowfiles import load
-
-FIXTURE = Path(__file__).parent / "fixtures" / "content"
+from tests.conftest import FIXTURE
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -10,21 +9,9 @@ from click.testing import CliRunner
 
 from bot.cli import main
 from bot.flowfiles import FlowError, check, load
+from tests.conftest import FIXTURE, edit
 
-FIXTURE = Path(__file__).parent / "fixtures" / "content"
 ROOT = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture
-def content(tmp_path: Path) -> Path:
-    shutil.copytree(FIXTURE, tmp_path / "content")
-    return tmp_path / "content"
-
-
-def edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text()
-    assert old in text, f"fixture changed: {old!r} not in {path.name}"
-    path.write_text(text.replace(old, new, 1))
 
 
 def errors(root: Path) -> list[str]:

@@ -14,9 +14,8 @@ from twilio.request_validator import RequestValidator
 
 from bot import create_app
 from bot.flowfiles import check
-from tests.conftest import AUTH_TOKEN, WEBHOOK
+from tests.conftest import AUTH_TOKEN, FIXTURE, WEBHOOK
 
-FIXTURE = Path(__file__).parent / "fixtures" / "content"
 FUZZ = settings(max_examples=2000, deadline=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture,
                                        HealthCheck.too_slow])

@@ -11,17 +11,11 @@ from click.testing import CliRunner, Result
 from bot import graph
 from bot.cli import main
 from bot.flowfiles import parse
+from tests.conftest import FIXTURE
 
-FIXTURE = Path(__file__).parent / "fixtures" / "content"
 ROOT = Path(__file__).resolve().parents[1]
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None,
                                reason="Graphviz `dot` is not installed (apt-get install graphviz)")
-
-
-@pytest.fixture
-def content(tmp_path: Path) -> Path:
-    shutil.copytree(FIXTURE, tmp_path / "content")
-    return tmp_path / "content"
 
 
 def run(*args: str, content: Path = FIXTURE) -> Result:

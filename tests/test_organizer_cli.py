@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -12,14 +11,6 @@ from click.testing import CliRunner, Result
 
 from bot import transcripts
 from bot.cli import main
-
-FIXTURE = Path(__file__).parent / "fixtures" / "content"
-
-
-@pytest.fixture
-def content(tmp_path: Path) -> Path:
-    shutil.copytree(FIXTURE, tmp_path / "content")
-    return tmp_path / "content"
 
 
 @pytest.fixture

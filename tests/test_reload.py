@@ -13,10 +13,8 @@ import redis
 
 from bot import create_app
 from bot.app_state import hotline
-from tests.conftest import Phone
+from tests.conftest import FIXTURE, Phone
 from tests.test_webhook import messages
-
-FIXTURE = Path(__file__).parent / "fixtures" / "content"
 
 
 def app_on_copy(config: dict[str, Any], tmp_path: Path) -> tuple[Any, Path]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -23,14 +22,7 @@ from bot.translations import (
     write_po,
 )
 
-FIXTURE = Path(__file__).parent / "fixtures" / "content"
 ROOT = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture
-def content(tmp_path: Path) -> Path:
-    shutil.copytree(FIXTURE, tmp_path / "content")
-    return tmp_path / "content"
 
 
 def hotline(content: Path, *args: str) -> Result:

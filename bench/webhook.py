@@ -67,12 +67,13 @@ def start_redis(port: int, folder: str) -> tuple[subprocess.Popen[bytes], redis.
     raise RuntimeError("redis-server did not start")
 
 
-def start_gunicorn(target: str, port: int, env: dict[str, str]) -> tuple[subprocess.Popen[bytes],
-                                                                         float]:
+def start_gunicorn(target: str, port: int, env: dict[str, str], workers: int = 2,
+                   threads: int = 4) -> tuple[subprocess.Popen[bytes], float]:
     """Like the Procfile's web process; returns the process and its start time in seconds."""
     began = time.perf_counter()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-k", "gthread", "-w", "2", "--threads", "4",
+        [sys.executable, "-m", "gunicorn", "-k", "gthread", "-w", str(workers), "--threads",
+         str(threads),
          "--timeout", "10", "--preload", "-b", f"127.0.0.1:{port}", "--access-logfile", "/dev/null",
          "--error-logfile", "-", "--log-level", "warning", target],
         env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -166,6 +167,8 @@ def main() -> None:
     parser.add_argument("--senders", type=int, default=400)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (Procfile: 2)")
+    parser.add_argument("--threads", type=int, default=4, help="threads each (Procfile: 4)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
 
@@ -183,7 +186,7 @@ def main() -> None:
         for name, target in (("bare", "bench.bare_app:create_app()"),
                              ("hotline", "bot:create_app()")):
             port = free_port()
-            proc, started = start_gunicorn(target, port, env)
+            proc, started = start_gunicorn(target, port, env, args.workers, args.threads)
             try:
                 drive(port, 40, 2, 2)  # warm up: imports, connection pools, detector pages
                 r.flushall()

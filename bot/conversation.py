@@ -1,5 +1,5 @@
-"""One turn on the host side: pseudonym, lock, dedupe, engine, save, effects. Shared by the
-webhook and the terminal chat."""
+"""One turn on the host side: pseudonym, dedupe, language, engine, one atomic write, effects.
+Shared by the webhook and the terminal chat."""
 
 from __future__ import annotations
 

@@ -32,9 +32,6 @@ class SessionStore:
     def parse(raw: bytes | None) -> Session | None:
         return Session.from_json(json.loads(raw)) if raw else None
 
-    def load(self, pseudo: str) -> Session | None:
-        return self.parse(self.r.get(SESSION + pseudo))
-
     def save(self, pseudo: str, session: Session, pipe: Writes) -> None:
         ttl = self.stop_ttl if session.stopped else self.ttl
         pipe.set(SESSION + pseudo, json.dumps(session.to_json(), separators=(",", ":")), ex=ttl)

@@ -177,8 +177,10 @@ def jobs() -> Any:
             found = cases.get(r, case_id) if case_id else {}
             if found and not g.staff.sees(found):
                 continue
-            reason = (job.latest_result().exc_string if job.latest_result() else "") or ""
-            failed.append({"id": job.id, "queue": name, "what": job.func_name.rsplit(".")[-1],
+            result = job.latest_result()
+            reason = (result.exc_string if result else "") or ""
+            failed.append({"id": job.id, "queue": name,
+                           "what": (job.func_name or "").rsplit(".")[-1],
                            "case": case_id, "ended": job.ended_at,
                            "reason": redact(reason.strip().splitlines()[-1] if reason else "")})
     return render_template("console/jobs.html", jobs=failed)

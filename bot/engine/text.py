@@ -37,7 +37,8 @@ class PhraseMatcher:
     """Finds whether any of a set of phrases occurs in a text, as whole words where words exist."""
 
     def __init__(self, phrases: Iterable[str]) -> None:
-        spaced, unspaced = set(), set()
+        spaced: set[str] = set()
+        unspaced: set[str] = set()
         for phrase in phrases:
             folded = fold(phrase)
             if folded:

@@ -6,7 +6,7 @@ import re
 
 from .sms import BUDGET, segments
 
-_SENTENCE_END = re.compile(r"(?<=[.!?。！？؟।۔])\s+")
+_SENTENCE_END = re.compile(r"(?<=[.!?؟।۔])\s+|(?<=[。！？])\s*")
 SEPARATOR = "\n\n"
 
 

@@ -161,7 +161,10 @@ class Hotline:
         """A text said without a session (Redis may be down): in the language the message
         itself is in, else English."""
         bundle = self.bundle
-        found = self.detector.detect(text) if text.strip() else None
+        try:
+            found = self.detector.detect(text) if text.strip() else None
+        except Exception:  # this is the last word when all else failed: never fail here too
+            found = None
         locale = bundle.locales.get(found.lang if found and found.lang else bundle.fallback)
         message = (locale.messages.get(key) if locale else None) or \
             bundle.locales[bundle.fallback].messages[key]

@@ -16,20 +16,9 @@ from pathlib import Path
 from . import flowfiles
 from .engine import Bundle
 from .escalation import routing
+from .flowfiles import fingerprint
 
 log = logging.getLogger(__name__)
-
-
-def fingerprint(root: Path) -> tuple[tuple[str, int, int], ...]:
-    files = sorted([*root.glob("flows/*.yaml"), *root.glob("locales/*.yaml")])
-    stats = []
-    for path in files:
-        try:
-            stat = path.stat()
-        except FileNotFoundError:  # removed between glob and stat: the next look sees it
-            continue
-        stats.append((path.name, stat.st_mtime_ns, stat.st_size))
-    return tuple(stats)
 
 
 @dataclass(frozen=True)

@@ -177,6 +177,19 @@ def pytest_collect_file(parent: pytest.Collector, file_path: Path) -> pytest.Col
     return None
 
 
+_detectors: dict[int, Any] = {}
+
+
+def _detect_for(bundle: Any) -> Any:
+    """The detector taught the bundle's words, built once per bundle."""
+    if id(bundle) not in _detectors:
+        from bot.conversation import lexicon
+
+        _detectors.clear()
+        _detectors[id(bundle)] = get_detector(lexicon(bundle)).detect
+    return _detectors[id(bundle)]
+
+
 class TranscriptFile(pytest.File):
     def collect(self) -> Iterator[pytest.Item]:
         yield TranscriptItem.from_parent(self, name=self.path.stem)
@@ -184,11 +197,8 @@ class TranscriptFile(pytest.File):
 
 class TranscriptItem(pytest.Item):
     def runtest(self) -> None:
-        bundle = load_bundle(ROOT)
-        from bot.conversation import lexicon
-
-        detect = get_detector(lexicon(bundle)).detect
-        failures = transcripts.run(bundle, transcripts.load(self.path), detect)
+        bundle = load_bundle(ROOT)  # cached while the files do not change
+        failures = transcripts.run(bundle, transcripts.load(self.path), _detect_for(bundle))
         if failures:
             raise TranscriptFailed(failures)
 

@@ -218,3 +218,9 @@ def test_accuracy_gate(detector: Detector) -> None:
     assert sum(short) / len(short) >= 0.92
     assert sum(longer) / len(longer) >= 0.99
     assert sum(creole) / len(creole) >= 0.95
+
+
+def test_letters_inside_a_link_like_text_do_not_crash(detector: Detector) -> None:
+    # Found by the webhook fuzz test: the link filter removed the only non-Latin letter.
+    assert detector.detect("0@\u0750").lang is None
+    assert detector.detect("write to me@\u0750 please").lang in (None, "en")

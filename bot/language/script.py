@@ -117,6 +117,8 @@ def classify_script(text: str) -> ScriptVerdict:
     raw = sum(counts.values())
     weighted = {name: n * _WEIGHTS.get(name, 1) for name, n in counts.items() if n}
     total = sum(weighted.values())
+    if not weighted:  # every non-Latin letter sat inside something link-like that was removed
+        return LATIN if any(ch.isalpha() for ch in text) else NONE
     # Latin wins when the non-Latin letters are under MIN_SHARE of all letters. The Latin ones
     # are only counted when the text has room for that many (most non-Latin texts do not).
     if _latin_wins(total, len(text) - raw) and _latin_wins(total, len(_LATIN.findall(text))):

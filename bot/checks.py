@@ -233,16 +233,22 @@ def _commands(locale: Locale) -> dict[str, str]:
 
 def sms_budget(loaded: Loaded, locales: dict[str, _LocaleFile]) -> None:
     """A text over the budget still reaches the person, in pages, but each MORE is a wait and a
-    reply they must know to send: a warning, with the count and the encoding that caused it."""
+    reply they must know to send: a warning, with the count and the encoding that caused it.
+    What urgent nodes say must fit one page each: there it is an error."""
     directory = directory_texts(loaded)
+    urgent = {key for _f, _d, _id, node in _nodes(loaded) if node.urgent for key in node.say}
     for file in locales.values():
         for key, message in file.locale.messages.items():
             text = fill(message.text, directory)
-            count = segments(text)
-            if count > BUDGET:
-                loaded.warn(file.shown, line_of(file.data, ("messages", key)),
-                            f"[{key}] {sms_summary(text)} over the budget of {BUDGET}: the "
-                            "person must reply MORE")
+            if segments(text) <= BUDGET:
+                continue
+            line = line_of(file.data, ("messages", key))
+            if key in urgent:
+                loaded.error(file.shown, line, f"[{key}] {sms_summary(text)} over the budget of "
+                             f"{BUDGET}: urgent guidance must fit one SMS page; shorten it")
+            else:
+                loaded.warn(file.shown, line, f"[{key}] {sms_summary(text)} over the budget of "
+                            f"{BUDGET}: the person must reply MORE")
 
 
 def sms_summary(text: str) -> str:

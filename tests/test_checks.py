@@ -260,3 +260,14 @@ def test_the_shipped_flows_pass() -> None:
     report = json.loads(result.output)
     assert report["errors"] == [] and report["ok"] is True
     assert result.exit_code == 0
+
+
+def test_urgent_guidance_over_the_budget_is_an_error(content: Path) -> None:
+    locale = content / "locales" / "en.yaml"
+    long = "Stay calm and call now. " * 30  # 720 GSM-7 characters: 5 segments
+    edit(locale, '  alarm: "Alarm guidance."', f'  alarm: "{long.strip()}"')
+    line = next(i for i, t in enumerate(locale.read_text().splitlines(), 1) if "  alarm:" in t)
+    result = CliRunner().invoke(main, ["flows", "check", str(content)])
+    assert result.exit_code == 1
+    assert (f"locales/en.yaml:{line}: error: [alarm] 5 segments (GSM-7, 719 chars) over the "
+            "budget of 4: urgent guidance must fit one SMS page; shorten it") in result.output

@@ -234,18 +234,28 @@ def _commands(locale: Locale) -> dict[str, str]:
 def sms_budget(loaded: Loaded, locales: dict[str, _LocaleFile]) -> None:
     """A text over the budget still reaches the person, in pages, but each MORE is a wait and a
     reply they must know to send: a warning, with the count and the encoding that caused it.
-    What urgent nodes say must fit one page each: there it is an error."""
+    What urgent nodes say must fit one page each, and what they say first must fit it with the
+    MORE hint, so it arrives whole in the first SMS: there it is an error."""
     directory = directory_texts(loaded)
     urgent = {key for _f, _d, _id, node in _nodes(loaded) if node.urgent for key in node.say}
+    first = {node.say[0] for _f, _d, _id, node in _nodes(loaded) if node.urgent and node.say}
     for file in locales.values():
+        hint = file.locale.messages.get("more.hint")
         for key, message in file.locale.messages.items():
             text = fill(message.text, directory)
-            if segments(text) <= BUDGET:
+            alone = segments(text) > BUDGET
+            with_hint = bool(key in first and hint and
+                             segments(f"{text}\n\n{hint.text}") > BUDGET)
+            if not (alone or with_hint):
                 continue
             line = line_of(file.data, ("messages", key))
-            if key in urgent:
+            if key in urgent and alone:
                 loaded.error(file.shown, line, f"[{key}] {sms_summary(text)} over the budget of "
                              f"{BUDGET}: urgent guidance must fit one SMS page; shorten it")
+            elif with_hint:
+                loaded.error(file.shown, line, f"[{key}] {sms_summary(text)}: with the MORE hint "
+                             f"over the budget of {BUDGET}, so it would not arrive whole in the "
+                             "first SMS; shorten it")
             else:
                 loaded.warn(file.shown, line, f"[{key}] {sms_summary(text)} over the budget of "
                             f"{BUDGET}: the person must reply MORE")

@@ -79,3 +79,18 @@ def test_each_language_has_urgent_and_topic_transcripts() -> None:
     for code in LANGUAGES:
         assert urgent[code] >= 5, f"{code}: {urgent[code]} urgent first-text transcripts"
         assert topic[code] >= 5, f"{code}: {topic[code]} topic transcripts"
+
+
+def test_urgent_guidance_arrives_whole_on_the_first_sms_page_in_every_language() -> None:
+    from bot.engine import Inbound, advance
+
+    bundle = load(ROOT)
+    for lang in bundle.languages:
+        for choice, keys in (("1", ("door.now",)), ("2", ("detained.lawyer",))):
+            turn = advance(bundle, None, Inbound("x", guess=lang, guess_sure=True),
+                           lambda: "K7Q2")
+            turn = advance(bundle, turn.session, Inbound(choice), lambda: "K7Q2")
+            first_page = turn.outgoing[0]
+            for key in keys:
+                [text] = [r.text for r in turn.replies if r.key == key]
+                assert text in first_page, f"{lang}: {key} is cut across SMS pages"

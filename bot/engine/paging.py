@@ -8,6 +8,7 @@ from .sms import BUDGET, segments
 
 _SENTENCE_END = re.compile(r"(?<=[.!?؟।۔])\s+|(?<=[。！？])\s*")
 SEPARATOR = "\n\n"
+_NO_SPACE_AFTER = ("。", "！", "？")
 
 
 def _fits(text: str, hint: str) -> bool:
@@ -43,7 +44,8 @@ def paginate(texts: list[str], hint: str) -> list[str]:
     page = ""
     for text in texts:
         for i, piece in enumerate(_pieces(text, hint)):
-            glue = " " if i else SEPARATOR  # pieces of one text join as one paragraph
+            # Pieces of one text join as one paragraph; Chinese needs no space after 。
+            glue = SEPARATOR if not i else "" if page.endswith(_NO_SPACE_AFTER) else " "
             candidate = f"{page}{glue}{piece}" if page else piece
             if page and not _fits(candidate, hint):
                 pages.append(page)

@@ -16,7 +16,6 @@ import redis
 
 from .channels import InboundMessage
 from .engine import Bundle, Inbound, Session, Turn, advance
-from .engine.text import fill
 from .escalation import cases, queues, routing
 from .escalation.vault import fernet, seal
 from .language import Detection, Detector, get_detector
@@ -60,7 +59,7 @@ class Hotline:
         self.secret = str(config["HOTLINE_SECRET"]).encode()
         self.previous = str(config.get("HOTLINE_SECRET_PREVIOUS") or "").encode()
         self.content = Path(config["HOTLINE_CONTENT_DIR"])
-        self.store = SessionStore(r, int(config["HOTLINE_SESSION_TTL"]),
+        self.store = SessionStore(int(config["HOTLINE_SESSION_TTL"]),
                                   int(config["HOTLINE_STOP_TTL"]))
         self.live = LiveContent(self.content, int(config["HOTLINE_REVIEW_DAYS"]))
         self.limits = Limits(r, int(config["HOTLINE_RATE_PER_MINUTE"]),
@@ -165,10 +164,7 @@ class Hotline:
             found = self.detector.detect(text) if text.strip() else None
         except Exception:  # this is the last word when all else failed: never fail here too
             found = None
-        locale = bundle.locales.get(found.lang if found and found.lang else bundle.fallback)
-        message = (locale.messages.get(key) if locale else None) or \
-            bundle.locales[bundle.fallback].messages[key]
-        return fill(message.text, bundle.directory)
+        return bundle.text(key, found.lang if found else None)[0]
 
     def _open_case_of(self, session: Session | None) -> dict[str, str] | None:
         case_id = session.vars.get("case") if session else None

@@ -17,8 +17,8 @@ SEEN_TTL = 900  # Twilio retries within seconds; a quarter hour covers any retry
 class SessionStore:
     """Keys and values of sessions; the turn's transaction lives in bot/conversation.py."""
 
-    def __init__(self, r: redis.Redis, ttl: int, stop_ttl: int) -> None:
-        self.r, self.ttl, self.stop_ttl = r, ttl, stop_ttl
+    def __init__(self, ttl: int, stop_ttl: int) -> None:
+        self.ttl, self.stop_ttl = ttl, stop_ttl
 
     @staticmethod
     def key(pseudo: str) -> str:

@@ -41,26 +41,31 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def start_redis(port: int, folder: Path | None = None) -> subprocess.Popen[bytes]:
+    """A real redis-server on loopback with persistence off; returns once it answers."""
+    args = [_redis_server_binary(), "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+            "--appendonly", "no", *(["--dir", str(folder)] if folder else [])]
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    client = redis.Redis(port=port)
+    try:
+        for _ in range(100):
+            try:
+                client.ping()
+                return proc
+            except redis.ConnectionError:
+                time.sleep(0.05)
+    finally:
+        client.close()
+    proc.kill()
+    raise RuntimeError("redis-server did not start")
+
+
 @pytest.fixture(scope="session")
 def redis_url() -> Iterator[str]:
-    """A real redis-server for the whole run, with persistence off."""
+    """A real redis-server for the whole run."""
     port = _free_port()
-    proc = subprocess.Popen(
-        [_redis_server_binary(), "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-         "--appendonly", "no"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"redis://127.0.0.1:{port}/0"
-    client = redis.Redis.from_url(url)
-    for _ in range(100):
-        try:
-            client.ping()
-            break
-        except redis.ConnectionError:
-            time.sleep(0.05)
-    else:
-        proc.kill()
-        raise RuntimeError("redis-server did not start")
-    yield url
-    client.close()
+    proc = start_redis(port)
+    yield f"redis://127.0.0.1:{port}/0"
     proc.terminate()
     proc.wait(timeout=10)
 

@@ -2,30 +2,13 @@
 
 from __future__ import annotations
 
-import subprocess
 import time
 from pathlib import Path
 from typing import Any
 
-import redis
-
 from bot import create_app
-from tests.conftest import Phone, _free_port, _redis_server_binary
+from tests.conftest import Phone, _free_port, start_redis
 from tests.test_webhook import messages
-
-
-def start_redis(port: int, folder: Path) -> subprocess.Popen[bytes]:
-    proc = subprocess.Popen([_redis_server_binary(), "--port", str(port), "--save", "",
-                             "--appendonly", "no", "--dir", str(folder)],
-                            stdout=subprocess.DEVNULL)
-    client = redis.Redis(port=port)
-    for _ in range(100):
-        try:
-            client.ping()
-            return proc
-        except redis.ConnectionError:
-            time.sleep(0.05)
-    raise RuntimeError("redis-server did not start")
 
 
 def test_redis_stopped_mid_conversation_then_back(config: dict[str, Any], tmp_path: Path,

@@ -8,7 +8,7 @@ from functools import lru_cache
 
 from .model import Bundle, Event, Inbound, Reply, Session, Turn
 from .paging import SEPARATOR, paginate
-from .text import PhraseMatcher, fill, fold, word_count
+from .text import PhraseMatcher, fold, word_count
 
 MAX_HOPS = 25  # a chain of `go` longer than this is a loop the checker should have caught
 # Commands that still work while a person is talking with a staff member.
@@ -61,15 +61,7 @@ class _Step:
 
     def render(self, key: str) -> tuple[str, bool]:
         """The text of a key in the session's language, or the fallback's (then True)."""
-        locale = self.bundle.locales.get(self.lang)
-        message = locale.messages.get(key) if locale else None
-        fallback = message is None
-        if message is None:
-            message = self.bundle.locales[self.bundle.fallback].messages[key]
-        values = dict(self.bundle.directory)
-        if "case" in self.session.vars:
-            values["case"] = self.session.vars["case"]
-        return fill(message.text, values), fallback
+        return self.bundle.text(key, self.lang, self.session.vars.get("case"))
 
     def say(self, key: str, suffix: str = "") -> None:
         text, fallback = self.render(key)

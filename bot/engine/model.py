@@ -8,6 +8,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from .text import fill
+
 SPEC_VERSION = 1
 COMMANDS = ("stop", "start", "delete", "help", "menu", "lang", "more")
 Urgency = Literal["urgent", "high", "normal"]
@@ -149,6 +151,17 @@ class Bundle:
     def languages(self) -> list[str]:
         """The language menu's order: the fallback first, then by code."""
         return sorted(self.locales, key=lambda code: (code != self.fallback, code))
+
+    def text(self, key: str, lang: str | None, case: str | None = None) -> tuple[str, bool]:
+        """A message in a language, placeholders filled; True when the fallback's text was
+        used because the language lacks it."""
+        locale = self.locales.get(lang or self.fallback)
+        message = locale.messages.get(key) if locale else None
+        fallback = message is None
+        if message is None:
+            message = self.locales[self.fallback].messages[key]
+        values = self.directory if case is None else {**self.directory, "case": case}
+        return fill(message.text, values), fallback
 
 
 @dataclass(frozen=True)

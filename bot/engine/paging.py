@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from .sms import BUDGET, segments
 
@@ -15,6 +16,23 @@ def _fits(text: str, hint: str) -> bool:
     return segments(text + SEPARATOR + hint) <= BUDGET
 
 
+def _pack(pieces: Iterable[tuple[bool, str]], hint: str) -> list[str]:
+    """Greedily join pieces into chunks that fit a page. A piece flagged True starts a new
+    paragraph; others continue the current one (no space after a Chinese full stop)."""
+    chunks: list[str] = []
+    chunk = ""
+    for new_paragraph, piece in pieces:
+        glue = SEPARATOR if new_paragraph else "" if chunk.endswith(_NO_SPACE_AFTER) else " "
+        candidate = f"{chunk}{glue}{piece}" if chunk else piece
+        if chunk and not _fits(candidate, hint):
+            chunks.append(chunk)
+            candidate = piece
+        chunk = candidate
+    if chunk:
+        chunks.append(chunk)
+    return chunks
+
+
 def _pieces(text: str, hint: str) -> list[str]:
     """Sentences, so a page can be filled to the brim; a sentence longer than a page breaks
     between words."""
@@ -22,16 +40,8 @@ def _pieces(text: str, hint: str) -> list[str]:
     for sentence in _SENTENCE_END.split(text):
         if _fits(sentence, hint):
             pieces.append(sentence)
-            continue
-        line = ""
-        for word in sentence.split(" "):
-            candidate = f"{line} {word}" if line else word
-            if line and not _fits(candidate, hint):
-                pieces.append(line)
-                candidate = word
-            line = candidate
-        if line:
-            pieces.append(line)
+        else:
+            pieces += _pack(((False, word) for word in sentence.split(" ")), hint)
     return pieces
 
 
@@ -40,17 +50,5 @@ def paginate(texts: list[str], hint: str) -> list[str]:
     whole = SEPARATOR.join(texts)
     if segments(whole) <= BUDGET:  # the common case: one page, no hint
         return [whole]
-    pages: list[str] = []
-    page = ""
-    for text in texts:
-        for i, piece in enumerate(_pieces(text, hint)):
-            # Pieces of one text join as one paragraph; Chinese needs no space after 。
-            glue = SEPARATOR if not i else "" if page.endswith(_NO_SPACE_AFTER) else " "
-            candidate = f"{page}{glue}{piece}" if page else piece
-            if page and not _fits(candidate, hint):
-                pages.append(page)
-                candidate = piece
-            page = candidate
-    if page:
-        pages.append(page)
-    return pages
+    return _pack(((i == 0, piece) for text in texts
+                  for i, piece in enumerate(_pieces(text, hint))), hint)

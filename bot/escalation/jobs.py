@@ -22,7 +22,6 @@ from rq import get_current_job
 
 from .. import config
 from ..engine import Bundle
-from ..engine.text import fill
 from ..live import LiveContent
 from . import cases, outbound, queues, routing
 from .vault import fernet
@@ -164,11 +163,7 @@ def send_fallback(case_id: str) -> str:
     if not case:
         return "gone"
     bundle, _route = content()
-    locale = bundle.locales.get(case["lang"]) or bundle.locales[bundle.fallback]
-    message = (locale.messages.get("case.fallback")
-               or bundle.locales[bundle.fallback].messages["case.fallback"])
-    text = fill(message.text, bundle.directory)
-    sid = _send_to_person(r, case_id, text)
+    sid = _send_to_person(r, case_id, bundle.text("case.fallback", case["lang"])[0])
     cases.note(r, case_id, "fallback numbers sent to the person" if sid else "fallback not sent")
     return "sent" if sid else "not sent"
 

@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.webhook import free_port, start_redis  # noqa: E402
-from bot.fake_twilio import FakeTwilio  # noqa: E402
+from tests.support.fake_twilio import FakeTwilio  # noqa: E402
 
 ROUTING = """spec_version: 1
 ack_minutes: 10
@@ -56,7 +56,7 @@ def main() -> None:
               "HOTLINE_TWILIO_API_URL": twilio.url, "HOTLINE_LOG_LEVEL": "warning",
               "HOTLINE_RATE_PER_MINUTE": "1000"}
     env = dict(os.environ, **config)
-    worker = subprocess.Popen([sys.executable, "-m", "bot.worker"], env=env, cwd=ROOT,
+    worker = subprocess.Popen([sys.executable, "-m", "bot.escalation.worker"], env=env, cwd=ROOT,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     os.environ.update(config)
     from bot import create_app

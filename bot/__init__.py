@@ -10,7 +10,7 @@ if TYPE_CHECKING:
 
 def create_app(overrides: Any = None) -> Flask:
     """The Flask app factory (imported lazily so `bot.engine` stays free of Flask and Redis)."""
-    from .app import create_app as factory
+    from bot.web.app import create_app as factory
 
     return factory(overrides)
 

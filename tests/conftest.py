@@ -15,8 +15,9 @@ import pytest
 import redis
 from twilio.request_validator import RequestValidator
 
-from bot import create_app, transcripts
-from bot.flowfiles import load as load_bundle
+from bot import create_app
+from bot.content import transcripts
+from bot.content.files import load as load_bundle
 from bot.language import get_detector
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -152,7 +153,7 @@ def bundle() -> Any:
 
 @pytest.fixture(scope="session")
 def detect(bundle: Any) -> Any:
-    from bot.conversation import lexicon
+    from bot.turn.hotline import lexicon
 
     return get_detector(lexicon(bundle)).detect
 
@@ -188,7 +189,7 @@ _detectors: dict[int, Any] = {}
 def _detect_for(bundle: Any) -> Any:
     """The detector taught the bundle's words, built once per bundle."""
     if id(bundle) not in _detectors:
-        from bot.conversation import lexicon
+        from bot.turn.hotline import lexicon
 
         _detectors.clear()
         _detectors[id(bundle)] = get_detector(lexicon(bundle)).detect

@@ -8,7 +8,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from bot.cli import main
-from bot.flowfiles import placeholder_differences
+from bot.content.files import placeholder_differences
 from tests.conftest import FIXTURE, edit
 
 ROOT = Path(__file__).resolve().parents[1]

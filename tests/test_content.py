@@ -8,9 +8,9 @@ from pathlib import Path
 
 import yaml
 
-from bot.flowfiles import check, load
+from bot.content.files import check, load
+from bot.content.transcripts import load as load_transcript
 from bot.language import LANGUAGES
-from bot.transcripts import load as load_transcript
 
 ROOT = Path(__file__).resolve().parents[1]
 # Nodes that say something but state no fact: greetings, case numbers, questions.

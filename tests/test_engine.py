@@ -8,9 +8,9 @@ import sys
 
 import pytest
 
+from bot.content.files import load
 from bot.engine import Inbound, Session, Turn, advance
 from bot.engine.sms import segments
-from bot.flowfiles import load
 from tests.conftest import FIXTURE
 
 

@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from bot.cli import main
-from bot.flowfiles import FlowError, check, load
+from bot.content.files import FlowError, check, load
 from tests.conftest import FIXTURE, edit
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from bot import graph
 from bot.cli import main
-from bot.flowfiles import parse
+from bot.content import graph
+from bot.content.files import parse
 from tests.conftest import FIXTURE
 
 ROOT = Path(__file__).resolve().parents[1]

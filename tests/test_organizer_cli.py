@@ -9,8 +9,8 @@ import pytest
 import redis
 from click.testing import CliRunner, Result
 
-from bot import transcripts
 from bot.cli import main
+from bot.content import transcripts
 
 
 @pytest.fixture

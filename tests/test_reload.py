@@ -12,7 +12,7 @@ from typing import Any
 import redis
 
 from bot import create_app
-from bot.app_state import hotline
+from bot.web.state import hotline
 from tests.conftest import FIXTURE, Phone
 from tests.test_webhook import messages
 

@@ -48,7 +48,7 @@ def test_serve_answers_signed_requests_and_stops_cleanly(tmp_path: Path) -> None
         else:
             raise AssertionError("hotline serve did not answer /healthz")
         children = psutil.Process(proc.pid).children(recursive=True)
-        assert any("bot.worker" in " ".join(c.cmdline()) for c in children)
+        assert any("bot.escalation.worker" in " ".join(c.cmdline()) for c in children)
         url = base + "/twilio/messages"
         form = {"MessageSid": "SM" + "1" * 32, "AccountSid": "AC" + "1" * 32,
                 "From": "+15551230000", "To": "+15550000000", "Body": "hi", "NumMedia": "0"}

@@ -11,9 +11,8 @@ import yaml
 from click.testing import CliRunner, Result
 
 from bot.cli import main
-from bot.engine.sms import encoding
-from bot.flowfiles import check
-from bot.translations import (
+from bot.content.files import check
+from bot.content.translations import (
     Entry,
     TranslationError,
     read_csv,
@@ -21,6 +20,7 @@ from bot.translations import (
     write_csv,
     write_po,
 )
+from bot.engine.sms import encoding
 
 ROOT = Path(__file__).resolve().parents[1]
 

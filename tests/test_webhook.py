@@ -9,8 +9,8 @@ from typing import Any
 import redis
 from twilio.request_validator import RequestValidator
 
-from bot import sessions
 from bot.privacy import pseudonym
+from bot.turn import sessions
 from tests.conftest import AUTH_TOKEN, SECRET, WEBHOOK, Phone
 
 

@@ -1,7 +1,7 @@
 """The pure flow engine: it imports no Flask, Redis or RQ and reads no clock."""
 
-from .advance import advance
-from .model import (
+from bot.engine.advance import advance
+from bot.engine.model import (
     SPEC_VERSION,
     Bundle,
     Event,

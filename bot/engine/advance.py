@@ -6,9 +6,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from .model import Bundle, Event, Inbound, Reply, Session, Turn
-from .paging import SEPARATOR, paginate
-from .text import PhraseMatcher, fold, word_count
+from bot.engine.model import Bundle, Event, Inbound, Reply, Session, Turn
+from bot.engine.paging import SEPARATOR, paginate
+from bot.engine.text import PhraseMatcher, fold, word_count
 
 MAX_HOPS = 25  # a chain of `go` longer than this is a loop the checker should have caught
 # Commands that still work while a person is talking with a staff member.

@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from .text import fill
+from bot.engine.text import fill
 
 SPEC_VERSION = 1
 COMMANDS = ("stop", "start", "delete", "help", "menu", "lang", "more")

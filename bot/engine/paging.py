@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from .sms import BUDGET, segments
+from bot.engine.sms import BUDGET, segments
 
 _SENTENCE_END = re.compile(r"(?<=[.!?؟।۔])\s+|(?<=[。！？])\s*")
 SEPARATOR = "\n\n"

@@ -15,9 +15,9 @@ from typing import Any
 import redis
 from cryptography.fernet import Fernet
 
-from ..sessions import Writes
-from . import queues
-from .vault import seal, unseal
+from bot.escalation import queues
+from bot.escalation.vault import seal, unseal
+from bot.turn.sessions import Writes
 
 CASE = "hl:case:"  # + id -> hash of the case's fields
 QUEUE = "hl:cases:"  # + urgency -> sorted set of open case ids by opening time

@@ -20,11 +20,12 @@ from typing import Any
 import redis
 from rq import get_current_job
 
-from .. import config
-from ..engine import Bundle
-from ..live import LiveContent
-from . import cases, outbound, queues, routing
-from .vault import fernet
+from bot import config
+from bot.content import routing
+from bot.content.live import LiveContent
+from bot.engine import Bundle
+from bot.escalation import cases, outbound, queues
+from bot.escalation.vault import fernet
 
 log = logging.getLogger(__name__)
 WHATSAPP_WINDOW = 24 * 3600  # free-form WhatsApp messages only within 24 h of the person's last

@@ -75,8 +75,8 @@ def forget_later(config: dict[str, Any], sid: str, r: Any = None) -> None:
         return
     from rq import Retry, get_current_job
 
-    from ..db import connect
-    from . import queues
+    from bot.db import connect
+    from bot.escalation import queues
 
     job = get_current_job()
     r = r or (job.connection if job else connect(config["REDIS_URL"], config["HOTLINE_DATA_DIR"]))

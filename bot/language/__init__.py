@@ -1,6 +1,6 @@
 """Language identification for inbound SMS/WhatsApp messages (script, lexicon, model layers)."""
 
-from .codes import LANGUAGES
-from .detector import Detection, Detector, get_detector
+from bot.language.codes import LANGUAGES
+from bot.language.detector import Detection, Detector, get_detector
 
 __all__ = ["LANGUAGES", "Detection", "Detector", "get_detector"]

@@ -6,11 +6,11 @@ import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from .codes import LATIN_LANGUAGES
-from .lexicon import DEFAULT_LEXICON, MAX_PHRASE_WORDS, Lexicon, lexicon_key
-from .model import LanguageModel, shared_model
-from .normalize import HEAD_CHARS, model_text
-from .script import classify_script
+from bot.language.codes import LATIN_LANGUAGES
+from bot.language.lexicon import DEFAULT_LEXICON, MAX_PHRASE_WORDS, Lexicon, lexicon_key
+from bot.language.model import LanguageModel, shared_model
+from bot.language.normalize import HEAD_CHARS, model_text
+from bot.language.script import classify_script
 
 # Below this probability the best guess is reported as unsure (lang None, ambiguous). Five Latin
 # languages share the mass, so 0.2 is a blind guess. On the tuning half of the evaluation set,

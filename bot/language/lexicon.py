@@ -2,8 +2,8 @@
 
 from collections.abc import Iterable, Mapping
 
-from .codes import LANGUAGES
-from .normalize import clean, fold_accents
+from bot.language.codes import LANGUAGES
+from bot.language.normalize import clean, fold_accents
 
 # Greetings and hotline vocabulary (hello, help, please, thanks, lawyer, police, immigration,
 # yes, no, menu, the language's own name...). Written from general knowledge, never from the

@@ -24,7 +24,7 @@ import numpy as np
 import py3langid
 from py3langid.modelio import load_model
 
-from .codes import ARABIC_LANGUAGES, LATIN_LANGUAGES
+from bot.language.codes import ARABIC_LANGUAGES, LATIN_LANGUAGES
 
 LOG = logging.getLogger(__name__)
 PY3LANGID_MODEL = Path(py3langid.__file__).parent / "data" / "model.npz.xz"

@@ -16,10 +16,10 @@ from rq.job import Job
 from rq.registry import ScheduledJobRegistry
 
 from bot import create_app
-from bot.console import staff
 from bot.escalation import cases, queues
-from bot.fake_twilio import FakeTwilio
+from bot.web.console import staff
 from tests.conftest import ROOT, Phone
+from tests.support.fake_twilio import FakeTwilio
 
 ON_CALL = ["+12125550101", "+12125550102"]
 PASSWORD = "correct horse battery"

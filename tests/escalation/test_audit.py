@@ -13,8 +13,7 @@ import pytest
 import redis
 from click.testing import CliRunner
 
-from bot import audit
-from bot.cli import main
+from bot.cli import audit, main
 from bot.escalation import cases, queues
 from bot.privacy import install_log_filter
 from tests.conftest import ROOT, Phone
@@ -98,14 +97,14 @@ def test_the_audit_finds_a_planted_number_and_free_text(esc_config: dict[str, An
 
 def test_job_payloads_carry_only_ids(r: redis.Redis) -> None:
     queues.enqueue(r, queues.URGENT, "bot.escalation.jobs.notify_staff", "K7Q2", 0)
-    assert audit.audit_redis(r, __import__("bot.flowfiles", fromlist=["load"]).load(ROOT)) == []
+    assert audit.audit_redis(r, __import__("bot.content.files", fromlist=["load"]).load(ROOT)) == []
     queues.enqueue(r, queues.URGENT, "bot.escalation.jobs.notify_staff", "+17185550199", 0)
-    found = audit.audit_redis(r, __import__("bot.flowfiles", fromlist=["load"]).load(ROOT))
+    found = audit.audit_redis(r, __import__("bot.content.files", fromlist=["load"]).load(ROOT))
     assert any(f.startswith("rq:job:") for f in found)
 
 
 def test_docs_privacy_md_matches_the_code() -> None:
-    from bot.escalation import routing
+    from bot.content import routing
 
     expected = audit.inventory_markdown(routing.load(ROOT))
     assert (ROOT / "docs" / "privacy.md").read_text() == expected

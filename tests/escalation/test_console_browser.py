@@ -12,11 +12,11 @@ import pytest
 import redis
 from werkzeug.serving import make_server
 
-from bot.console import staff
 from bot.escalation import cases
-from bot.fake_twilio import FakeTwilio
+from bot.web.console import staff
 from tests.conftest import Phone
 from tests.escalation.conftest import ON_CALL, PASSWORD, only_case, work
+from tests.support.fake_twilio import FakeTwilio
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 # In CI (CI=true) a missing browser is a failure, not a skip: .ci/run installs it.

@@ -12,9 +12,8 @@ from typing import Any
 import redis
 from rq.registry import FailedJobRegistry
 
-from bot.console import staff
 from bot.escalation import cases, queues
-from bot.fake_twilio import FakeTwilio
+from bot.web.console import staff
 from tests.conftest import Phone
 from tests.escalation.conftest import (
     ON_CALL,
@@ -24,6 +23,7 @@ from tests.escalation.conftest import (
     run_scheduled,
     work,
 )
+from tests.support.fake_twilio import FakeTwilio
 from tests.test_privacy import everything_in_redis
 
 STATUS_URL = "http://localhost/twilio/status"

@@ -6,8 +6,8 @@ from typing import Any
 
 import redis
 
-from bot.console import staff
 from bot.escalation import cases
+from bot.web.console import staff
 from tests.escalation.conftest import PASSWORD
 from tests.escalation.test_console_browser import live, page, pytestmark  # noqa: F401
 

@@ -13,9 +13,9 @@ import redis
 from rq.registry import StartedJobRegistry
 
 from bot.escalation import cases, queues
-from bot.fake_twilio import FakeTwilio
 from tests.conftest import Phone
 from tests.escalation.conftest import ON_CALL, only_case, work
+from tests.support.fake_twilio import FakeTwilio
 
 
 def test_a_killed_worker_loses_no_case_or_notification(person: Phone, r: redis.Redis,
@@ -25,7 +25,7 @@ def test_a_killed_worker_loses_no_case_or_notification(person: Phone, r: redis.R
     case_id = only_case(r)["id"]
     twilio.delay = 30  # Twilio hangs: the job is mid-send when the worker dies
     env = {**os.environ, **{k: str(v) for k, v in esc_config.items()}}
-    worker = subprocess.Popen([sys.executable, "-m", "bot.worker"], env=env,
+    worker = subprocess.Popen([sys.executable, "-m", "bot.escalation.worker"], env=env,
                               start_new_session=True, stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL)
     try:

@@ -13,10 +13,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import flowfiles
-from .engine import Bundle
-from .escalation import routing
-from .flowfiles import fingerprint
+from bot.content import files as flowfiles
+from bot.content import routing
+from bot.content.files import fingerprint
+from bot.engine import Bundle
 
 log = logging.getLogger(__name__)
 

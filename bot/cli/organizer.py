@@ -10,10 +10,12 @@ from typing import Any, NoReturn
 import click
 import yaml
 
-from . import config, flowfiles, graph, transcripts, translations
-from .engine import Turn
-from .engine.sms import BUDGET
-from .flowfiles import Problem
+from bot import config
+from bot.content import files as flowfiles
+from bot.content import graph, transcripts, translations
+from bot.content.files import Problem
+from bot.engine import Turn
+from bot.engine.sms import BUDGET
 
 
 def register(main: click.Group, flows: click.Group) -> None:
@@ -94,8 +96,8 @@ def flows_graph(flow: str | None, fmt: str | None, output: Path | None) -> None:
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 def flows_test(paths: tuple[Path, ...]) -> None:
     """Run transcript tests (default: every tests/transcripts/**/*.yaml) through the engine."""
-    from .conversation import lexicon
-    from .language import get_detector
+    from bot.language import get_detector
+    from bot.turn.hotline import lexicon
 
     root = _content()
     files = _transcript_files(paths or (root / "tests" / "transcripts",))

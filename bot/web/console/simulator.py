@@ -7,10 +7,10 @@ from typing import Any
 
 from flask import g, jsonify, render_template, request
 
-from ..app_state import get_redis, hotline
-from ..engine import Inbound, Session, advance
-from ..engine.sms import encoding, segments
-from .views import bp, login_required
+from bot.engine import Inbound, Session, advance
+from bot.engine.sms import encoding, segments
+from bot.web.console.views import bp, login_required
+from bot.web.state import get_redis, hotline
 
 SIM = "hl:sim:"  # + staff name -> the simulated session (no case is ever opened from here)
 SIM_TTL = 3600

@@ -8,12 +8,12 @@ import redis
 from flask import Flask, current_app
 
 if TYPE_CHECKING:
-    from .conversation import Hotline
+    from bot.turn.hotline import Hotline
 
 
 def init_app(app: Flask) -> None:
-    from . import db
-    from .conversation import Hotline
+    from bot import db
+    from bot.turn.hotline import Hotline
 
     r = db.connect(app.config["REDIS_URL"], app.config["HOTLINE_DATA_DIR"])
     app.extensions["redis"] = r

@@ -17,11 +17,12 @@ from typing import Any
 
 import redis
 
-from . import limits, sessions
-from .console import simulator, staff
-from .engine import Bundle
-from .engine.text import fill
-from .escalation import cases, routing
+from bot.content import routing
+from bot.engine import Bundle
+from bot.engine.text import fill
+from bot.escalation import cases
+from bot.turn import limits, sessions
+from bot.web.console import simulator, staff
 
 # Numbers as people and Twilio write them; bare runs of 10+ digits too (a timestamp field is
 # checked by name instead).

@@ -25,11 +25,11 @@ from flask import (
 from rq.job import Job
 from rq.registry import FailedJobRegistry
 
-from ..app_state import get_redis, hotline
-from ..escalation import cases, queues
-from ..escalation.jobs import LANGUAGE_NAMES
-from ..privacy import redact
-from . import staff as accounts
+from bot.escalation import cases, queues
+from bot.escalation.jobs import LANGUAGE_NAMES
+from bot.privacy import redact
+from bot.web.console import staff as accounts
+from bot.web.state import get_redis, hotline
 
 bp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates")
 MAX_REPLY = 1500  # one WhatsApp message or a few SMS segments; Twilio's limit is 1,600

@@ -12,11 +12,11 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from .checks import directory_texts
-from .engine.model import Locale
-from .engine.sms import BUDGET, encoding, segments
-from .engine.text import PLACEHOLDER, fill
-from .flowfiles import FALLBACK, Loaded, parse, placeholder_differences, read_yaml
+from bot.content.checks import directory_texts
+from bot.content.files import FALLBACK, Loaded, parse, placeholder_differences, read_yaml
+from bot.engine.model import Locale
+from bot.engine.sms import BUDGET, encoding, segments
+from bot.engine.text import PLACEHOLDER, fill
 
 CSV_HEADER = ["key", "english", "translation", "reviewed"]
 _YES = {"yes", "y", "true", "1", "x", "reviewed"}

@@ -21,8 +21,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, field_validator
 
-from .engine import Bundle, Inbound, Session, advance
-from .flowfiles import read_yaml
+from bot.content.files import read_yaml
+from bot.engine import Bundle, Inbound, Session, advance
 
 _UNSET: Any = object()
 

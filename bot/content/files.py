@@ -12,8 +12,8 @@ from typing import Any, Literal, TypeVar
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from .engine.model import Bundle, Flow, Locale
-from .engine.text import PLACEHOLDER as _PLACEHOLDER
+from bot.engine.model import Bundle, Flow, Locale
+from bot.engine.text import PLACEHOLDER as _PLACEHOLDER
 
 FALLBACK = "en"
 DIRECTORY_FILE = "directory.yaml"
@@ -206,7 +206,7 @@ def parse(root: Path) -> Loaded:
             if directory is not None:
                 loaded.directory = (directory, data)
         elif path.name == ROUTING_FILE:
-            from .escalation.routing import Routing  # the routing model builds on this module
+            from bot.content.routing import Routing  # the routing model builds on this module
 
             _routing, problems = validate(Routing, data, shown)
         else:
@@ -428,7 +428,7 @@ def _check(root: Path, today: dt.date, review_days: int) -> tuple[Bundle | None,
         check_locales(loaded)
         unreachable(loaded)
         stale = review_due(loaded, today, review_days)
-        from . import checks  # checks.py builds on this module, so it is imported late
+        from bot.content import checks  # checks.py builds on this module, so it is imported late
 
         checks.run(loaded)
     problems = loaded.problems

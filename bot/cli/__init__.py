@@ -13,7 +13,9 @@ from typing import Any
 
 import click
 
-from . import config, flowfiles, organizer_cli
+from bot import config
+from bot.cli import organizer as organizer_cli
+from bot.content import files as flowfiles
 
 
 @click.group()
@@ -28,8 +30,8 @@ def serve(host: str, port: int) -> None:
     """Run the web app and an RQ worker (with an embedded Redis when REDIS_URL is unset)."""
     from werkzeug.serving import run_simple
 
-    from . import db
-    from .app import create_app
+    from bot import db
+    from bot.web.app import create_app
 
     # SIGTERM (from a process manager or `kill`) ends the server the way Ctrl-C does, so the
     # worker and the embedded Redis are stopped too instead of being left behind.
@@ -39,7 +41,8 @@ def serve(host: str, port: int) -> None:
         os.environ["REDIS_URL"] = db.embedded_url(settings["HOTLINE_DATA_DIR"])
         click.echo(f"Embedded Redis: {os.environ['REDIS_URL']}")
     app = create_app()
-    worker = subprocess.Popen([sys.executable, "-m", "bot.worker"], env=os.environ.copy())
+    worker = subprocess.Popen([sys.executable, "-m", "bot.escalation.worker"],
+                              env=os.environ.copy())
     base = settings["HOTLINE_PUBLIC_URL"].rstrip("/") or f"http://{host}:{port}"
     click.echo(f"Webhook URL (point your Twilio number's messaging webhook here, HTTP POST):\n"
                f"  {base}/twilio/messages")
@@ -64,9 +67,9 @@ def chat(channel: str, as_json: bool, transcript: Path | None) -> None:
 
     Reads one message per line when standard input is not a terminal.
     """
-    from . import db
-    from .channels import InboundMessage
-    from .conversation import Hotline
+    from bot import db
+    from bot.turn.hotline import Hotline
+    from bot.turn.inbound import InboundMessage
 
     if transcript is not None:
         organizer_cli.check_new_transcript(transcript)
@@ -152,8 +155,8 @@ def flows_check(path: Path | None, as_json: bool) -> None:
 
 
 def _register() -> None:
-    from .privacy_cli import privacy
-    from .staff_cli import cases_group, staff
+    from bot.cli.privacy import privacy
+    from bot.cli.staff import cases_group, staff
 
     main.add_command(staff)
     main.add_command(cases_group)

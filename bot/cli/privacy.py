@@ -8,8 +8,10 @@ from pathlib import Path
 
 import click
 
-from . import audit, config, db, flowfiles
-from .escalation import routing
+from bot import config, db
+from bot.cli import audit
+from bot.content import files as flowfiles
+from bot.content import routing
 
 
 @click.group()

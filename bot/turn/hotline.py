@@ -14,15 +14,16 @@ from typing import Any
 
 import redis
 
-from .channels import InboundMessage
-from .engine import Bundle, Inbound, Session, Turn, advance
-from .escalation import cases, queues, routing
-from .escalation.vault import fernet, seal
-from .language import Detection, Detector, get_detector
-from .limits import Limits
-from .live import LiveContent
-from .privacy import pseudonym, short
-from .sessions import SessionStore, Writes
+from bot.content import routing
+from bot.content.live import LiveContent
+from bot.engine import Bundle, Inbound, Session, Turn, advance
+from bot.escalation import cases, queues
+from bot.escalation.vault import fernet, seal
+from bot.language import Detection, Detector, get_detector
+from bot.privacy import pseudonym, short
+from bot.turn.inbound import InboundMessage
+from bot.turn.limits import Limits
+from bot.turn.sessions import SessionStore, Writes
 
 log = logging.getLogger(__name__)
 

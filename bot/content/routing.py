@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..flowfiles import FlowError, Problem, read_yaml, validate
+from bot.content.files import FlowError, Problem, read_yaml, validate
 
 ANY = "any"
 Day = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]

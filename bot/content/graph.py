@@ -10,8 +10,8 @@ import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .engine.model import Flow, Locale
-from .flowfiles import FALLBACK, Loaded
+from bot.content.files import FALLBACK, Loaded
+from bot.engine.model import Flow, Locale
 
 ENTRY = "any message"
 LABEL_WORDS = 5  # words of a node's English text shown under its id

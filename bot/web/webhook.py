@@ -9,9 +9,9 @@ from flask import Blueprint, Response, abort, current_app, request, url_for
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
-from . import channels
-from .app_state import get_redis, hotline
-from .escalation.outbound import forget_later
+from bot.escalation.outbound import forget_later
+from bot.turn import inbound as channels
+from bot.web.state import get_redis, hotline
 
 bp = Blueprint("webhook", __name__)
 log = logging.getLogger(__name__)

@@ -8,8 +8,8 @@ from typing import Any
 
 from rq import Worker
 
-from . import config, db, privacy
-from .escalation import queues
+from bot import config, db, privacy
+from bot.escalation import queues
 
 
 class HotlineWorker(Worker):
@@ -17,7 +17,7 @@ class HotlineWorker(Worker):
     instead of parsing every YAML file again (that made a notification wait seconds)."""
 
     def execute_job(self, job: Any, queue: Any) -> Any:
-        from .escalation import jobs
+        from bot.escalation import jobs
 
         jobs.content()  # reloads here, before the fork, when an organizer changed a file
         return super().execute_job(job, queue)
@@ -43,7 +43,7 @@ def main() -> None:
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
         handler.addFilter(privacy.RedactFilter())
         logging.getLogger(name).addHandler(handler)
-    from .escalation import jobs, outbound
+    from bot.escalation import jobs, outbound
 
     # Load before forking what every job needs, so no job pays for it: the flows and routing,
     # and the Twilio client's lazily imported API modules (no request is made here).

@@ -7,9 +7,9 @@ import sys
 
 import click
 
-from . import config, db
-from .console import staff as accounts
-from .escalation import cases
+from bot import config, db
+from bot.escalation import cases
+from bot.web.console import staff as accounts
 
 
 def _redis():  # type: ignore[no-untyped-def]

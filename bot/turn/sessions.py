@@ -7,7 +7,7 @@ from typing import Any
 
 import redis
 
-from .engine import Session
+from bot.engine import Session
 
 SESSION = "hl:s:"  # + pseudonym -> the session as compact JSON
 SEEN = "hl:m:"  # + HMAC of MessageSid -> the reply already given to that message

@@ -11,7 +11,8 @@ from typing import Any
 import redis
 from flask import Flask, jsonify
 
-from . import app_state, config, privacy
+from bot import config, privacy
+from bot.web import state as app_state
 
 
 def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
@@ -32,8 +33,8 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
                       PERMANENT_SESSION_LIFETIME=12 * 3600)
     app_state.init_app(app)
 
-    from .console import bp as console_bp
-    from .webhook import bp as webhook_bp
+    from bot.web.console import bp as console_bp
+    from bot.web.webhook import bp as webhook_bp
 
     app.register_blueprint(webhook_bp)
     app.register_blueprint(console_bp)

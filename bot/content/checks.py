@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from functools import lru_cache, partial
 from typing import Any
 
-from .engine.model import Locale, Node
-from .engine.sms import BUDGET, encoding, segments
-from .engine.text import PhraseMatcher, fill, fold
-from .flowfiles import FALLBACK, Loaded, line_of
+from bot.content.files import FALLBACK, Loaded, line_of
+from bot.engine.model import Locale, Node
+from bot.engine.sms import BUDGET, encoding, segments
+from bot.engine.text import PhraseMatcher, fill, fold
 
 MENU_SHORTCUT = "0"  # the engine reads a lone 0 as MENU in every language
 

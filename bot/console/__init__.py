@@ -1,6 +1,0 @@
-"""The staff console: log in, take cases from the queue, write back, close; failed jobs."""
-
-from . import simulator  # noqa: F401  registers the simulator's pages on the blueprint
-from .views import bp
-
-__all__ = ["bp"]

@@ -1,0 +1,1 @@
+"""The web tier: the app factory, its per-app state, the Twilio webhook and the staff console."""

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from flask import Flask, Response
 
-TWIML = ('<?xml version="1.0" encoding="UTF-8"?><Response><Message>Thanks, we got your '
-         'message.</Message></Response>')
+TWIML = (
+    '<?xml version="1.0" encoding="UTF-8"?><Response><Message>Thanks, we got your '
+    "message.</Message></Response>"
+)
 
 
 def create_app() -> Flask:

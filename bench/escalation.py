@@ -51,13 +51,23 @@ def main() -> None:
     port = free_port()
     redis_proc, _r = start_redis(port, str(tmp))
     twilio = FakeTwilio().start()
-    config = {"REDIS_URL": f"redis://127.0.0.1:{port}/0", "TWILIO_AUTH_TOKEN": "bench",
-              "HOTLINE_SECRET": "bench-" + "s" * 40, "HOTLINE_CONTENT_DIR": str(tmp),
-              "HOTLINE_TWILIO_API_URL": twilio.url, "HOTLINE_LOG_LEVEL": "warning",
-              "HOTLINE_RATE_PER_MINUTE": "1000"}
+    config = {
+        "REDIS_URL": f"redis://127.0.0.1:{port}/0",
+        "TWILIO_AUTH_TOKEN": "bench",
+        "HOTLINE_SECRET": "bench-" + "s" * 40,
+        "HOTLINE_CONTENT_DIR": str(tmp),
+        "HOTLINE_TWILIO_API_URL": twilio.url,
+        "HOTLINE_LOG_LEVEL": "warning",
+        "HOTLINE_RATE_PER_MINUTE": "1000",
+    }
     env = dict(os.environ, **config)
-    worker = subprocess.Popen([sys.executable, "-m", "bot.escalation.worker"], env=env, cwd=ROOT,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "bot.escalation.worker"],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     os.environ.update(config)
     from bot import create_app
 
@@ -69,11 +79,19 @@ def main() -> None:
     try:
         time.sleep(1.5)  # the worker is up and blocking on the queues
         for n in range(args.cases):
-            form = {"MessageSid": f"SM{n:032d}", "From": f"+1718555{n:04d}", "To": "+12125550000",
-                    "Body": "ICE is at my door", "NumMedia": "0"}
+            form = {
+                "MessageSid": f"SM{n:032d}",
+                "From": f"+1718555{n:04d}",
+                "To": "+12125550000",
+                "Body": "ICE is at my door",
+                "NumMedia": "0",
+            }
             began = time.time()
-            client.post("/twilio/messages", data=form,
-                        headers={"X-Twilio-Signature": validator.compute_signature(url, form)})
+            client.post(
+                "/twilio/messages",
+                data=form,
+                headers={"X-Twilio-Signature": validator.compute_signature(url, form)},
+            )
             sent[n] = began
             time.sleep(0.2)  # one urgent text at a time: latency, not throughput
         deadline = time.time() + 30
@@ -87,16 +105,20 @@ def main() -> None:
         shutil.rmtree(tmp, ignore_errors=True)
     latencies = sorted(arrived - sent[n] for n, arrived in enumerate(twilio.sent_at))
     report: dict[str, Any] = {
-        "cases": args.cases, "notified": len(twilio.sent),
+        "cases": args.cases,
+        "notified": len(twilio.sent),
         "p50_ms": 1000 * statistics.median(latencies),
         "p99_ms": 1000 * latencies[int(0.99 * (len(latencies) - 1))],
-        "max_ms": 1000 * latencies[-1]}
+        "max_ms": 1000 * latencies[-1],
+    }
     if args.json:
         print(json.dumps(report, indent=2))
     else:
-        print(f"urgent text -> on-call SMS, one worker: {report['notified']}/{report['cases']} "
-              f"notified; p50 {report['p50_ms']:.0f} ms, p99 {report['p99_ms']:.0f} ms, "
-              f"max {report['max_ms']:.0f} ms")
+        print(
+            f"urgent text -> on-call SMS, one worker: {report['notified']}/{report['cases']} "
+            f"notified; p50 {report['p50_ms']:.0f} ms, p99 {report['p99_ms']:.0f} ms, "
+            f"max {report['max_ms']:.0f} ms"
+        )
 
 
 if __name__ == "__main__":

@@ -54,8 +54,10 @@ def redis_binary() -> str:
 
 def start_redis(port: int, folder: str) -> tuple[subprocess.Popen[bytes], redis.Redis]:
     """A real redis-server on loopback, persistence off; waits until it answers."""
-    proc = subprocess.Popen([redis_binary(), "--port", str(port), "--save", "",
-                             "--appendonly", "no", "--dir", folder], stdout=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [redis_binary(), "--port", str(port), "--save", "", "--appendonly", "no", "--dir", folder],
+        stdout=subprocess.DEVNULL,
+    )
     r = redis.Redis(port=port)
     for _ in range(100):
         try:
@@ -67,16 +69,40 @@ def start_redis(port: int, folder: str) -> tuple[subprocess.Popen[bytes], redis.
     raise RuntimeError("redis-server did not start")
 
 
-def start_gunicorn(target: str, port: int, env: dict[str, str], workers: int = 2,
-                   threads: int = 4) -> tuple[subprocess.Popen[bytes], float]:
+def start_gunicorn(
+    target: str, port: int, env: dict[str, str], workers: int = 2, threads: int = 4
+) -> tuple[subprocess.Popen[bytes], float]:
     """Like the Procfile's web process; returns the process and its start time in seconds."""
     began = time.perf_counter()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-k", "gthread", "-w", str(workers), "--threads",
-         str(threads),
-         "--timeout", "10", "--preload", "-b", f"127.0.0.1:{port}", "--access-logfile", "/dev/null",
-         "--error-logfile", "-", "--log-level", "warning", target],
-        env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-k",
+            "gthread",
+            "-w",
+            str(workers),
+            "--threads",
+            str(threads),
+            "--timeout",
+            "10",
+            "--preload",
+            "-b",
+            f"127.0.0.1:{port}",
+            "--access-logfile",
+            "/dev/null",
+            "--error-logfile",
+            "-",
+            "--log-level",
+            "warning",
+            target,
+        ],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     for _ in range(600):
         try:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
@@ -96,18 +122,26 @@ def requests_for(port: int, senders: int, offset: int) -> list[tuple[bytes, dict
     out = []
     for turn, text in enumerate(SCRIPT):
         for n in range(senders):
-            form = {"MessageSid": f"SM{offset:04d}{n:08d}{turn:04d}{'0' * 16}",
-                    "AccountSid": "AC" + "0" * 32, "From": f"+1212{offset:03d}{n:04d}",
-                    "To": "+12125550000", "Body": text, "NumMedia": "0"}
+            form = {
+                "MessageSid": f"SM{offset:04d}{n:08d}{turn:04d}{'0' * 16}",
+                "AccountSid": "AC" + "0" * 32,
+                "From": f"+1212{offset:03d}{n:04d}",
+                "To": "+12125550000",
+                "Body": text,
+                "NumMedia": "0",
+            }
             body = urllib.parse.urlencode(form).encode()
-            headers = {"X-Twilio-Signature": validator.compute_signature(url, form),
-                       "Content-Type": "application/x-www-form-urlencoded"}
+            headers = {
+                "X-Twilio-Signature": validator.compute_signature(url, form),
+                "Content-Type": "application/x-www-form-urlencoded",
+            }
             out.append((body, headers))
     return out
 
 
-def client(port: int, work: list[tuple[bytes, dict[str, str]]], deadline: float,
-           results: Any) -> None:
+def client(
+    port: int, work: list[tuple[bytes, dict[str, str]]], deadline: float, results: Any
+) -> None:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=15)
     latencies, errors = [], 0
     for body, headers in work:
@@ -147,9 +181,13 @@ def drive(port: int, senders: int, clients: int, seconds: float) -> dict[str, fl
         p.join()
     elapsed = time.perf_counter() - began
     latencies.sort()
-    return {"requests": len(latencies), "errors": errors, "rps": len(latencies) / elapsed,
-            "p50_ms": 1000 * statistics.median(latencies),
-            "p99_ms": 1000 * latencies[int(0.99 * (len(latencies) - 1))]}
+    return {
+        "requests": len(latencies),
+        "errors": errors,
+        "rps": len(latencies) / elapsed,
+        "p50_ms": 1000 * statistics.median(latencies),
+        "p99_ms": 1000 * latencies[int(0.99 * (len(latencies) - 1))],
+    }
 
 
 def worker_rss_mb(proc: subprocess.Popen[bytes]) -> float:
@@ -175,16 +213,26 @@ def main() -> None:
     redis_port = free_port()
     data = tempfile.mkdtemp(prefix="hotline-bench-")
     redis_proc, r = start_redis(redis_port, data)
-    env = dict(os.environ, REDIS_URL=f"redis://127.0.0.1:{redis_port}/0", TWILIO_AUTH_TOKEN=TOKEN,
-               HOTLINE_SECRET="bench-secret-" + "x" * 32, HOTLINE_DATA_DIR=data,
-               HOTLINE_PUBLIC_URL="")
+    env = dict(
+        os.environ,
+        REDIS_URL=f"redis://127.0.0.1:{redis_port}/0",
+        TWILIO_AUTH_TOKEN=TOKEN,
+        HOTLINE_SECRET="bench-secret-" + "x" * 32,
+        HOTLINE_DATA_DIR=data,
+        HOTLINE_PUBLIC_URL="",
+    )
     env.pop("TWILIO_ACCOUNT_SID", None)
-    machine = {"cpus": os.cpu_count(), "python": platform.python_version(),
-               "platform": platform.platform()}
+    machine = {
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+    }
     report: dict[str, Any] = {"machine": machine}
     try:
-        for name, target in (("bare", "bench.bare_app:create_app()"),
-                             ("hotline", "bot:create_app()")):
+        for name, target in (
+            ("bare", "bench.bare_app:create_app()"),
+            ("hotline", "bot:create_app()"),
+        ):
             port = free_port()
             proc, started = start_gunicorn(target, port, env, args.workers, args.threads)
             try:
@@ -209,16 +257,24 @@ def main() -> None:
         print(json.dumps(report, indent=2))
         return
     print(f"machine: {report['machine']}")
-    print(f"{'':10}{'req':>8}{'err':>6}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'start s':>9}"
-          f"{'RSS/wkr':>9}")
+    print(
+        f"{'':10}{'req':>8}{'err':>6}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'start s':>9}"
+        f"{'RSS/wkr':>9}"
+    )
     for name in ("bare", "hotline"):
         x = report[name]
-        print(f"{name:10}{x['requests']:>8}{x['errors']:>6}{x['rps']:>9.0f}{x['p50_ms']:>9.2f}"
-              f"{x['p99_ms']:>9.2f}{x['start_s']:>9.2f}{x['worker_rss_mb']:>8.0f}M")
-    print(f"ratio rps (hotline/bare): {report['ratio_rps']:.2f}   "
-          f"ratio p99: {report['ratio_p99']:.2f}")
-    print(f"idle session in Redis: {report['idle_session_bytes']:.0f} bytes "
-          f"(mean MEMORY USAGE over {report['sessions']} sessions)")
+        print(
+            f"{name:10}{x['requests']:>8}{x['errors']:>6}{x['rps']:>9.0f}{x['p50_ms']:>9.2f}"
+            f"{x['p99_ms']:>9.2f}{x['start_s']:>9.2f}{x['worker_rss_mb']:>8.0f}M"
+        )
+    print(
+        f"ratio rps (hotline/bare): {report['ratio_rps']:.2f}   "
+        f"ratio p99: {report['ratio_p99']:.2f}"
+    )
+    print(
+        f"idle session in Redis: {report['idle_session_bytes']:.0f} bytes "
+        f"(mean MEMORY USAGE over {report['sessions']} sessions)"
+    )
 
 
 if __name__ == "__main__":

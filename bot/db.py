@@ -34,9 +34,13 @@ def connect(url: str, data_dir: str | Path, worker: bool = False) -> redis.Redis
     gone); a worker's may wait, since RQ blocks on the queues for minutes at a time."""
     if worker:
         return redis.Redis.from_url(url or embedded_url(data_dir), health_check_interval=30)
-    return redis.Redis.from_url(url or embedded_url(data_dir), socket_timeout=2,
-                                socket_connect_timeout=1, health_check_interval=30,
-                                retry=Retry(NoBackoff(), 1))
+    return redis.Redis.from_url(
+        url or embedded_url(data_dir),
+        socket_timeout=2,
+        socket_connect_timeout=1,
+        health_check_interval=30,
+        retry=Retry(NoBackoff(), 1),
+    )
 
 
 def stop_embedded() -> None:

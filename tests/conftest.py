@@ -44,8 +44,18 @@ def _free_port() -> int:
 
 def start_redis(port: int, folder: Path | None = None) -> subprocess.Popen[bytes]:
     """A real redis-server on loopback with persistence off; returns once it answers."""
-    args = [_redis_server_binary(), "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-            "--appendonly", "no", *(["--dir", str(folder)] if folder else [])]
+    args = [
+        _redis_server_binary(),
+        "--port",
+        str(port),
+        "--bind",
+        "127.0.0.1",
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+        *(["--dir", str(folder)] if folder else []),
+    ]
     proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     client = redis.Redis(port=port)
     try:
@@ -83,9 +93,15 @@ def r(redis_url: str) -> Iterator[redis.Redis]:
 
 @pytest.fixture
 def config(redis_url: str, tmp_path: Path) -> dict[str, Any]:
-    return {"REDIS_URL": redis_url, "HOTLINE_SECRET": SECRET, "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-            "TWILIO_ACCOUNT_SID": "AC" + "0" * 32, "HOTLINE_DATA_DIR": str(tmp_path / "data"),
-            "HOTLINE_PUBLIC_URL": "", "HOTLINE_CONTENT_DIR": str(ROOT)}
+    return {
+        "REDIS_URL": redis_url,
+        "HOTLINE_SECRET": SECRET,
+        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+        "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
+        "HOTLINE_DATA_DIR": str(tmp_path / "data"),
+        "HOTLINE_PUBLIC_URL": "",
+        "HOTLINE_CONTENT_DIR": str(ROOT),
+    }
 
 
 @pytest.fixture
@@ -101,26 +117,41 @@ def client(app: Any) -> Any:
 class Phone:
     """A person texting the hotline: builds Twilio's form and signs it like Twilio does."""
 
-    def __init__(self, client: Any, number: str = "+15550001111", channel: str = "sms",
-                 url: str = WEBHOOK) -> None:
+    def __init__(
+        self, client: Any, number: str = "+15550001111", channel: str = "sms", url: str = WEBHOOK
+    ) -> None:
         self.client, self.url = client, url
         self.address = f"whatsapp:{number}" if channel == "whatsapp" else number
         self.count = 0
 
     def form(self, body: str, sid: str | None = None, **extra: str) -> dict[str, str]:
         self.count += 1
-        form = {"MessageSid": sid or f"SM{self.count:032d}{abs(hash(self.address)) % 997:03d}",
-                "AccountSid": "AC" + "0" * 32, "From": self.address,
-                "To": "+15559990000", "Body": body, "NumMedia": "0"}
+        form = {
+            "MessageSid": sid or f"SM{self.count:032d}{abs(hash(self.address)) % 997:03d}",
+            "AccountSid": "AC" + "0" * 32,
+            "From": self.address,
+            "To": "+15559990000",
+            "Body": body,
+            "NumMedia": "0",
+        }
         if self.address.startswith("whatsapp:"):
             form.update(To="whatsapp:+15559990000", WaId=self.address[10:], ProfileName="Ana")
         form.update(extra)
         return form
 
-    def post(self, form: dict[str, str], signature: str | None = None,
-             token: str = AUTH_TOKEN, path: str = "/twilio/messages", **kw: Any) -> Any:
-        sig = signature if signature is not None else RequestValidator(token).compute_signature(
-            self.url, form)
+    def post(
+        self,
+        form: dict[str, str],
+        signature: str | None = None,
+        token: str = AUTH_TOKEN,
+        path: str = "/twilio/messages",
+        **kw: Any,
+    ) -> Any:
+        sig = (
+            signature
+            if signature is not None
+            else RequestValidator(token).compute_signature(self.url, form)
+        )
         return self.client.post(path, data=form, headers={"X-Twilio-Signature": sig}, **kw)
 
     def send(self, body: str, **extra: str) -> Any:
@@ -176,6 +207,7 @@ def logs(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
 
 
 # --- transcripts: every tests/transcripts/**/*.yaml is a test -----------------------------
+
 
 def pytest_collect_file(parent: pytest.Collector, file_path: Path) -> pytest.Collector | None:
     if file_path.suffix == ".yaml" and "transcripts" in file_path.parts:

@@ -29,8 +29,9 @@ def test_hola_answers_in_spanish(config: dict[str, Any], r: redis.Redis) -> None
     assert turn["events"][0]["type"] == "language_changed"
 
 
-def test_hi_then_1_answers_in_english_and_enters_the_first_topic(config: dict[str, Any],
-                                                                 r: redis.Redis) -> None:
+def test_hi_then_1_answers_in_english_and_enters_the_first_topic(
+    config: dict[str, Any], r: redis.Redis
+) -> None:
     first, second = chat(config, "hi\n1\n")
     assert first["language"] == "en" and first["node"] == "menu"
     assert second["language"] == "en"
@@ -52,8 +53,9 @@ def test_urgent_case_is_taken_by_a_real_worker(phone: Any, r: redis.Redis) -> No
     phone.send("ICE is at my door")
     [case] = cases.open_cases(r)
     assert queues.queue(r, queues.URGENT).count == 1
-    worker = Worker([queues.queue(r, n) for n in queues.PRIORITY], connection=r,
-                    serializer=queues.SERIALIZER)
+    worker = Worker(
+        [queues.queue(r, n) for n in queues.PRIORITY], connection=r, serializer=queues.SERIALIZER
+    )
     worker.work(burst=True)
     [opened, queued] = cases.timeline(r, case["id"])
     assert opened["what"] == "opened" and queued["what"].startswith("queued for")

@@ -37,8 +37,10 @@ def test_every_fact_bearing_node_has_sources_and_a_review_date() -> None:
 def test_no_phone_number_is_written_in_a_locale() -> None:
     for path in sorted((ROOT / "locales").glob("*.yaml")):
         for number, line in enumerate(path.read_text().splitlines(), start=1):
-            assert not PHONE.search(line), f"{path.name}:{number}: put the number in " \
-                                           f"flows/directory.yaml and use a {{placeholder}}"
+            assert not PHONE.search(line), (
+                f"{path.name}:{number}: put the number in "
+                f"flows/directory.yaml and use a {{placeholder}}"
+            )
 
 
 def test_every_directory_entry_has_a_source_and_review_date() -> None:
@@ -87,8 +89,7 @@ def test_urgent_guidance_arrives_whole_on_the_first_sms_page_in_every_language()
     bundle = load(ROOT)
     for lang in bundle.languages:
         for choice, keys in (("1", ("door.now",)), ("2", ("detained.lawyer",))):
-            turn = advance(bundle, None, Inbound("x", guess=lang, guess_sure=True),
-                           lambda: "K7Q2")
+            turn = advance(bundle, None, Inbound("x", guess=lang, guess_sure=True), lambda: "K7Q2")
             turn = advance(bundle, turn.session, Inbound(choice), lambda: "K7Q2")
             first_page = turn.outgoing[0]
             for key in keys:

@@ -47,7 +47,8 @@ def commands(markdown: str) -> list[Command]:
 
 def needs_graphviz(command: Command) -> bool:
     return command.line.startswith("hotline flows graph") and (
-        "svg" in command.line or "png" in command.line)
+        "svg" in command.line or "png" in command.line
+    )
 
 
 def test_the_guide_has_commands_and_each_is_the_hotline_command() -> None:
@@ -55,15 +56,23 @@ def test_the_guide_has_commands_and_each_is_the_hotline_command() -> None:
     assert len(found) >= 15
     assert all(c.line.split()[0] == "hotline" for c in found)
     lines = " | ".join(c.line for c in found)
-    for command in ("flows check", "flows check --json", "flows graph", "flows test",
-                    "chat --save-transcript", "translations export", "translations import",
-                    "translations status"):
+    for command in (
+        "flows check",
+        "flows check --json",
+        "flows graph",
+        "flows test",
+        "chat --save-transcript",
+        "translations export",
+        "translations import",
+        "translations status",
+    ):
         assert f"hotline {command}" in lines, f"the guide shows no `hotline {command}`"
     assert any(c.exit_code == 1 for c in found)  # the marker is read
 
 
-def test_every_command_in_the_guide_runs(config: dict[str, Any], r: redis.Redis,
-                                         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_every_command_in_the_guide_runs(
+    config: dict[str, Any], r: redis.Redis, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     content = tmp_path / "content"
     shutil.copytree(FIXTURE, content)
     monkeypatch.chdir(content)
@@ -76,7 +85,8 @@ def test_every_command_in_the_guide_runs(config: dict[str, Any], r: redis.Redis,
         result = CliRunner().invoke(main, args, input=command.typed or None, env=env)
         assert result.exit_code == command.exit_code, (
             f"`{command.line}` exited with {result.exit_code}, the guide says "
-            f"{command.exit_code}:\n{result.output}")
+            f"{command.exit_code}:\n{result.output}"
+        )
         ran += 1
     assert ran >= 12
     saved = content / "tests" / "transcripts" / "menu" / "hi_then_1_answers_the_first_topic.yaml"

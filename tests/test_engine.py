@@ -27,11 +27,15 @@ class Talk:
         self.session: Session | None = None
         self.ids = itertools.count(1)
 
-    def __call__(self, text: str, guess: str | None = None, sure: bool = True,
-                 media: int = 0) -> Turn:
-        turn = advance(self.bundle, self.session,
-                       Inbound(text, self.channel, media, guess, sure and guess is not None),  # type: ignore[arg-type]
-                       lambda: f"C{next(self.ids)}")
+    def __call__(
+        self, text: str, guess: str | None = None, sure: bool = True, media: int = 0
+    ) -> Turn:
+        turn = advance(
+            self.bundle,
+            self.session,
+            Inbound(text, self.channel, media, guess, sure and guess is not None),  # type: ignore[arg-type]
+            lambda: f"C{next(self.ids)}",
+        )
         self.session = turn.session
         return turn
 
@@ -45,8 +49,10 @@ def types(turn: Turn) -> list[str]:
 
 
 def test_engine_imports_no_flask_redis_or_rq() -> None:
-    code = ("import sys, bot.engine; bad = {'flask', 'redis', 'rq'} & set(sys.modules); "
-            "print(sorted(bad)); sys.exit(1 if bad else 0)")
+    code = (
+        "import sys, bot.engine; bad = {'flask', 'redis', 'rq'} & set(sys.modules); "
+        "print(sorted(bad)); sys.exit(1 if bad else 0)"
+    )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout
 
@@ -193,6 +199,7 @@ def test_media_only_message_is_answered(bundle) -> None:  # type: ignore[no-unty
 
 
 def test_session_round_trips_through_json(bundle) -> None:  # type: ignore[no-untyped-def]
-    session = Session(node="menu", lang="es", vars={"area": "nyc"}, turns=3, disclaimed=True,
-                      pages=("rest",))
+    session = Session(
+        node="menu", lang="es", vars={"area": "nyc"}, turns=3, disclaimed=True, pages=("rest",)
+    )
     assert Session.from_json(session.to_json()) == session

@@ -11,8 +11,9 @@ from tests.conftest import Phone, _free_port, start_redis
 from tests.test_webhook import messages
 
 
-def test_redis_stopped_mid_conversation_then_back(config: dict[str, Any], tmp_path: Path,
-                                                  say: Any) -> None:
+def test_redis_stopped_mid_conversation_then_back(
+    config: dict[str, Any], tmp_path: Path, say: Any
+) -> None:
     port = _free_port()
     server = start_redis(port, tmp_path)
     try:

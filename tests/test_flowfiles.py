@@ -42,7 +42,8 @@ def test_go_to_a_missing_node(content: Path) -> None:
     edit(flow, "go: old_fact}", "go: no_such_node}")
     line = line_of(flow, "no_such_node")
     assert errors(content) == [
-        f"flows/main.yaml:{line}: error: [menu] option go: no node named 'no_such_node'"]
+        f"flows/main.yaml:{line}: error: [menu] option go: no node named 'no_such_node'"
+    ]
 
 
 def test_unknown_field_is_located(content: Path) -> None:
@@ -50,8 +51,9 @@ def test_unknown_field_is_located(content: Path) -> None:
     edit(flow, "    say: alarm\n", "    say: alarm\n    sya: typo\n")
     line = line_of(flow, "sya: typo")
     [error] = errors(content)
-    assert error == (f"flows/main.yaml:{line}: error: nodes.alarm.sya: "
-                     "Extra inputs are not permitted")
+    assert error == (
+        f"flows/main.yaml:{line}: error: nodes.alarm.sya: Extra inputs are not permitted"
+    )
 
 
 def test_duplicate_node_id_is_an_error_not_a_silent_override(content: Path) -> None:
@@ -67,23 +69,28 @@ def test_unknown_message_key(content: Path) -> None:
     line = line_of(flow, "say: stat")
     assert errors(content) == [
         f"flows/main.yaml:{line}: error: [state_answer] message key 'stat' is not in "
-        "locales/en.yaml"]
+        "locales/en.yaml"
+    ]
 
 
 def test_dead_end(content: Path) -> None:
     flow = content / "flows" / "main.yaml"
     edit(flow, "    say: nyc\n    end: true\n", "    say: nyc\n")
     line = line_of(flow, "  nyc_answer:")
-    assert errors(content) == [f"flows/main.yaml:{line}: error: [nyc_answer] dead end: give it "
-                               "options, a `go:`, a `switch:` or `end: true`"]
+    assert errors(content) == [
+        f"flows/main.yaml:{line}: error: [nyc_answer] dead end: give it "
+        "options, a `go:`, a `switch:` or `end: true`"
+    ]
 
 
 def test_unknown_placeholder_in_a_translation(content: Path) -> None:
     locale = content / "locales" / "es.yaml"
     edit(locale, '  welcome: "Bienvenida."', '  welcome: "Bienvenida {nadie}."')
     line = line_of(locale, "Bienvenida")
-    assert f"locales/es.yaml:{line}: error: [welcome] placeholder {{nadie}} is not in " \
-           "flows/directory.yaml" in errors(content)
+    assert (
+        f"locales/es.yaml:{line}: error: [welcome] placeholder {{nadie}} is not in "
+        "flows/directory.yaml" in errors(content)
+    )
 
 
 def test_sources_without_review_date(content: Path) -> None:
@@ -95,7 +102,8 @@ def test_sources_without_review_date(content: Path) -> None:
 def test_locale_file_name_must_match_its_language(content: Path) -> None:
     (content / "locales" / "es.yaml").rename(content / "locales" / "fr.yaml")
     assert errors(content) == [
-        "locales/fr.yaml:1: error: language 'es' does not match the file name (expected 'fr')"]
+        "locales/fr.yaml:1: error: language 'es' does not match the file name (expected 'fr')"
+    ]
 
 
 def test_flow_error_lists_every_problem(content: Path) -> None:

@@ -14,13 +14,15 @@ from bot.content.files import parse
 from tests.conftest import FIXTURE
 
 ROOT = Path(__file__).resolve().parents[1]
-needs_dot = pytest.mark.skipif(shutil.which("dot") is None,
-                               reason="Graphviz `dot` is not installed (apt-get install graphviz)")
+needs_dot = pytest.mark.skipif(
+    shutil.which("dot") is None, reason="Graphviz `dot` is not installed (apt-get install graphviz)"
+)
 
 
 def run(*args: str, content: Path = FIXTURE) -> Result:
-    return CliRunner().invoke(main, ["flows", "graph", *args],
-                              env={"HOTLINE_CONTENT_DIR": str(content)})
+    return CliRunner().invoke(
+        main, ["flows", "graph", *args], env={"HOTLINE_CONTENT_DIR": str(content)}
+    )
 
 
 def test_mermaid_has_nodes_with_text_options_go_switch_and_triggers() -> None:
@@ -32,7 +34,7 @@ def test_mermaid_has_nodes_with_text_options_go_switch_and_triggers() -> None:
     assert '    entry -->|"first message"| n_welcome' in text
     assert '    entry -->|"MENU or 0"| n_menu' in text
     assert '    entry -->|"“fire”"| n_alarm' in text  # a trigger, by its first word
-    assert '    n_welcome --> n_menu' in text  # go
+    assert "    n_welcome --> n_menu" in text  # go
     assert '    n_menu -->|"1 fact"| n_fact' in text  # an option: number and first word
     assert '    n_menu -->|"2"| n_where_topic' in text
     assert '    n_where_topic -->|"area = nyc"| n_nyc_answer' in text  # switch
@@ -42,8 +44,10 @@ def test_mermaid_has_nodes_with_text_options_go_switch_and_triggers() -> None:
 
 def test_labels_are_the_id_and_the_first_five_words_wrapped() -> None:
     text = run().output
-    assert ('    n_long(["<b>long</b><br/>First sentence is here<br/>and…<br/>'
-            '<i>conversation ends</i>"])') in text
+    assert (
+        '    n_long(["<b>long</b><br/>First sentence is here<br/>and…<br/>'
+        '<i>conversation ends</i>"])'
+    ) in text
     assert '    n_where_topic["<b>where_topic</b><br/>goes on by area"]' in text
 
 
@@ -57,11 +61,13 @@ def test_urgent_nodes_are_red_and_ended_nodes_marked() -> None:
 
 def test_mermaid_ids_and_texts_are_escaped(content: Path) -> None:
     flow = content / "flows" / "main.yaml"
-    flow.write_text(flow.read_text().replace("go: long}", "go: end}").replace("  long:\n",
-                                                                             "  end:\n"))
+    flow.write_text(
+        flow.read_text().replace("go: long}", "go: end}").replace("  long:\n", "  end:\n")
+    )
     locale = content / "locales" / "en.yaml"
-    locale.write_text(locale.read_text().replace('welcome: "Welcome."',
-                                                 "welcome: 'Say \"hi\" <b>'"))
+    locale.write_text(
+        locale.read_text().replace('welcome: "Welcome."', "welcome: 'Say \"hi\" <b>'")
+    )
     text = run(content=content).output
     assert '    n_menu -->|"3"| n_end' in text  # `end` is a Mermaid keyword
     assert "Say #quot;hi#quot; &lt;b&gt;" in text
@@ -86,14 +92,17 @@ def test_broken_files_are_refused_with_their_problems(content: Path) -> None:
     assert "Fix these first (hotline flows check)" in result.output
 
 
-def test_without_graphviz_svg_and_png_say_how_to_install_it(monkeypatch: pytest.MonkeyPatch,
-                                                           tmp_path: Path) -> None:
+def test_without_graphviz_svg_and_png_say_how_to_install_it(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.setattr(graph.shutil, "which", lambda name: None)
     for args in (["--format", "svg"], ["-o", str(tmp_path / "flow.png")]):
         result = run(*args)
         assert result.exit_code == 1
-        assert result.output == ("Graphviz is not installed: apt-get install graphviz "
-                                 "(Debian/Ubuntu) or brew install graphviz (macOS)\n")
+        assert result.output == (
+            "Graphviz is not installed: apt-get install graphviz "
+            "(Debian/Ubuntu) or brew install graphviz (macOS)\n"
+        )
     assert run().exit_code == 0  # Mermaid needs nothing
 
 
@@ -106,9 +115,11 @@ def test_png_needs_a_file() -> None:
 def test_dot_source_styles_urgent_and_ended_nodes() -> None:
     source = graph.dot(graph.build(parse(FIXTURE)))
     assert "rankdir=LR" in source
-    assert ('"alarm" [label=<<b>alarm</b><br/>Alarm guidance.<br/><font color="#5a5a5a"><i>'
-            'conversation ends</i></font>>, fillcolor="#fde2e2", color="#c62828", penwidth=2.5, '
-            "peripheries=2];") in source
+    assert (
+        '"alarm" [label=<<b>alarm</b><br/>Alarm guidance.<br/><font color="#5a5a5a"><i>'
+        'conversation ends</i></font>>, fillcolor="#fde2e2", color="#c62828", penwidth=2.5, '
+        "peripheries=2];"
+    ) in source
     assert '"menu" -> "fact" [label="1 fact"];' in source
     assert '"where_topic" -> "ask_area" [label="otherwise", style=dashed];' in source
 

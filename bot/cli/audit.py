@@ -26,8 +26,10 @@ from bot.web.console import simulator, staff
 
 # Numbers as people and Twilio write them; bare runs of 10+ digits too (a timestamp field is
 # checked by name instead).
-PHONE = re.compile(r"(?:\+\d[\d\s().-]{8,18}\d\b|\+\d{7,15}\b|\(\d{3}\)\s?\d{3}-\d{4}|"
-                   r"\b\d{3}[-.]\d{3}[-.]\d{4}\b|\b\d{10,15}\b)")
+PHONE = re.compile(
+    r"(?:\+\d[\d\s().-]{8,18}\d\b|\+\d{7,15}\b|\(\d{3}\)\s?\d{3}-\d{4}|"
+    r"\b\d{3}[-.]\d{3}[-.]\d{4}\b|\b\d{10,15}\b)"
+)
 WHATSAPP = re.compile(r"whatsapp:\S+", re.IGNORECASE)
 FERNET = re.compile(r"^gAAAAA[A-Za-z0-9_=-]+$")
 # Fields that hold times or hashes, where a long run of digits is not a number to worry about.
@@ -51,61 +53,124 @@ def inventory(route: routing.Routing | None = None) -> list[Kept]:
     """Every kind of data, from the code's own constants."""
     r = route or routing.Routing(spec_version=1, providers=[])
     return [
-        Kept("phone number / WhatsApp address", "nowhere in plain text",
-             "only HMAC-SHA256(HOTLINE_SECRET, address), as the session key", "-", "nobody"),
-        Kept("message text", "nowhere", "in memory for one request; never logged", "-",
-             "nobody"),
-        Kept("session", f"Redis `{sessions.SESSION}<pseudonym>`",
-             "node, language, option answers (topic, area, borough, contact), turn count, "
-             "unread pages of the bot's own reply",
-             "HOTLINE_SESSION_TTL after the last message (default 24 h); "
-             "HOTLINE_STOP_TTL after STOP (default 180 days)", "the bot"),
-        Kept("answer already given to a MessageSid", f"Redis `{sessions.SEEN}<hmac of sid>`",
-             "the bot's own reply texts, for Twilio retries",
-             f"{sessions.SEEN_TTL // 60} minutes", "the bot"),
-        Kept("case", f"Redis `{cases.CASE}<id>`",
-             "topic, urgency, language, channel, borough, option answers, times, status, "
-             "assignee, provider; no name, number or free text", "until closed, then purged",
-             "staff of the provider it is routed to; organizers"),
-        Kept("case time line", f"Redis `{cases.CASE}<id>:timeline`",
-             "what happened and when (opened, notified, claimed by staff name)",
-             "until the case closes", "the same staff"),
-        Kept("case thread", f"Redis `{cases.CASE}<id>:thread`",
-             "messages between the person and staff, encrypted (Fernet)",
-             f"until the case closes, or {r.thread_hours} h (`thread_hours`)", "the same staff"),
-        Kept("reply handle", f"Redis `{cases.CASE}<id>:handle`",
-             "the person's address, encrypted (Fernet); erased when they answer No",
-             f"until the case closes, or {r.handle_days} days (`handle_days`)",
-             "only the send jobs"),
-        Kept("a person's case ids", f"Redis `{cases.OWNED}<pseudonym>`",
-             "ids, so DELETE finds every case", f"{cases.OWNED_TTL // 86400} days", "the bot"),
-        Kept("staff audit", f"Redis `{cases.AUDIT}`", "who claimed, replied, closed; no text",
-             f"last {cases.AUDIT_KEEP} actions", "organizers"),
-        Kept("staff accounts", f"Redis `{staff.STAFF}<name>`",
-             "name, provider, role, password hash", "until removed", "the console"),
-        Kept("rate counters", f"Redis `{limits.SENDER}...`, `{limits.BUDGET}...`",
-             "counts under HMAC(daily random key, address); the key expires after 2 days",
-             "2 minutes (sender), 2 hours (budget)", "the bot"),
-        Kept("simulator session", f"Redis `{simulator.SIM}<staff name>`",
-             "an organizer's test conversation (no person involved)",
-             f"{simulator.SIM_TTL // 60} minutes", "that organizer"),
-        Kept("jobs", "Redis `rq:*`", "function names and case ids only; results not kept",
-             "finished: at once; failed: 7 days", "workers; failed jobs in the console"),
-        Kept("Twilio's message records", "Twilio", "bodies and numbers of each SMS/WhatsApp",
-             "Twilio's retention: shorten it, and delete records (see README)",
-             "Twilio account holders"),
+        Kept(
+            "phone number / WhatsApp address",
+            "nowhere in plain text",
+            "only HMAC-SHA256(HOTLINE_SECRET, address), as the session key",
+            "-",
+            "nobody",
+        ),
+        Kept("message text", "nowhere", "in memory for one request; never logged", "-", "nobody"),
+        Kept(
+            "session",
+            f"Redis `{sessions.SESSION}<pseudonym>`",
+            "node, language, option answers (topic, area, borough, contact), turn count, "
+            "unread pages of the bot's own reply",
+            "HOTLINE_SESSION_TTL after the last message (default 24 h); "
+            "HOTLINE_STOP_TTL after STOP (default 180 days)",
+            "the bot",
+        ),
+        Kept(
+            "answer already given to a MessageSid",
+            f"Redis `{sessions.SEEN}<hmac of sid>`",
+            "the bot's own reply texts, for Twilio retries",
+            f"{sessions.SEEN_TTL // 60} minutes",
+            "the bot",
+        ),
+        Kept(
+            "case",
+            f"Redis `{cases.CASE}<id>`",
+            "topic, urgency, language, channel, borough, option answers, times, status, "
+            "assignee, provider; no name, number or free text",
+            "until closed, then purged",
+            "staff of the provider it is routed to; organizers",
+        ),
+        Kept(
+            "case time line",
+            f"Redis `{cases.CASE}<id>:timeline`",
+            "what happened and when (opened, notified, claimed by staff name)",
+            "until the case closes",
+            "the same staff",
+        ),
+        Kept(
+            "case thread",
+            f"Redis `{cases.CASE}<id>:thread`",
+            "messages between the person and staff, encrypted (Fernet)",
+            f"until the case closes, or {r.thread_hours} h (`thread_hours`)",
+            "the same staff",
+        ),
+        Kept(
+            "reply handle",
+            f"Redis `{cases.CASE}<id>:handle`",
+            "the person's address, encrypted (Fernet); erased when they answer No",
+            f"until the case closes, or {r.handle_days} days (`handle_days`)",
+            "only the send jobs",
+        ),
+        Kept(
+            "a person's case ids",
+            f"Redis `{cases.OWNED}<pseudonym>`",
+            "ids, so DELETE finds every case",
+            f"{cases.OWNED_TTL // 86400} days",
+            "the bot",
+        ),
+        Kept(
+            "staff audit",
+            f"Redis `{cases.AUDIT}`",
+            "who claimed, replied, closed; no text",
+            f"last {cases.AUDIT_KEEP} actions",
+            "organizers",
+        ),
+        Kept(
+            "staff accounts",
+            f"Redis `{staff.STAFF}<name>`",
+            "name, provider, role, password hash",
+            "until removed",
+            "the console",
+        ),
+        Kept(
+            "rate counters",
+            f"Redis `{limits.SENDER}...`, `{limits.BUDGET}...`",
+            "counts under HMAC(daily random key, address); the key expires after 2 days",
+            "2 minutes (sender), 2 hours (budget)",
+            "the bot",
+        ),
+        Kept(
+            "simulator session",
+            f"Redis `{simulator.SIM}<staff name>`",
+            "an organizer's test conversation (no person involved)",
+            f"{simulator.SIM_TTL // 60} minutes",
+            "that organizer",
+        ),
+        Kept(
+            "jobs",
+            "Redis `rq:*`",
+            "function names and case ids only; results not kept",
+            "finished: at once; failed: 7 days",
+            "workers; failed jobs in the console",
+        ),
+        Kept(
+            "Twilio's message records",
+            "Twilio",
+            "bodies and numbers of each SMS/WhatsApp",
+            "Twilio's retention: shorten it, and delete records (see README)",
+            "Twilio account holders",
+        ),
     ]
 
 
 def inventory_markdown(route: routing.Routing | None = None) -> str:
-    rows = "\n".join(f"| {k.what} | {k.where} | {k.contents} | {k.how_long} | {k.who_reads} |"
-                     for k in inventory(route))
-    return ("# Privacy: the data inventory\n\n"
-            "Generated by `hotline privacy inventory` from the code's own constants (a test "
-            "checks this file matches). `hotline privacy audit` checks a running system "
-            "against it.\n\n"
-            "| data | where | contents | how long | who can read it |\n"
-            "| --- | --- | --- | --- | --- |\n" + rows + "\n")
+    rows = "\n".join(
+        f"| {k.what} | {k.where} | {k.contents} | {k.how_long} | {k.who_reads} |"
+        for k in inventory(route)
+    )
+    return (
+        "# Privacy: the data inventory\n\n"
+        "Generated by `hotline privacy inventory` from the code's own constants (a test "
+        "checks this file matches). `hotline privacy audit` checks a running system "
+        "against it.\n\n"
+        "| data | where | contents | how long | who can read it |\n"
+        "| --- | --- | --- | --- | --- |\n" + rows + "\n"
+    )
 
 
 def _strings(value: Any, field: str = "") -> Iterator[tuple[str, str]]:
@@ -159,8 +224,11 @@ def _free_text(value: Any, known: set[str]) -> list[str]:
     for _field, text in _strings(value):
         for piece in SPLIT.split(text):
             piece = piece.strip()
-            if piece and not _known(piece, known) and not _known(
-                    CASE_ID.sub("{case}", piece), known):
+            if (
+                piece
+                and not _known(piece, known)
+                and not _known(CASE_ID.sub("{case}", piece), known)
+            ):
                 found.append(piece[:40])
     return found
 
@@ -174,12 +242,18 @@ def scan_value(key: str, value: Any, known: set[str], public: set[str]) -> list[
             text = text.replace(number, "")
         if WHATSAPP.search(text):
             problems.append(f"{key}: a WhatsApp id in {field or 'the value'}")
-        if field not in NOT_PHONE_FIELDS and not FERNET.match(text) and PHONE.search(
-                UUID.sub("", text)):
+        if (
+            field not in NOT_PHONE_FIELDS
+            and not FERNET.match(text)
+            and PHONE.search(UUID.sub("", text))
+        ):
             problems.append(f"{key}: something like a phone number in {field or 'the value'}")
     if key.startswith(sessions.SEEN) or key.startswith(sessions.SESSION):
-        pages = value if key.startswith(sessions.SEEN) else (
-            value.get("m", []) if isinstance(value, dict) else [])
+        pages = (
+            value
+            if key.startswith(sessions.SEEN)
+            else (value.get("m", []) if isinstance(value, dict) else [])
+        )
         for text in _free_text(pages, known):
             problems.append(f"{key}: text that is not the bot's own: {text!r}")
     if key.endswith((":thread", ":handle")):
@@ -202,8 +276,7 @@ def _values(r: redis.Redis, key: bytes) -> Iterable[Any]:
     elif kind == b"zset":
         yield [_decode(m) for m, _ in r.zrange(key, 0, -1, withscores=True)]
     elif kind == b"stream":
-        yield [{k.decode(): _decode(v) for k, v in fields.items()} for _, fields in
-               r.xrange(key)]
+        yield [{k.decode(): _decode(v) for k, v in fields.items()} for _, fields in r.xrange(key)]
 
 
 def audit_redis(r: redis.Redis, bundle: Bundle) -> list[str]:

@@ -37,24 +37,37 @@ def _fail(lines: list[str] | str) -> NoReturn:
 
 # --- flows check --json ----------------------------------------------------------------------
 
+
 def check_report(ok: bool, problems: list[Problem]) -> dict[str, Any]:
     """`hotline flows check --json`: {"ok", "errors", "warnings"}."""
+
     def item(p: Problem) -> dict[str, Any]:
         return {"file": p.path, "line": p.line, "severity": p.severity, "reason": p.reason}
 
-    return {"ok": ok,
-            "errors": [item(p) for p in problems if p.severity == "error"],
-            "warnings": [item(p) for p in problems if p.severity == "warning"]}
+    return {
+        "ok": ok,
+        "errors": [item(p) for p in problems if p.severity == "error"],
+        "warnings": [item(p) for p in problems if p.severity == "warning"],
+    }
 
 
 # --- flows graph -----------------------------------------------------------------------------
 
+
 @click.command("graph")
 @click.argument("flow", required=False)
-@click.option("--format", "fmt", type=click.Choice(["mermaid", "svg", "png"]),
-              help="Default: from the -o file's ending, else mermaid.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write to this file instead of the screen.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["mermaid", "svg", "png"]),
+    help="Default: from the -o file's ending, else mermaid.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to this file instead of the screen.",
+)
 def flows_graph(flow: str | None, fmt: str | None, output: Path | None) -> None:
     """Draw the flow: FLOW is a flow file (flows/main.yaml) or name (main); default: all.
 
@@ -92,6 +105,7 @@ def flows_graph(flow: str | None, fmt: str | None, output: Path | None) -> None:
 
 # --- flows test ------------------------------------------------------------------------------
 
+
 @click.command("test")
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 def flows_test(paths: tuple[Path, ...]) -> None:
@@ -106,8 +120,10 @@ def flows_test(paths: tuple[Path, ...]) -> None:
         _fail(f"no transcript files (*.yaml) found in {where}")
     bundle, problems = flowfiles.check(root)
     if bundle is None:
-        _fail([str(p) for p in problems if p.severity == "error"]
-              + ["The flows have errors (hotline flows check): no test can run."])
+        _fail(
+            [str(p) for p in problems if p.severity == "error"]
+            + ["The flows have errors (hotline flows check): no test can run."]
+        )
     detect = get_detector(lexicon(bundle)).detect
     passed = failed = 0
     for path in files:
@@ -153,12 +169,16 @@ def _shown(path: Path) -> str:
 
 # --- chat --save-transcript ------------------------------------------------------------------
 
+
 def transcript_step(text: str, turn: Turn) -> dict[str, Any]:
     """What happened in one chat turn, as a transcript step that expects it again."""
     session = turn.session
-    step: dict[str, Any] = {"user": text, "expect": [reply.key for reply in turn.replies],
-                            "language": session.lang if session else None,
-                            "node": session.node if session else None}
+    step: dict[str, Any] = {
+        "user": text,
+        "expect": [reply.key for reply in turn.replies],
+        "language": session.lang if session else None,
+        "node": session.node if session else None,
+    }
     types = list(dict.fromkeys(event.type for event in turn.events))
     if types:
         step["events"] = types
@@ -168,20 +188,30 @@ def transcript_step(text: str, turn: Turn) -> dict[str, Any]:
 def check_new_transcript(path: Path) -> None:
     """Refuse before the chat starts, rather than lose a test or the conversation after it."""
     if path.exists():
-        raise click.BadParameter(f"{path} already exists: choose a new name (tests are worth "
-                                 "keeping) or delete the old file first",
-                                 param_hint="--save-transcript")
+        raise click.BadParameter(
+            f"{path} already exists: choose a new name (tests are worth "
+            "keeping) or delete the old file first",
+            param_hint="--save-transcript",
+        )
 
 
 def save_transcript(path: Path, channel: str, steps: list[dict[str, Any]]) -> None:
     """Write a finished chat as a transcript test: `hotline flows test FILE` replays it."""
-    header = ("# Saved by `hotline chat`. Each step is what you typed and what the bot did.\n"
-              f"# Run it: hotline flows test {path}\n"
-              "# expect: message keys, in order; language and node: after the turn; events: what\n"
-              "# must happen. Delete any line you do not want checked; add `says: text` to check\n"
-              "# words in the reply.\n")
-    body = yaml.dump({"channel": channel, "steps": steps}, Dumper=_TranscriptDumper,
-                     allow_unicode=True, sort_keys=False, default_flow_style=None, width=100)
+    header = (
+        "# Saved by `hotline chat`. Each step is what you typed and what the bot did.\n"
+        f"# Run it: hotline flows test {path}\n"
+        "# expect: message keys, in order; language and node: after the turn; events: what\n"
+        "# must happen. Delete any line you do not want checked; add `says: text` to check\n"
+        "# words in the reply.\n"
+    )
+    body = yaml.dump(
+        {"channel": channel, "steps": steps},
+        Dumper=_TranscriptDumper,
+        allow_unicode=True,
+        sort_keys=False,
+        default_flow_style=None,
+        width=100,
+    )
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(header + body, encoding="utf-8")
 
@@ -195,6 +225,7 @@ class _TranscriptDumper(yaml.SafeDumper):
 
 # --- translations ----------------------------------------------------------------------------
 
+
 @click.group("translations")
 def translations_group() -> None:
     """Export texts for translators, import their work, see what is left to do."""
@@ -202,10 +233,13 @@ def translations_group() -> None:
 
 @translations_group.command("export")
 @click.argument("lang", required=False)
-@click.option("--format", "fmt", type=click.Choice(["po", "csv"]), default="po",
-              show_default=True)
-@click.option("-o", "--output", type=click.Path(path_type=Path),
-              help="A file (one language) or a folder (every language). Default: the screen.")
+@click.option("--format", "fmt", type=click.Choice(["po", "csv"]), default="po", show_default=True)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    help="A file (one language) or a folder (every language). Default: the screen.",
+)
 def translations_export(lang: str | None, fmt: str, output: Path | None) -> None:
     """Write every text with its English source, translation and review mark.
 
@@ -224,8 +258,11 @@ def translations_export(lang: str | None, fmt: str, output: Path | None) -> None
         except translations.TranslationError as exc:
             _fail(exc.problems)
         name = content.locales[code][0].name
-        text = (translations.write_po(items, code, name) if fmt == "po"
-                else translations.write_csv(items))
+        text = (
+            translations.write_po(items, code, name)
+            if fmt == "po"
+            else translations.write_csv(items)
+        )
         target = output / f"{code}.{fmt}" if output and not lang else output
         if target is None:
             click.echo(text, nl=False)
@@ -278,13 +315,14 @@ def translations_status(as_json: bool) -> None:
     click.echo(f"{head[0]:<16}" + "".join(f"{h:>12}" for h in head[1:]))
     for row in rows:
         name = f"{row['language']} {row['name']}"
-        numbers = (row["keys"], row["missing"], row["unreviewed"], row["over_budget"],
-                   row["ucs2"])
+        numbers = (row["keys"], row["missing"], row["unreviewed"], row["over_budget"], row["ucs2"])
         click.echo(f"{name:<16}" + "".join(f"{n:>12}" for n in numbers))
-    click.echo("\nmissing: the English text is sent instead.\n"
-               f"over budget: more than {BUDGET} SMS segments, so the person must reply MORE.\n"
-               "UCS-2: a character outside GSM-7 (like á, ó or “) makes every segment hold 67 "
-               "characters instead of 153.")
+    click.echo(
+        "\nmissing: the English text is sent instead.\n"
+        f"over budget: more than {BUDGET} SMS segments, so the person must reply MORE.\n"
+        "UCS-2: a character outside GSM-7 (like á, ó or “) makes every segment hold 67 "
+        "characters instead of 153."
+    )
 
 
 def _translations_content() -> translations.Content:

@@ -20,9 +20,13 @@ def privacy() -> None:
 
 
 @privacy.command("audit")
-@click.option("--log", "logs", multiple=True, type=click.Path(exists=True, dir_okay=False,
-                                                              path_type=Path),
-              help="A log file to scan too (repeatable).")
+@click.option(
+    "--log",
+    "logs",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A log file to scan too (repeatable).",
+)
 @click.option("--json", "as_json", is_flag=True)
 def privacy_audit(logs: tuple[Path, ...], as_json: bool) -> None:
     """Scan every Redis key and value (and the given logs) for numbers, WhatsApp ids and free
@@ -38,8 +42,11 @@ def privacy_audit(logs: tuple[Path, ...], as_json: bool) -> None:
     else:
         for finding in found:
             click.echo(finding)
-        click.echo(f"{len(found)} finding(s)." if found else
-                   "Nothing identifying found in Redis" + (" or the logs." if logs else "."))
+        click.echo(
+            f"{len(found)} finding(s)."
+            if found
+            else "Nothing identifying found in Redis" + (" or the logs." if logs else ".")
+        )
     sys.exit(1 if found else 0)
 
 
@@ -47,5 +54,6 @@ def privacy_audit(logs: tuple[Path, ...], as_json: bool) -> None:
 def privacy_inventory() -> None:
     """Print the data inventory (docs/privacy.md) from the code's constants."""
     settings = config.load()
-    click.echo(audit.inventory_markdown(routing.load(Path(settings["HOTLINE_CONTENT_DIR"]))),
-               nl=False)
+    click.echo(
+        audit.inventory_markdown(routing.load(Path(settings["HOTLINE_CONTENT_DIR"]))), nl=False
+    )

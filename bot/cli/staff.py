@@ -25,8 +25,9 @@ def staff() -> None:
 @staff.command("add")
 @click.argument("name")
 @click.option("--provider", required=True, help="The provider id in flows/routing.yaml.")
-@click.option("--role", type=click.Choice(["staff", "organizer"]), default="staff",
-              show_default=True)
+@click.option(
+    "--role", type=click.Choice(["staff", "organizer"]), default="staff", show_default=True
+)
 @click.password_option(help="Prompted for when not given (10 characters or more).")
 def staff_add(name: str, provider: str, role: str, password: str) -> None:
     """Create or reset a console account."""
@@ -47,8 +48,17 @@ def cases_group() -> None:
 def cases_list(as_json: bool) -> None:
     """Open cases, urgent first, then oldest."""
     found = cases.open_cases(_redis())
-    fields = ("id", "urgency", "topic", "lang", "borough", "status", "assignee", "provider",
-              "opened_at")
+    fields = (
+        "id",
+        "urgency",
+        "topic",
+        "lang",
+        "borough",
+        "status",
+        "assignee",
+        "provider",
+        "opened_at",
+    )
     rows = [{f: c.get(f, "") for f in fields} for c in found]
     if as_json:
         json.dump(rows, sys.stdout)
@@ -57,5 +67,7 @@ def cases_list(as_json: bool) -> None:
     if not rows:
         click.echo("No open cases.")
     for row in rows:
-        click.echo(f"{row['id']}  {row['urgency']:<7} {row['topic']:<14} {row['lang']}  "
-                   f"{row['borough'] or '-':<14} {row['status']} {row['assignee']}")
+        click.echo(
+            f"{row['id']}  {row['urgency']:<7} {row['topic']:<14} {row['lang']}  "
+            f"{row['borough'] or '-':<14} {row['status']} {row['assignee']}"
+        )

@@ -54,7 +54,7 @@ class _Words:
     def first(self, text: str, allowed: Callable[[Any], bool] | None = None) -> _Hit | None:
         """The first word, in rank order, the engine finds in a message that is just `text`."""
         best: _Hit | None = None
-        for start in {text[i:i + n] for i in range(len(text)) for n in (1, 2)}:
+        for start in {text[i : i + n] for i in range(len(text)) for n in (1, 2)}:
             for rank, folded, word, owner, file in self.by_start.get(start, ()):
                 if best is not None and rank >= best.rank:
                     continue
@@ -116,10 +116,13 @@ def option_collisions(loaded: Loaded, locales: dict[str, _LocaleFile]) -> None:
         seen_keys: dict[str, int] = {}
         for i, key in worded:
             if key in seen_keys:
-                loaded.error(flow_shown, line_of(data, ("nodes", node_id, "options", i, "words")),
-                             f"[{node_id}] options {_label(node, seen_keys[key])} and "
-                             f"{_label(node, i)} both use the word list {key!r}: the second "
-                             "never matches by word")
+                loaded.error(
+                    flow_shown,
+                    line_of(data, ("nodes", node_id, "options", i, "words")),
+                    f"[{node_id}] options {_label(node, seen_keys[key])} and "
+                    f"{_label(node, i)} both use the word list {key!r}: the second "
+                    "never matches by word",
+                )
             seen_keys.setdefault(key, i)
         if len(seen_keys) < 2:
             continue
@@ -137,9 +140,11 @@ def option_collisions(loaded: Loaded, locales: dict[str, _LocaleFile]) -> None:
                     if hit is None:
                         continue
                     i, key = hit.owner
-                    reason = (f"[{later_key}] {_clash(phrase, hit, file, key)}: at "
-                              f"[{node_id}] option {_label(node, i)} takes it before "
-                              f"option {_label(node, j)}")
+                    reason = (
+                        f"[{later_key}] {_clash(phrase, hit, file, key)}: at "
+                        f"[{node_id}] option {_label(node, i)} takes it before "
+                        f"option {_label(node, j)}"
+                    )
                     line = file.word_line(later_key, index)
                     if hit.exact:
                         loaded.error(file.shown, line, reason)
@@ -174,11 +179,14 @@ def trigger_collisions(loaded: Loaded, locales: dict[str, _LocaleFile]) -> None:
                     hit = found[folded]
                     if hit is None or hit.owner.go == option.go:
                         continue
-                    loaded.warn(file.shown, file.word_line(option.words, index),
-                                f"[{option.words}] "
-                                f"{_clash(phrase, hit, file, 'the trigger ' + hit.owner.words)}: "
-                                f"at [{node_id}] it goes to {hit.owner.go}, not to option "
-                                f"{_label(node, i)}")
+                    loaded.warn(
+                        file.shown,
+                        file.word_line(option.words, index),
+                        f"[{option.words}] "
+                        f"{_clash(phrase, hit, file, 'the trigger ' + hit.owner.words)}: "
+                        f"at [{node_id}] it goes to {hit.owner.go}, not to option "
+                        f"{_label(node, i)}",
+                    )
 
 
 def _label(node: Node, index: int) -> str:
@@ -192,8 +200,7 @@ def command_collisions(loaded: Loaded, locales: dict[str, _LocaleFile]) -> None:
     language, then English, then every other language: the first two are errors, the rest
     warnings (they still win, but a clash across languages is often a word shared by chance)."""
     tables = {code: _commands(file.locale) for code, file in locales.items()}
-    used = {option.words for *_, node in _nodes(loaded) for option in node.options
-            if option.words}
+    used = {option.words for *_, node in _nodes(loaded) for option in node.options if option.words}
     used |= {trigger.words for flow, _ in loaded.flows.values() for trigger in flow.triggers}
     for code, file in locales.items():
         for key in sorted(used & set(file.locale.words)):
@@ -207,21 +214,36 @@ def command_collisions(loaded: Loaded, locales: dict[str, _LocaleFile]) -> None:
                 command = tables[owner][folded].upper()
                 line = file.word_line(key, index)
                 if folded == MENU_SHORTCUT:
-                    loaded.error(file.shown, line, f"[{key}] {phrase!r} always opens the menu "
-                                 "(0 is the menu shortcut): remove this word")
+                    loaded.error(
+                        file.shown,
+                        line,
+                        f"[{key}] {phrase!r} always opens the menu "
+                        "(0 is the menu shortcut): remove this word",
+                    )
                 elif owner in near:
-                    loaded.error(file.shown, line, f"[{key}] {phrase!r} is also the command "
-                                 f"{command} in {locales[owner].shown}: a message of just "
-                                 f"this word runs {command}, remove it from {key}")
+                    loaded.error(
+                        file.shown,
+                        line,
+                        f"[{key}] {phrase!r} is also the command "
+                        f"{command} in {locales[owner].shown}: a message of just "
+                        f"this word runs {command}, remove it from {key}",
+                    )
                 else:
-                    loaded.warn(file.shown, line, f"[{key}] {phrase!r} is also the command "
-                                f"{command} in {locales[owner].shown}: a message of just this "
-                                f"word runs {command}, in every language")
+                    loaded.warn(
+                        file.shown,
+                        line,
+                        f"[{key}] {phrase!r} is also the command "
+                        f"{command} in {locales[owner].shown}: a message of just this "
+                        f"word runs {command}, in every language",
+                    )
     for flow_shown, data, node_id, node in _nodes(loaded):
         for i, option in enumerate(node.options):
             if option.number is not None and str(option.number) == MENU_SHORTCUT:
-                loaded.error(flow_shown, line_of(data, ("nodes", node_id, "options", i, "number")),
-                             f"[{node_id}] option number 0 is the menu shortcut: use 1 to 99")
+                loaded.error(
+                    flow_shown,
+                    line_of(data, ("nodes", node_id, "options", i, "number")),
+                    f"[{node_id}] option number 0 is the menu shortcut: use 1 to 99",
+                )
 
 
 def _commands(locale: Locale) -> dict[str, str]:
@@ -244,21 +266,32 @@ def sms_budget(loaded: Loaded, locales: dict[str, _LocaleFile]) -> None:
         for key, message in file.locale.messages.items():
             text = fill(message.text, directory)
             alone = segments(text) > BUDGET
-            with_hint = bool(key in first and hint and
-                             segments(f"{text}\n\n{hint.text}") > BUDGET)
+            with_hint = bool(key in first and hint and segments(f"{text}\n\n{hint.text}") > BUDGET)
             if not (alone or with_hint):
                 continue
             line = line_of(file.data, ("messages", key))
             if key in urgent and alone:
-                loaded.error(file.shown, line, f"[{key}] {sms_summary(text)} over the budget of "
-                             f"{BUDGET}: urgent guidance must fit one SMS page; shorten it")
+                loaded.error(
+                    file.shown,
+                    line,
+                    f"[{key}] {sms_summary(text)} over the budget of "
+                    f"{BUDGET}: urgent guidance must fit one SMS page; shorten it",
+                )
             elif with_hint:
-                loaded.error(file.shown, line, f"[{key}] {sms_summary(text)}: with the MORE hint "
-                             f"over the budget of {BUDGET}, so it would not arrive whole in the "
-                             "first SMS; shorten it")
+                loaded.error(
+                    file.shown,
+                    line,
+                    f"[{key}] {sms_summary(text)}: with the MORE hint "
+                    f"over the budget of {BUDGET}, so it would not arrive whole in the "
+                    "first SMS; shorten it",
+                )
             else:
-                loaded.warn(file.shown, line, f"[{key}] {sms_summary(text)} over the budget of "
-                            f"{BUDGET}: the person must reply MORE")
+                loaded.warn(
+                    file.shown,
+                    line,
+                    f"[{key}] {sms_summary(text)} over the budget of "
+                    f"{BUDGET}: the person must reply MORE",
+                )
 
 
 def sms_summary(text: str) -> str:
@@ -277,6 +310,8 @@ def urgent_without_case(loaded: Loaded) -> None:
     """An urgent node that opens no case gives advice but tells no one at the hotline."""
     for flow_shown, data, node_id, node in _nodes(loaded):
         if node.urgent and node.escalate is None:
-            loaded.warn(flow_shown, line_of(data, ("nodes", node_id, "urgent")),
-                        f"[{node_id}] is urgent but opens no case: add `escalate:` so staff "
-                        "hear of it")
+            loaded.warn(
+                flow_shown,
+                line_of(data, ("nodes", node_id, "urgent")),
+                f"[{node_id}] is urgent but opens no case: add `escalate:` so staff hear of it",
+            )

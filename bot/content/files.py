@@ -19,9 +19,20 @@ FALLBACK = "en"
 DIRECTORY_FILE = "directory.yaml"
 ROUTING_FILE = "routing.yaml"  # in flows/, but who takes escalated cases, not a flow
 # Texts the engine says itself, so every locale set must have them in the fallback language.
-BUILTIN_KEYS = ("lang.menu", "not_understood", "help", "stop.done", "delete.done",
-                "media.unsupported", "disclaimer", "review.stale", "more.hint", "outage",
-                "rate.limited", "case.fallback")
+BUILTIN_KEYS = (
+    "lang.menu",
+    "not_understood",
+    "help",
+    "stop.done",
+    "delete.done",
+    "media.unsupported",
+    "disclaimer",
+    "review.stale",
+    "more.hint",
+    "outage",
+    "rate.limited",
+    "case.fallback",
+)
 RUNTIME_PLACEHOLDERS = {"case"}  # filled by the engine, not from the directory
 M = TypeVar("M", bound=BaseModel)
 
@@ -70,8 +81,9 @@ def _mapping(loader: _Loader, node: yaml.MappingNode) -> _Map:
         key = loader.construct_object(key_node, deep=True)
         line = key_node.start_mark.line + 1
         if key in result:  # PyYAML would silently keep the last one: an organizer's typo
-            loader.duplicates.append((line, f"duplicate key {key!r} (first at line "
-                                            f"{result.lines[key]})"))
+            loader.duplicates.append(
+                (line, f"duplicate key {key!r} (first at line {result.lines[key]})")
+            )
         result[key] = loader.construct_object(value_node, deep=True)
         result.lines[key] = line
     return result
@@ -100,10 +112,15 @@ def read_yaml(path: Path, shown: str) -> tuple[Any, list[Problem]]:
         loader.duplicates = []
         data = loader.get_single_data()
     except yaml.reader.ReaderError as exc:
-        line = text[:exc.position].count("\n") + 1
+        line = text[: exc.position].count("\n") + 1
         char = chr(exc.character) if isinstance(exc.character, int) else exc.character
-        return None, [Problem(shown, line, f"character {char!r} is not allowed in YAML "
-                              "(a control character: delete it)")]
+        return None, [
+            Problem(
+                shown,
+                line,
+                f"character {char!r} is not allowed in YAML (a control character: delete it)",
+            )
+        ]
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 1 if mark else 1
@@ -196,9 +213,14 @@ def parse(root: Path) -> Loaded:
         if path.parent.name == "locales":
             locale, problems = validate(Locale, data, shown)
             if locale is not None and locale.language != path.stem:
-                problems.append(Problem(shown, line_of(data, ("language",)),
-                                        f"language {locale.language!r} does not match the file "
-                                        f"name (expected {path.stem!r})"))
+                problems.append(
+                    Problem(
+                        shown,
+                        line_of(data, ("language",)),
+                        f"language {locale.language!r} does not match the file "
+                        f"name (expected {path.stem!r})",
+                    )
+                )
             elif locale is not None:
                 loaded.locales[shown] = (locale, data)
         elif path.name == DIRECTORY_FILE:
@@ -224,8 +246,11 @@ def check_links(loaded: Loaded) -> None:
     for shown, (flow, data) in loaded.flows.items():
         for node_id in flow.nodes:
             if node_id in nodes:
-                loaded.error(shown, line_of(data, ("nodes", node_id)),
-                             f"node {node_id!r} is already defined in {nodes[node_id]}")
+                loaded.error(
+                    shown,
+                    line_of(data, ("nodes", node_id)),
+                    f"node {node_id!r} is already defined in {nodes[node_id]}",
+                )
             nodes.setdefault(node_id, shown)
         if flow.start:
             starts.append((shown, flow, data))
@@ -233,64 +258,91 @@ def check_links(loaded: Loaded) -> None:
         first = next(iter(loaded.flows))
         loaded.error(first, 1, "no flow declares `start:` (the node a new conversation enters)")
     for shown, _flow, data in starts[1:]:
-        loaded.error(shown, line_of(data, ("start",)),
-                     f"`start:` is already declared in {starts[0][0]}")
+        loaded.error(
+            shown, line_of(data, ("start",)), f"`start:` is already declared in {starts[0][0]}"
+        )
 
     english = _fallback_locale(loaded)
     for shown, (flow, data) in loaded.flows.items():
         for field_name in ("start", "menu"):
             target = getattr(flow, field_name)
             if target and target not in nodes:
-                loaded.error(shown, line_of(data, (field_name,)),
-                             f"{field_name}: no node named {target!r}")
+                loaded.error(
+                    shown, line_of(data, (field_name,)), f"{field_name}: no node named {target!r}"
+                )
         for i, trigger in enumerate(flow.triggers):
             where = ("triggers", i)
             if trigger.go not in nodes:
-                loaded.error(shown, line_of(data, (*where, "go")),
-                             f"trigger go: no node named {trigger.go!r}")
+                loaded.error(
+                    shown,
+                    line_of(data, (*where, "go")),
+                    f"trigger go: no node named {trigger.go!r}",
+                )
             if english and trigger.words not in english.words:
-                loaded.error(shown, line_of(data, (*where, "words")),
-                             f"trigger words: no word list {trigger.words!r} in locales/en.yaml")
+                loaded.error(
+                    shown,
+                    line_of(data, (*where, "words")),
+                    f"trigger words: no word list {trigger.words!r} in locales/en.yaml",
+                )
         for node_id, node in flow.nodes.items():
             at = ("nodes", node_id)
             tag = f"[{node_id}]"
             if node.go and node.go not in nodes:
-                loaded.error(shown, line_of(data, (*at, "go")), f"{tag} go: no node named "
-                             f"{node.go!r}")
+                loaded.error(
+                    shown, line_of(data, (*at, "go")), f"{tag} go: no node named {node.go!r}"
+                )
             if not (node.options or node.go or node.switch or node.end):
-                loaded.error(shown, line_of(data, at), f"{tag} dead end: give it options, "
-                             "a `go:`, a `switch:` or `end: true`")
+                loaded.error(
+                    shown,
+                    line_of(data, at),
+                    f"{tag} dead end: give it options, a `go:`, a `switch:` or `end: true`",
+                )
             if node.switch is not None:
                 targets = [*node.switch.cases.values(), node.switch.default]
                 for target in targets:
                     if target not in nodes:
-                        loaded.error(shown, line_of(data, (*at, "switch")),
-                                     f"{tag} switch: no node named {target!r}")
+                        loaded.error(
+                            shown,
+                            line_of(data, (*at, "switch")),
+                            f"{tag} switch: no node named {target!r}",
+                        )
             numbers: dict[int, int] = {}
             for i, option in enumerate(node.options):
                 where = (*at, "options", i)
                 if option.go not in nodes:
-                    loaded.error(shown, line_of(data, (*where, "go")),
-                                 f"{tag} option go: no node named {option.go!r}")
+                    loaded.error(
+                        shown,
+                        line_of(data, (*where, "go")),
+                        f"{tag} option go: no node named {option.go!r}",
+                    )
                 if option.number is None and option.words is None:
-                    loaded.error(shown, line_of(data, where),
-                                 f"{tag} option needs a `number:` or `words:`")
+                    loaded.error(
+                        shown, line_of(data, where), f"{tag} option needs a `number:` or `words:`"
+                    )
                 if option.number is not None and option.number in numbers:
-                    loaded.error(shown, line_of(data, (*where, "number")),
-                                 f"{tag} option number {option.number} is used twice")
+                    loaded.error(
+                        shown,
+                        line_of(data, (*where, "number")),
+                        f"{tag} option number {option.number} is used twice",
+                    )
                 if option.number is not None:
                     numbers[option.number] = i
                 if english and option.words and option.words not in english.words:
-                    loaded.error(shown, line_of(data, (*where, "words")),
-                                 f"{tag} option words: no word list {option.words!r} "
-                                 "in locales/en.yaml")
+                    loaded.error(
+                        shown,
+                        line_of(data, (*where, "words")),
+                        f"{tag} option words: no word list {option.words!r} in locales/en.yaml",
+                    )
             if english:
                 keys = [*node.say, *([node.prompt] if node.prompt else [])]
                 for key in keys:
                     if key not in english.messages:
                         field_name = "say" if key in node.say else "prompt"
-                        loaded.error(shown, line_of(data, (*at, field_name)),
-                                     f"{tag} message key {key!r} is not in locales/en.yaml")
+                        loaded.error(
+                            shown,
+                            line_of(data, (*at, field_name)),
+                            f"{tag} message key {key!r} is not in locales/en.yaml",
+                        )
 
 
 def _fallback_locale(loaded: Loaded) -> Locale | None:
@@ -317,8 +369,11 @@ def check_locales(loaded: Loaded) -> None:
             line = line_of(data, ("messages", key))
             for name in _PLACEHOLDER.findall(message.text):
                 if name not in directory and name not in RUNTIME_PLACEHOLDERS:
-                    loaded.error(shown, line, f"[{key}] placeholder {{{name}}} is not in "
-                                 f"flows/{DIRECTORY_FILE}")
+                    loaded.error(
+                        shown,
+                        line,
+                        f"[{key}] placeholder {{{name}}} is not in flows/{DIRECTORY_FILE}",
+                    )
             if key not in english.messages:
                 loaded.warn(shown, line, f"[{key}] is not in {english_shown}: nothing uses it")
             else:
@@ -331,13 +386,18 @@ def check_locales(loaded: Loaded) -> None:
 
 
 def placeholder_differences(english: str, translation: str) -> list[str]:
-    """Why a translation's {placeholders} differ from the English text's; empty when they match.
-    """
+    """Why a translation's {placeholders} differ from the English text's; empty when they match."""
     source, target = _PLACEHOLDER.findall(english), _PLACEHOLDER.findall(translation)
-    reasons = [f"placeholder {{{name}}} is missing from the translation"
-               for name in dict.fromkeys(source) if name not in target]
-    reasons += [f"placeholder {{{name}}} is not in the English text"
-                for name in dict.fromkeys(target) if name not in source]
+    reasons = [
+        f"placeholder {{{name}}} is missing from the translation"
+        for name in dict.fromkeys(source)
+        if name not in target
+    ]
+    reasons += [
+        f"placeholder {{{name}}} is not in the English text"
+        for name in dict.fromkeys(target)
+        if name not in source
+    ]
     return reasons
 
 
@@ -361,8 +421,11 @@ def unreachable(loaded: Loaded) -> None:
     for shown, (flow, data) in loaded.flows.items():
         for node_id in flow.nodes:
             if node_id not in seen:
-                loaded.warn(shown, line_of(data, ("nodes", node_id)),
-                            f"[{node_id}] unreachable: no option, go or trigger leads here")
+                loaded.warn(
+                    shown,
+                    line_of(data, ("nodes", node_id)),
+                    f"[{node_id}] unreachable: no option, go or trigger leads here",
+                )
 
 
 REVIEW_DAYS = 180  # facts older than this get a "check the latest" note and a warning
@@ -375,16 +438,25 @@ def review_due(loaded: Loaded, today: dt.date, review_days: int) -> frozenset[st
         for node_id, node in flow.nodes.items():
             at = ("nodes", node_id)
             if node.sources and node.last_reviewed is None:
-                loaded.error(shown, line_of(data, (*at, "sources")),
-                             f"[{node_id}] has sources but no last_reviewed date")
+                loaded.error(
+                    shown,
+                    line_of(data, (*at, "sources")),
+                    f"[{node_id}] has sources but no last_reviewed date",
+                )
             elif node.last_reviewed is not None and not node.sources:
-                loaded.error(shown, line_of(data, (*at, "last_reviewed")),
-                             f"[{node_id}] has a review date but no sources")
+                loaded.error(
+                    shown,
+                    line_of(data, (*at, "last_reviewed")),
+                    f"[{node_id}] has a review date but no sources",
+                )
             elif node.last_reviewed and (today - node.last_reviewed).days > review_days:
                 stale.add(node_id)
-                loaded.warn(shown, line_of(data, (*at, "last_reviewed")),
-                            f"[{node_id}] last reviewed {node.last_reviewed}, more than "
-                            f"{review_days} days ago: review it")
+                loaded.warn(
+                    shown,
+                    line_of(data, (*at, "last_reviewed")),
+                    f"[{node_id}] last reviewed {node.last_reviewed}, more than "
+                    f"{review_days} days ago: review it",
+                )
     return frozenset(stale)
 
 
@@ -403,8 +475,9 @@ def fingerprint(root: Path) -> tuple[tuple[str, int, int], ...]:
 _checked: dict[tuple[Any, ...], tuple[Bundle | None, list[Problem]]] = {}
 
 
-def check(root: Path, today: dt.date | None = None,
-          review_days: int = REVIEW_DAYS) -> tuple[Bundle | None, list[Problem]]:
+def check(
+    root: Path, today: dt.date | None = None, review_days: int = REVIEW_DAYS
+) -> tuple[Bundle | None, list[Problem]]:
     """Load and check everything; the bundle is None when any problem is an error. Unchanged
     files are not read twice in a process (each app, worker and test would pay for it)."""
     today = today or dt.datetime.now(dt.UTC).date()
@@ -452,9 +525,18 @@ def _bundle(loaded: Loaded, stale: frozenset[str]) -> Bundle:
         triggers.extend(flow.triggers)
         start = flow.start or start
         menu = flow.menu or menu
-    directory = ({k: e.text for k, e in loaded.directory[0].entries.items()}
-                 if loaded.directory else {})
+    directory = (
+        {k: e.text for k, e in loaded.directory[0].entries.items()} if loaded.directory else {}
+    )
     locales = {locale.language: locale for locale, _ in loaded.locales.values()}
-    return Bundle(nodes=nodes, start=start, menu=menu or start, triggers=tuple(triggers),
-                  locales=locales, directory=directory, version=loaded.digest.hexdigest()[:12],
-                  fallback=FALLBACK, stale=stale)
+    return Bundle(
+        nodes=nodes,
+        start=start,
+        menu=menu or start,
+        triggers=tuple(triggers),
+        locales=locales,
+        directory=directory,
+        version=loaded.digest.hexdigest()[:12],
+        fallback=FALLBACK,
+        stale=stale,
+    )

@@ -16,8 +16,10 @@ from bot.engine.model import Flow, Locale
 ENTRY = "any message"
 LABEL_WORDS = 5  # words of a node's English text shown under its id
 WRAP = 24  # characters per label line: keeps boxes narrow enough to read side by side
-NO_GRAPHVIZ = ("Graphviz is not installed: apt-get install graphviz (Debian/Ubuntu) or "
-               "brew install graphviz (macOS)")
+NO_GRAPHVIZ = (
+    "Graphviz is not installed: apt-get install graphviz (Debian/Ubuntu) or "
+    "brew install graphviz (macOS)"
+)
 
 
 class GraphvizMissing(RuntimeError):
@@ -50,8 +52,9 @@ class Graph:
 
     def arrow(self, source: str, target: str, label: str = "", dashed: bool = False) -> None:
         # Several options to one node (five boroughs to one next step) become one arrow.
-        arrow = self.arrows.setdefault((source, target, dashed), Arrow(
-            source, target, dashed=dashed, trigger=source == ENTRY))
+        arrow = self.arrows.setdefault(
+            (source, target, dashed), Arrow(source, target, dashed=dashed, trigger=source == ENTRY)
+        )
         if label and label not in arrow.labels:
             arrow.labels.append(label)
 
@@ -59,8 +62,9 @@ class Graph:
 def build(loaded: Loaded, only: str | None = None) -> Graph:
     """The graph of every flow, or of the one flow file `only` (e.g. 'flows/main.yaml')."""
     english = next((loc for loc, _ in loaded.locales.values() if loc.language == FALLBACK), None)
-    flows = {shown: flow for shown, (flow, _) in loaded.flows.items()
-             if only is None or shown == only}
+    flows = {
+        shown: flow for shown, (flow, _) in loaded.flows.items() if only is None or shown == only
+    }
     where = {node_id: shown for shown, (flow, _) in loaded.flows.items() for node_id in flow.nodes}
     graph = Graph()
     graph.boxes[ENTRY] = Box(ENTRY)
@@ -128,6 +132,7 @@ def _lines(text: str) -> list[str]:
 
 # --- Mermaid ---------------------------------------------------------------------------------
 
+
 def _mermaid_id(name: str) -> str:
     # Mermaid ids are plain words, and `end` is a keyword: prefix and clean every node's id.
     return "entry" if name == ENTRY else "n_" + re.sub(r"\W", "_", name)
@@ -158,13 +163,18 @@ def mermaid(graph: Graph) -> str:
         label = "<br/>".join(_mermaid_text(t) for t in _wrap_labels(arrow.labels))
         shown = f'|"{label}"|' if label else ""
         out.append(f"    {_mermaid_id(arrow.source)} {line}{shown} {_mermaid_id(arrow.target)}")
-    out += ["    classDef entry fill:#e3ecfa,stroke:#3b5b92",
-            "    classDef urgent fill:#fde2e2,stroke:#c62828,stroke-width:3px",
-            "    classDef ends stroke-width:2px",
-            "    classDef outside fill:#eeeeee,stroke-dasharray:4 3",
-            f"    class {_mermaid_id(ENTRY)} entry"]
-    for name, pick in (("urgent", lambda b: b.urgent), ("ends", lambda b: b.ends),
-                       ("outside", lambda b: bool(b.note))):
+    out += [
+        "    classDef entry fill:#e3ecfa,stroke:#3b5b92",
+        "    classDef urgent fill:#fde2e2,stroke:#c62828,stroke-width:3px",
+        "    classDef ends stroke-width:2px",
+        "    classDef outside fill:#eeeeee,stroke-dasharray:4 3",
+        f"    class {_mermaid_id(ENTRY)} entry",
+    ]
+    for name, pick in (
+        ("urgent", lambda b: b.urgent),
+        ("ends", lambda b: b.ends),
+        ("outside", lambda b: bool(b.note)),
+    ):
         ids = [_mermaid_id(b.id) for b in graph.boxes.values() if b.id != ENTRY and pick(b)]
         if ids:
             out.append(f"    class {','.join(ids)} {name}")
@@ -181,27 +191,34 @@ def _wrap_labels(labels: list[str]) -> list[str]:
 
 # --- Graphviz --------------------------------------------------------------------------------
 
+
 def _dot_id(name: str) -> str:
     return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-LEGEND = ("red: urgent (opens a case)    double border: the conversation ends    "
-          "dashed arrow: otherwise    grey arrows: words that work from any message")
+LEGEND = (
+    "red: urgent (opens a case)    double border: the conversation ends    "
+    "dashed arrow: otherwise    grey arrows: words that work from any message"
+)
 
 
 def dot(graph: Graph) -> str:
     """Graphviz DOT source, drawn left to right."""
     font = 'fontname="Helvetica"'
-    out = ["digraph flow {",
-           f'  graph [rankdir=LR, {font}, nodesep=0.25, ranksep=0.6, bgcolor="white", '
-           f'pad=0.3, label="{LEGEND}", labelloc=b, labeljust=l, fontsize=12];',
-           f'  node [shape=box, style="rounded,filled", fillcolor="#f4f6f9", color="#51607a", '
-           f'{font}, fontsize=11, margin="0.15,0.08"];',
-           f'  edge [{font}, fontsize=10, color="#51607a", fontcolor="#27324a"];']
+    out = [
+        "digraph flow {",
+        f'  graph [rankdir=LR, {font}, nodesep=0.25, ranksep=0.6, bgcolor="white", '
+        f'pad=0.3, label="{LEGEND}", labelloc=b, labeljust=l, fontsize=12];',
+        f'  node [shape=box, style="rounded,filled", fillcolor="#f4f6f9", color="#51607a", '
+        f'{font}, fontsize=11, margin="0.15,0.08"];',
+        f'  edge [{font}, fontsize=10, color="#51607a", fontcolor="#27324a"];',
+    ]
     for box in graph.boxes.values():
         if box.id == ENTRY:
-            out.append(f'  {_dot_id(ENTRY)} [label="{ENTRY}", shape=oval, '
-                       'fillcolor="#e3ecfa", color="#3b5b92", fontsize=12];')
+            out.append(
+                f'  {_dot_id(ENTRY)} [label="{ENTRY}", shape=oval, '
+                'fillcolor="#e3ecfa", color="#3b5b92", fontsize=12];'
+            )
             out.append(f"  {{rank=source; {_dot_id(ENTRY)}}}")
             continue
         rows = [f"<b>{html.escape(box.id)}</b>", *map(html.escape, _lines(box.text))]
@@ -238,8 +255,9 @@ def render(dot_source: str, fmt: str) -> bytes:
     if exe is None:
         raise GraphvizMissing
     args = [exe, f"-T{fmt}"] + (["-Gdpi=110"] if fmt == "png" else [])
-    done = subprocess.run(args, input=dot_source.encode(), capture_output=True, check=False,
-                          timeout=120)
+    done = subprocess.run(
+        args, input=dot_source.encode(), capture_output=True, check=False, timeout=120
+    )
     if done.returncode != 0:
         raise RuntimeError(f"Graphviz failed: {done.stderr.decode(errors='replace').strip()}")
     return done.stdout

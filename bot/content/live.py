@@ -36,8 +36,9 @@ class LiveContent:
         self._checked = time.monotonic()
 
     def _load(self) -> Content:
-        return Content(flowfiles.load(self.root, review_days=self.review_days),
-                       routing.load(self.root))
+        return Content(
+            flowfiles.load(self.root, review_days=self.review_days), routing.load(self.root)
+        )
 
     def get(self) -> Content:
         if time.monotonic() - self._checked >= self.interval:
@@ -55,8 +56,9 @@ class LiveContent:
             try:
                 loaded = self._load()
             except flowfiles.FlowError as exc:
-                log.error("flows changed but are refused; the previous version keeps serving:\n%s",
-                          exc)
+                log.error(
+                    "flows changed but are refused; the previous version keeps serving:\n%s", exc
+                )
                 return False
             self.current = loaded
             log.info("flows reloaded: version %s", loaded.bundle.version)

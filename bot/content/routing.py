@@ -46,8 +46,12 @@ class Provider(_Spec):
     webhook: Webhook | None = None
 
     def takes(self, case: dict[str, str]) -> bool:
-        wanted = {"topics": case.get("topic"), "urgencies": case.get("urgency"),
-                  "languages": case.get("lang"), "boroughs": case.get("borough") or ANY}
+        wanted = {
+            "topics": case.get("topic"),
+            "urgencies": case.get("urgency"),
+            "languages": case.get("lang"),
+            "boroughs": case.get("borough") or ANY,
+        }
         return all(ANY in getattr(self, f) or v in getattr(self, f) for f, v in wanted.items())
 
 

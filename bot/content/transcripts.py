@@ -58,8 +58,10 @@ class Failure:
     got: Any
 
     def __str__(self) -> str:
-        return (f"step {self.step} ({self.user!r}): {self.what}\n"
-                f"  expected: {self.expected}\n  got:      {self.got}")
+        return (
+            f"step {self.step} ({self.user!r}): {self.what}\n"
+            f"  expected: {self.expected}\n  got:      {self.got}"
+        )
 
 
 def load(path: Path) -> Transcript:
@@ -76,9 +78,12 @@ def run(bundle: Bundle, transcript: Transcript, detect: Any) -> list[Failure]:
     failures: list[Failure] = []
     for number, step in enumerate(transcript.steps, start=1):
         detection = detect(step.user) if step.user.strip() else None
-        inbound = Inbound(step.user, channel=transcript.channel,  # type: ignore[arg-type]
-                          guess=detection.lang if detection else None,
-                          guess_sure=bool(detection and detection.lang and not detection.ambiguous))
+        inbound = Inbound(
+            step.user,
+            channel=transcript.channel,  # type: ignore[arg-type]
+            guess=detection.lang if detection else None,
+            guess_sure=bool(detection and detection.lang and not detection.ambiguous),
+        )
         turn = advance(bundle, session, inbound, lambda: f"CASE{next(ids)}")
         session = turn.session
         keys = [reply.key for reply in turn.replies]

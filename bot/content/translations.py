@@ -52,8 +52,11 @@ class Content:
     @classmethod
     def read(cls, root: Path) -> Content:
         loaded = parse(root)
-        errors = [str(p) for p in loaded.problems if p.severity == "error"
-                  and p.path.startswith("locales/")]
+        errors = [
+            str(p)
+            for p in loaded.problems
+            if p.severity == "error" and p.path.startswith("locales/")
+        ]
         if errors:
             raise TranslationError([*errors, "fix the locale files first (hotline flows check)"])
         return cls(root, loaded)
@@ -66,15 +69,18 @@ class Content:
         locales = self.locales
         if lang not in locales:
             known = ", ".join(sorted(locales)) or "none"
-            raise TranslationError([f"no locales/{lang}.yaml (languages here: {known}); to add "
-                                    f"a language, copy locales/{FALLBACK}.yaml to "
-                                    f"locales/{lang}.yaml first"])
+            raise TranslationError(
+                [
+                    f"no locales/{lang}.yaml (languages here: {known}); to add "
+                    f"a language, copy locales/{FALLBACK}.yaml to "
+                    f"locales/{lang}.yaml first"
+                ]
+            )
         return locales[lang]
 
     @property
     def english(self) -> Locale:
         return self.locale(FALLBACK)[0]
-
 
     def translations(self) -> list[str]:
         """The languages a translator works on: every one but the English source."""
@@ -87,17 +93,25 @@ def entries(content: Content, lang: str) -> list[Entry]:
     result = []
     for key, message in content.english.messages.items():
         own = locale.messages.get(key)
-        result.append(Entry(key, message.text, own.text if own else "",
-                            locale.is_reviewed(key) if own else False))
+        result.append(
+            Entry(
+                key,
+                message.text,
+                own.text if own else "",
+                locale.is_reviewed(key) if own else False,
+            )
+        )
     return result
 
 
 # --- PO --------------------------------------------------------------------------------------
 
+
 def _po_quote(text: str) -> list[str]:
     """A PO string: one quoted line, or "" then one line per line of the text."""
-    escaped = (text.replace("\\", "\\\\").replace('"', '\\"').replace("\t", "\\t")
-               .replace("\r", "\\r"))
+    escaped = (
+        text.replace("\\", "\\\\").replace('"', '\\"').replace("\t", "\\t").replace("\r", "\\r")
+    )
     parts = escaped.split("\n")
     lines = [p + "\\n" for p in parts[:-1]] + ([parts[-1]] if parts[-1] else [])
     pieces = [piece for line in lines for piece in _po_wrap(line)]
@@ -119,18 +133,20 @@ def _po_wrap(line: str, width: int = 76) -> list[str]:
 
 
 def write_po(items: list[Entry], lang: str, name: str) -> str:
-    out = [f"# {name} ({lang}) translation of the NYC rights hotline.",
-           "# msgctxt is the message key, msgid the English text, msgstr the translation.",
-           '# "#, fuzzy" marks a translation no person has reviewed yet: remove the mark',
-           "# once a fluent speaker has checked it. Keep every {placeholder} as it is.",
-           'msgid ""',
-           'msgstr ""',
-           f'"Language: {lang}\\n"',
-           '"MIME-Version: 1.0\\n"',
-           '"Content-Type: text/plain; charset=UTF-8\\n"',
-           '"Content-Transfer-Encoding: 8bit\\n"',
-           '"X-Generator: hotline translations export\\n"',
-           ""]
+    out = [
+        f"# {name} ({lang}) translation of the NYC rights hotline.",
+        "# msgctxt is the message key, msgid the English text, msgstr the translation.",
+        '# "#, fuzzy" marks a translation no person has reviewed yet: remove the mark',
+        "# once a fluent speaker has checked it. Keep every {placeholder} as it is.",
+        'msgid ""',
+        'msgstr ""',
+        f'"Language: {lang}\\n"',
+        '"MIME-Version: 1.0\\n"',
+        '"Content-Type: text/plain; charset=UTF-8\\n"',
+        '"Content-Transfer-Encoding: 8bit\\n"',
+        '"X-Generator: hotline translations export\\n"',
+        "",
+    ]
     for item in items:
         names = list(dict.fromkeys(PLACEHOLDER.findall(item.english)))
         if names:
@@ -158,8 +174,9 @@ def _po_unquote(token: str, where: str) -> str:
         if char == "\\":
             code = body[i + 1] if i + 1 < len(body) else ""
             if code not in _PO_ESCAPES:
-                raise TranslationError([f"{where}: unknown escape \\{code} (use \\n, \\t, \\\", "
-                                        "\\\\)"])
+                raise TranslationError(
+                    [f'{where}: unknown escape \\{code} (use \\n, \\t, \\", \\\\)']
+                )
             out.append(_PO_ESCAPES[code])
             i += 2
         elif char == '"':
@@ -188,8 +205,7 @@ def read_po(text: str, shown: str) -> tuple[str | None, list[Entry]]:
                 blocks.append(block)
                 block = {}
             if line.startswith("#,"):
-                block.setdefault("flags", set()).update(
-                    f.strip() for f in line[2:].split(","))
+                block.setdefault("flags", set()).update(f.strip() for f in line[2:].split(","))
             continue
         match = _PO_LINE.match(line)
         if match:
@@ -210,30 +226,40 @@ def read_po(text: str, shown: str) -> tuple[str | None, list[Entry]]:
     lang, result = None, []
     for entry in blocks:
         if "msgid" not in entry or "msgstr" not in entry:
-            raise TranslationError([f"{shown}:{entry.get('line', 1)}: an entry needs msgid and "
-                                    "msgstr"])
+            raise TranslationError(
+                [f"{shown}:{entry.get('line', 1)}: an entry needs msgid and msgstr"]
+            )
         if entry["msgid"] == "" and "msgctxt" not in entry:  # the header
             found = re.search(r"^Language:\s*(\S+)\s*$", entry["msgstr"], re.MULTILINE)
             lang = found[1] if found else None
             continue
         if "msgctxt" not in entry:
-            raise TranslationError([f"{shown}:{entry['line']}: an entry needs msgctxt (the "
-                                    "message key)"])
+            raise TranslationError(
+                [f"{shown}:{entry['line']}: an entry needs msgctxt (the message key)"]
+            )
         reviewed = "fuzzy" not in entry.get("flags", set())
-        result.append(Entry(entry["msgctxt"], entry["msgid"], entry["msgstr"], reviewed,
-                            entry["line"]))
+        result.append(
+            Entry(entry["msgctxt"], entry["msgid"], entry["msgstr"], reviewed, entry["line"])
+        )
     return lang, result
 
 
 # --- CSV -------------------------------------------------------------------------------------
+
 
 def write_csv(items: list[Entry]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(CSV_HEADER)
     for item in items:
-        writer.writerow([item.key, item.english, item.translation,
-                         "yes" if item.reviewed and item.translation else "no"])
+        writer.writerow(
+            [
+                item.key,
+                item.english,
+                item.translation,
+                "yes" if item.reviewed and item.translation else "no",
+            ]
+        )
     return buffer.getvalue()
 
 
@@ -249,8 +275,9 @@ def read_csv(text: str, shown: str) -> list[Entry]:
         row = [*row, "", "", "", ""][:4]
         flag = row[3].strip().lower()
         if flag not in _YES | _NO:
-            raise TranslationError([f"{shown}:{number}: [{row[0]}] reviewed must be yes or no, "
-                                    f"not {row[3]!r}"])
+            raise TranslationError(
+                [f"{shown}:{number}: [{row[0]}] reviewed must be yes or no, not {row[3]!r}"]
+            )
         result.append(Entry(row[0].strip(), row[1], row[2], flag in _YES, number))
     return result
 
@@ -273,11 +300,13 @@ def language_of(path: Path, named: str | None, content: Content) -> str:
     for candidate in (stem, stem.rsplit("-", 1)[-1], stem.rsplit("_", 1)[-1]):
         if candidate in content.locales:
             return candidate
-    raise TranslationError([f"{path.name}: which language is it? Add --lang CODE (for example "
-                            "--lang es)"])
+    raise TranslationError(
+        [f"{path.name}: which language is it? Add --lang CODE (for example --lang es)"]
+    )
 
 
 # --- import ----------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Change:
@@ -290,8 +319,9 @@ class Change:
 def plan(content: Content, lang: str, items: list[Entry]) -> tuple[list[Change], list[str]]:
     """What an import would change, and notes; TranslationError listing every bad entry."""
     if lang == FALLBACK:
-        raise TranslationError([f"{FALLBACK} is the source language: edit "
-                                f"locales/{FALLBACK}.yaml itself"])
+        raise TranslationError(
+            [f"{FALLBACK} is the source language: edit locales/{FALLBACK}.yaml itself"]
+        )
     locale, _ = content.locale(lang)
     english = content.english.messages
     problems: list[str] = []
@@ -301,8 +331,9 @@ def plan(content: Content, lang: str, items: list[Entry]) -> tuple[list[Change],
     for item in items:
         tag = f"[{item.key}]"
         if item.key in first_line:
-            problems.append(f"{tag} is in the file twice (lines {first_line[item.key]} and "
-                            f"{item.line})")
+            problems.append(
+                f"{tag} is in the file twice (lines {first_line[item.key]} and {item.line})"
+            )
             continue
         first_line[item.key] = item.line
         if item.key not in english:
@@ -322,8 +353,11 @@ def plan(content: Content, lang: str, items: list[Entry]) -> tuple[list[Change],
             note = "the English text changed since the export: marked as not reviewed"
             notes.append(f"{tag} {note}")
         current = locale.messages.get(item.key)
-        if current is None or current.text != item.translation or (
-                locale.is_reviewed(item.key) != reviewed):
+        if (
+            current is None
+            or current.text != item.translation
+            or (locale.is_reviewed(item.key) != reviewed)
+        ):
             changes.append(Change(item.key, item.translation, reviewed, note))
     if problems:
         raise TranslationError(problems)
@@ -348,8 +382,9 @@ def apply(content: Content, lang: str, changes: list[Change]) -> Path:
     if new is None or not _writes(new, locale, changes):
         new = _dump_all(data, values, order)  # the file's layout could not be kept
         if not _writes(new, locale, changes):
-            raise TranslationError([f"locales/{lang}.yaml: could not write the changes safely; "
-                                    "nothing was written"])
+            raise TranslationError(
+                [f"locales/{lang}.yaml: could not write the changes safely; nothing was written"]
+            )
     path.write_text(new, encoding="utf-8")
     return path
 
@@ -370,11 +405,17 @@ def _writes(new: str, before: Locale, changes: list[Change]) -> bool:
     changed = {c.key: c for c in changes}
     for key in {*before.messages, *changed}:
         if key in changed:
-            ok = (key in after.messages and after.messages[key].text == changed[key].text
-                  and after.is_reviewed(key) == changed[key].reviewed)
+            ok = (
+                key in after.messages
+                and after.messages[key].text == changed[key].text
+                and after.is_reviewed(key) == changed[key].reviewed
+            )
         else:
-            ok = (key in after.messages and after.messages[key] == before.messages[key]
-                  and after.is_reviewed(key) == before.is_reviewed(key))
+            ok = (
+                key in after.messages
+                and after.messages[key] == before.messages[key]
+                and after.is_reviewed(key) == before.is_reviewed(key)
+            )
         if not ok:
             return False
     return after.model_dump(exclude={"messages"}) == before.model_dump(exclude={"messages"})
@@ -399,8 +440,14 @@ _Dumper.add_representer(_Text, _text)
 def _snippet(key: str, value: Any) -> str:
     """`key: value` as YAML, in the readable style when it reads back the same, else quoted."""
     for shown in (value, _plain(value)):  # the readable style, else whatever PyYAML picks
-        out = yaml.dump({key: shown}, Dumper=_Dumper, allow_unicode=True, width=88,
-                        sort_keys=False, default_flow_style=False)
+        out = yaml.dump(
+            {key: shown},
+            Dumper=_Dumper,
+            allow_unicode=True,
+            width=88,
+            sort_keys=False,
+            default_flow_style=False,
+        )
         if yaml.safe_load(out) == {key: value}:
             return out
     raise TranslationError([f"[{key}] cannot be written as YAML"])
@@ -476,11 +523,18 @@ def _dump_all(data: Any, values: dict[str, Any], order: list[str]) -> str:
     for key in order:
         if key in values:
             messages[key] = values[key]
-    return yaml.dump(document, Dumper=_Dumper, allow_unicode=True, width=88, sort_keys=False,
-                     default_flow_style=None)
+    return yaml.dump(
+        document,
+        Dumper=_Dumper,
+        allow_unicode=True,
+        width=88,
+        sort_keys=False,
+        default_flow_style=None,
+    )
 
 
 # --- status ----------------------------------------------------------------------------------
+
 
 def status(content: Content) -> list[dict[str, Any]]:
     """Per language: how many texts, missing, not reviewed, over the SMS budget, in UCS-2."""
@@ -491,13 +545,15 @@ def status(content: Content) -> list[dict[str, Any]]:
         locale, _ = content.locales[code]
         own = [k for k in english.messages if k in locale.messages]
         texts = [fill(locale.messages[k].text, directory) for k in own]
-        rows.append({
-            "language": code,
-            "name": locale.name,
-            "keys": len(english.messages),
-            "missing": len(english.messages) - len(own),
-            "unreviewed": sum(not locale.is_reviewed(k) for k in own),
-            "over_budget": sum(segments(t) > BUDGET for t in texts),
-            "ucs2": sum(encoding(t) == "UCS-2" for t in texts),
-        })
+        rows.append(
+            {
+                "language": code,
+                "name": locale.name,
+                "keys": len(english.messages),
+                "missing": len(english.messages) - len(own),
+                "unreviewed": sum(not locale.is_reviewed(k) for k in own),
+                "over_budget": sum(segments(t) > BUDGET for t in texts),
+                "ucs2": sum(encoding(t) == "UCS-2" for t in texts),
+            }
+        )
     return rows

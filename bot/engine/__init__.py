@@ -14,5 +14,16 @@ from bot.engine.model import (
     Turn,
 )
 
-__all__ = ["SPEC_VERSION", "Bundle", "Event", "Flow", "Inbound", "Locale", "Node", "Reply",
-           "Session", "Turn", "advance"]
+__all__ = [
+    "SPEC_VERSION",
+    "Bundle",
+    "Event",
+    "Flow",
+    "Inbound",
+    "Locale",
+    "Node",
+    "Reply",
+    "Session",
+    "Turn",
+    "advance",
+]

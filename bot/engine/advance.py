@@ -89,9 +89,16 @@ class _Step:
             variables = {**self.session.vars, **node.set}
             if node.escalate is not None:
                 case_id = self.new_id()
-                self.emit("case_opened", case=case_id, topic=node.escalate.topic,
-                          urgency=node.escalate.urgency, lang=self.lang,
-                          channel=self.inbound.channel, node=node_id, answers=dict(variables))
+                self.emit(
+                    "case_opened",
+                    case=case_id,
+                    topic=node.escalate.topic,
+                    urgency=node.escalate.urgency,
+                    lang=self.lang,
+                    channel=self.inbound.channel,
+                    node=node_id,
+                    answers=dict(variables),
+                )
                 variables["case"] = case_id  # later answers enrich this case; {case} in texts
             self.session = self.session.but(vars=variables)
             if node.prompt:
@@ -140,8 +147,10 @@ class _Step:
         outgoing = [f"{first}{SEPARATOR}{hint}" if rest else first]
         return Turn(session.but(pages=rest), self.replies, self.events, outgoing)
 
-def advance(bundle: Bundle, session: Session | None, inbound: Inbound,
-            new_id: Callable[[], str]) -> Turn:
+
+def advance(
+    bundle: Bundle, session: Session | None, inbound: Inbound, new_id: Callable[[], str]
+) -> Turn:
     """Take one inbound message through the flows and return what changed and what to send."""
     compiled = _compile(bundle)
     start = session is None
@@ -237,8 +246,11 @@ def advance(bundle: Bundle, session: Session | None, inbound: Inbound,
     if menu is not None and node is not menu and text.isdigit():
         taken = {o.number for o in node.options} if node is not None else set()
         for option in menu.options:
-            if option.number is not None and text == str(option.number) and \
-                    option.number not in taken:
+            if (
+                option.number is not None
+                and text == str(option.number)
+                and option.number not in taken
+            ):
                 _choose(step, option.set, option.go)
                 return step.result(step.session)
 

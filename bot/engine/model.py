@@ -179,17 +179,32 @@ class Session:
     pages: tuple[str, ...] = ()  # the rest of a long reply, sent on MORE (bot text only)
 
     def to_json(self) -> dict[str, Any]:
-        data = {"n": self.node, "l": self.lang, "v": self.vars, "s": self.stopped,
-                "a": self.awaiting, "f": self.version, "t": self.turns, "d": self.disclaimed,
-                "m": list(self.pages)}
+        data = {
+            "n": self.node,
+            "l": self.lang,
+            "v": self.vars,
+            "s": self.stopped,
+            "a": self.awaiting,
+            "f": self.version,
+            "t": self.turns,
+            "d": self.disclaimed,
+            "m": list(self.pages),
+        }
         return {k: v for k, v in data.items() if v not in (None, {}, False, "", [])}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Session:
-        return cls(node=data.get("n"), lang=data.get("l"), vars=dict(data.get("v", {})),
-                   stopped=bool(data.get("s", False)), awaiting=data.get("a"),
-                   version=data.get("f", ""), turns=int(data.get("t", 0)),
-                   disclaimed=bool(data.get("d", False)), pages=tuple(data.get("m", ())))
+        return cls(
+            node=data.get("n"),
+            lang=data.get("l"),
+            vars=dict(data.get("v", {})),
+            stopped=bool(data.get("s", False)),
+            awaiting=data.get("a"),
+            version=data.get("f", ""),
+            turns=int(data.get("t", 0)),
+            disclaimed=bool(data.get("d", False)),
+            pages=tuple(data.get("m", ())),
+        )
 
     def but(self, **changes: Any) -> Session:
         return replace(self, **changes)

@@ -50,5 +50,6 @@ def paginate(texts: list[str], hint: str) -> list[str]:
     whole = SEPARATOR.join(texts)
     if segments(whole) <= BUDGET:  # the common case: one page, no hint
         return [whole]
-    return _pack(((i == 0, piece) for text in texts
-                  for i, piece in enumerate(_pieces(text, hint))), hint)
+    return _pack(
+        ((i == 0, piece) for text in texts for i, piece in enumerate(_pieces(text, hint))), hint
+    )

@@ -38,19 +38,36 @@ def _timeline(pipe: Any, case_id: str, what: str, now: float) -> None:
     pipe.rpush(CASE + case_id + ":timeline", json.dumps({"t": round(now), "what": what}))
 
 
-def open_case(pipe: Writes, pseudo: str, event: dict[str, Any], provider: str,
-              handle: bytes, handle_ttl: int, now: float | None = None) -> str:
+def open_case(
+    pipe: Writes,
+    pseudo: str,
+    event: dict[str, Any],
+    provider: str,
+    handle: bytes,
+    handle_ttl: int,
+    now: float | None = None,
+) -> str:
     """Write the case, its reply handle and its queue entry; inside the turn's transaction."""
     now = time.time() if now is None else now
     case_id = event["case"]
     answers = event.get("answers", {})
-    pipe.hset(CASE + case_id, mapping={
-        "id": case_id, "topic": event["topic"], "urgency": event["urgency"],
-        "lang": event["lang"], "channel": event["channel"], "node": event["node"],
-        "answers": json.dumps(answers), "borough": answers.get("borough", ""),
-        "status": OPEN, "provider": provider, "opened_at": f"{now:.0f}",
-        "last_inbound": f"{now:.0f}",
-    })
+    pipe.hset(
+        CASE + case_id,
+        mapping={
+            "id": case_id,
+            "topic": event["topic"],
+            "urgency": event["urgency"],
+            "lang": event["lang"],
+            "channel": event["channel"],
+            "node": event["node"],
+            "answers": json.dumps(answers),
+            "borough": answers.get("borough", ""),
+            "status": OPEN,
+            "provider": provider,
+            "opened_at": f"{now:.0f}",
+            "last_inbound": f"{now:.0f}",
+        },
+    )
     pipe.set(CASE + case_id + ":handle", handle, ex=handle_ttl)
     pipe.zadd(QUEUE + event["urgency"], {case_id: now})
     pipe.sadd(OWNED + pseudo, case_id)
@@ -69,8 +86,10 @@ def get(r: redis.Redis, case_id: str) -> dict[str, str]:
 
 
 def update_answers(pipe: Any, case_id: str, answers: dict[str, str]) -> None:
-    pipe.hset(CASE + case_id, mapping={"answers": json.dumps(answers),
-                                       "borough": answers.get("borough", "")})
+    pipe.hset(
+        CASE + case_id,
+        mapping={"answers": json.dumps(answers), "borough": answers.get("borough", "")},
+    )
 
 
 def timeline(r: redis.Redis, case_id: str) -> list[dict[str, Any]]:
@@ -96,8 +115,10 @@ def open_cases(r: redis.Redis, provider: str | None = None) -> list[dict[str, st
 
 def audit(r: redis.Redis, staff: str, action: str, case_id: str) -> None:
     pipe = r.pipeline()
-    pipe.lpush(AUDIT, json.dumps({"t": round(time.time()), "staff": staff, "action": action,
-                                  "case": case_id}))
+    pipe.lpush(
+        AUDIT,
+        json.dumps({"t": round(time.time()), "staff": staff, "action": action, "case": case_id}),
+    )
     pipe.ltrim(AUDIT, 0, AUDIT_KEEP - 1)
     pipe.execute()
 
@@ -115,8 +136,10 @@ def claim(r: redis.Redis, case_id: str, staff: str) -> bool:
             if status.decode() == CLAIMED and holder and holder.decode() != staff:
                 return False
             pipe.multi()
-            pipe.hset(key, mapping={"status": CLAIMED, "assignee": staff,
-                                    "claimed_at": f"{time.time():.0f}"})
+            pipe.hset(
+                key,
+                mapping={"status": CLAIMED, "assignee": staff, "claimed_at": f"{time.time():.0f}"},
+            )
             _timeline(pipe, case_id, f"claimed by {staff}", time.time())
             pipe.execute()
         except redis.WatchError:
@@ -125,8 +148,16 @@ def claim(r: redis.Redis, case_id: str, staff: str) -> bool:
     return True
 
 
-def add_message(r: redis.Redis, f: Fernet, case_id: str, sender: str, text: str,
-                ttl: int, by: str = "", held: bool = False) -> int:
+def add_message(
+    r: redis.Redis,
+    f: Fernet,
+    case_id: str,
+    sender: str,
+    text: str,
+    ttl: int,
+    by: str = "",
+    held: bool = False,
+) -> int:
     """Append to the encrypted thread; returns the message's index in it."""
     key = CASE + case_id + ":thread"
     entry = {"t": round(time.time()), "from": sender, "by": by, "text": text, "held": held}
@@ -140,8 +171,7 @@ def thread(r: redis.Redis, f: Fernet, case_id: str) -> list[dict[str, Any]]:
     return [e for e in entries if e is not None]
 
 
-def set_message(r: redis.Redis, f: Fernet, case_id: str, index: int,
-                entry: dict[str, Any]) -> None:
+def set_message(r: redis.Redis, f: Fernet, case_id: str, index: int, entry: dict[str, Any]) -> None:
     r.lset(CASE + case_id + ":thread", index, seal(f, entry))
 
 
@@ -153,8 +183,12 @@ def handle(r: redis.Redis, f: Fernet, case_id: str) -> dict[str, str] | None:
 
 def _purge(pipe: Writes, case_ids: Iterable[str]) -> None:
     for case_id in case_ids:
-        pipe.delete(CASE + case_id, CASE + case_id + ":timeline", CASE + case_id + ":thread",
-                    CASE + case_id + ":handle")
+        pipe.delete(
+            CASE + case_id,
+            CASE + case_id + ":timeline",
+            CASE + case_id + ":thread",
+            CASE + case_id + ":handle",
+        )
         for urgency in queues.PRIORITY:
             pipe.zrem(QUEUE + urgency, case_id)
 

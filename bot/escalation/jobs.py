@@ -29,9 +29,19 @@ from bot.escalation.vault import fernet
 
 log = logging.getLogger(__name__)
 WHATSAPP_WINDOW = 24 * 3600  # free-form WhatsApp messages only within 24 h of the person's last
-LANGUAGE_NAMES = {"en": "English", "es": "Spanish", "zh": "Chinese", "ru": "Russian",
-                  "bn": "Bengali", "ht": "Haitian Creole", "ko": "Korean", "ar": "Arabic",
-                  "ur": "Urdu", "fr": "French", "pl": "Polish"}
+LANGUAGE_NAMES = {
+    "en": "English",
+    "es": "Spanish",
+    "zh": "Chinese",
+    "ru": "Russian",
+    "bn": "Bengali",
+    "ht": "Haitian Creole",
+    "ko": "Korean",
+    "ar": "Arabic",
+    "ur": "Urdu",
+    "fr": "French",
+    "pl": "Polish",
+}
 
 
 def settings() -> dict[str, Any]:
@@ -62,8 +72,9 @@ def summary(case: dict[str, str]) -> str:
     return ", ".join(p for p in parts if p)
 
 
-def _find(case_id: str) -> tuple[redis.Redis, dict[str, str], routing.Routing,
-                                  routing.Provider | None] | None:
+def _find(
+    case_id: str,
+) -> tuple[redis.Redis, dict[str, str], routing.Routing, routing.Provider | None] | None:
     """The case (None once closed or erased), the routing in force and its provider."""
     r = _redis()
     case = cases.get(r, case_id)
@@ -86,8 +97,14 @@ def case_opened(case_id: str) -> str:
     if provider and provider.webhook:
         queues.enqueue(r, queue, "bot.escalation.jobs.post_to_provider", case_id)
     if case["urgency"] == queues.URGENT:
-        queues.enqueue_in(r, queue, timedelta(minutes=route.ack_minutes),
-                          "bot.escalation.jobs.check_ack", case_id, 0)
+        queues.enqueue_in(
+            r,
+            queue,
+            timedelta(minutes=route.ack_minutes),
+            "bot.escalation.jobs.check_ack",
+            case_id,
+            0,
+        )
     return "routed"
 
 
@@ -116,15 +133,25 @@ def post_to_provider(case_id: str) -> str:
     r, case, _route, provider = found
     if provider is None or provider.webhook is None:
         return "no webhook"
-    body = json.dumps({
-        "case": case_id, "topic": case["topic"], "urgency": case["urgency"],
-        "language": case["lang"], "borough": case.get("borough", ""),
-        "answers": json.loads(case.get("answers", "{}")), "opened_at": int(case["opened_at"]),
-    }).encode()
+    body = json.dumps(
+        {
+            "case": case_id,
+            "topic": case["topic"],
+            "urgency": case["urgency"],
+            "language": case["lang"],
+            "borough": case.get("borough", ""),
+            "answers": json.loads(case.get("answers", "{}")),
+            "opened_at": int(case["opened_at"]),
+        }
+    ).encode()
     key = os.environ.get(provider.webhook.secret_env, "").encode()
     signature = "sha256=" + hmac.new(key, body, hashlib.sha256).hexdigest()
-    request = urllib.request.Request(provider.webhook.url, data=body, method="POST", headers={
-        "Content-Type": "application/json", "X-Hotline-Signature": signature})
+    request = urllib.request.Request(
+        provider.webhook.url,
+        data=body,
+        method="POST",
+        headers={"Content-Type": "application/json", "X-Hotline-Signature": signature},
+    )
     with urllib.request.urlopen(request, timeout=10) as response:  # non-2xx raises: retried
         status = response.status
     cases.note(r, case_id, f"posted to {provider.name}")
@@ -143,8 +170,14 @@ def check_ack(case_id: str, contact: int) -> str:
         queues.enqueue(r, queue, "bot.escalation.jobs.send_fallback", case_id)
     if provider and contact + 1 < len(provider.contacts):
         queues.enqueue(r, queue, "bot.escalation.jobs.notify_staff", case_id, contact + 1)
-        queues.enqueue_in(r, queue, timedelta(minutes=route.ack_minutes),
-                          "bot.escalation.jobs.check_ack", case_id, contact + 1)
+        queues.enqueue_in(
+            r,
+            queue,
+            timedelta(minutes=route.ack_minutes),
+            "bot.escalation.jobs.check_ack",
+            case_id,
+            contact + 1,
+        )
     return "escalated"
 
 
@@ -184,9 +217,13 @@ def send_reply(case_id: str, index: int) -> str:
         if way_back is None:
             cases.note(r, case_id, "could not write back: the reply handle has expired")
             return "no handle"
-        outbound.send(cfg, way_back["address"], way_back["hotline"],
-                      content_sid=cfg["HOTLINE_WHATSAPP_TEMPLATE_SID"] or None,
-                      body=None if cfg["HOTLINE_WHATSAPP_TEMPLATE_SID"] else entry["text"])
+        outbound.send(
+            cfg,
+            way_back["address"],
+            way_back["hotline"],
+            content_sid=cfg["HOTLINE_WHATSAPP_TEMPLATE_SID"] or None,
+            body=None if cfg["HOTLINE_WHATSAPP_TEMPLATE_SID"] else entry["text"],
+        )
         cases.set_message(r, f, case_id, index, {**entry, "held": True})
         cases.note(r, case_id, "past WhatsApp's 24 hours: template sent, reply held")
         return "held"

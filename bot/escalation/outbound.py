@@ -27,14 +27,17 @@ class _Redirecting(TwilioHttpClient):
 
     def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
         if self.base_url and url.startswith(TWILIO_API):
-            url = self.base_url + url[len(TWILIO_API):]
+            url = self.base_url + url[len(TWILIO_API) :]
         return super().request(method, url, *args, **kwargs)
 
 
 def client(config: dict[str, Any]) -> Client:
     account = config["TWILIO_ACCOUNT_SID"] or "AC" + "0" * 32
-    return Client(account, config["TWILIO_AUTH_TOKEN"],
-                  http_client=_Redirecting(config["HOTLINE_TWILIO_API_URL"]))
+    return Client(
+        account,
+        config["TWILIO_AUTH_TOKEN"],
+        http_client=_Redirecting(config["HOTLINE_TWILIO_API_URL"]),
+    )
 
 
 NOT_FINAL = 20009  # "Cannot delete this resource before it is complete": try again later
@@ -50,8 +53,14 @@ def delete(config: dict[str, Any], sid: str) -> None:
         raise
 
 
-def send(config: dict[str, Any], to: str, from_: str, body: str | None = None,
-         content_sid: str | None = None, content_variables: str | None = None) -> str | None:
+def send(
+    config: dict[str, Any],
+    to: str,
+    from_: str,
+    body: str | None = None,
+    content_sid: str | None = None,
+    content_variables: str | None = None,
+) -> str | None:
     """Send one message; returns its sid, or None when Twilio refused it for good."""
     options: dict[str, Any] = {"to": to, "from_": from_}
     if content_sid:
@@ -81,5 +90,11 @@ def forget_later(config: dict[str, Any], sid: str, r: Any = None) -> None:
     job = get_current_job()
     r = r or (job.connection if job else connect(config["REDIS_URL"], config["HOTLINE_DATA_DIR"]))
     # Twilio refuses to delete a record before it is final (error 20009): wait, then back off.
-    queues.enqueue_in(r, queues.NORMAL, DELETE_AFTER, "bot.escalation.jobs.delete_record", sid,
-                      retry=Retry(max=5, interval=[60, 300, 900, 3600, 86400]))
+    queues.enqueue_in(
+        r,
+        queues.NORMAL,
+        DELETE_AFTER,
+        "bot.escalation.jobs.delete_record",
+        sid,
+        retry=Retry(max=5, interval=[60, 300, 900, 3600, 86400]),
+    )

@@ -44,6 +44,7 @@ def enqueue(r: redis.Redis, name: str, func: str, *args: Any, **options: Any) ->
     return queue(r, name).enqueue(func, *args, **_options(func, options))
 
 
-def enqueue_in(r: redis.Redis, name: str, delay: timedelta, func: str, *args: Any,
-               **options: Any) -> Any:
+def enqueue_in(
+    r: redis.Redis, name: str, delay: timedelta, func: str, *args: Any, **options: Any
+) -> Any:
     return queue(r, name).enqueue_in(delay, func, *args, **_options(func, options))

@@ -16,8 +16,9 @@ def fernet(config: dict[str, Any]) -> Fernet:
     so the pseudonym key and the encryption key are never the same bytes)."""
     key = str(config.get("HOTLINE_FERNET_KEY") or "")
     if not key:
-        raw = hmac.new(str(config["HOTLINE_SECRET"]).encode(), b"hotline fernet key v1",
-                       hashlib.sha256).digest()
+        raw = hmac.new(
+            str(config["HOTLINE_SECRET"]).encode(), b"hotline fernet key v1", hashlib.sha256
+        ).digest()
         key = base64.urlsafe_b64encode(raw).decode()
     return Fernet(key.encode())
 

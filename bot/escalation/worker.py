@@ -26,8 +26,12 @@ class HotlineWorker(Worker):
 def build(burst_url: str | None = None) -> Worker:
     settings = config.load()
     r = db.connect(burst_url or settings["REDIS_URL"], settings["HOTLINE_DATA_DIR"], worker=True)
-    return HotlineWorker([queues.queue(r, name) for name in queues.PRIORITY], connection=r,
-                         serializer=queues.SERIALIZER, log_job_description=False)
+    return HotlineWorker(
+        [queues.queue(r, name) for name in queues.PRIORITY],
+        connection=r,
+        serializer=queues.SERIALIZER,
+        log_job_description=False,
+    )
 
 
 def main() -> None:

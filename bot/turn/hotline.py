@@ -60,11 +60,13 @@ class Hotline:
         self.secret = str(config["HOTLINE_SECRET"]).encode()
         self.previous = str(config.get("HOTLINE_SECRET_PREVIOUS") or "").encode()
         self.content = Path(config["HOTLINE_CONTENT_DIR"])
-        self.store = SessionStore(int(config["HOTLINE_SESSION_TTL"]),
-                                  int(config["HOTLINE_STOP_TTL"]))
+        self.store = SessionStore(
+            int(config["HOTLINE_SESSION_TTL"]), int(config["HOTLINE_STOP_TTL"])
+        )
         self.live = LiveContent(self.content, int(config["HOTLINE_REVIEW_DAYS"]))
-        self.limits = Limits(r, int(config["HOTLINE_RATE_PER_MINUTE"]),
-                             int(config["HOTLINE_REPLY_BUDGET_PER_HOUR"]))
+        self.limits = Limits(
+            r, int(config["HOTLINE_RATE_PER_MINUTE"]), int(config["HOTLINE_REPLY_BUDGET_PER_HOUR"])
+        )
         self.fernet = fernet(config)
         self.detector: Detector = get_detector(lexicon(self.bundle))
         self._lexicon_of = self.bundle
@@ -104,8 +106,14 @@ class Hotline:
             return outcome
         raise RuntimeError("too many simultaneous messages from one person")
 
-    def _turn(self, pseudo: str, sid_key: str, msg: InboundMessage, detection: Detection | None,
-              read: list[bytes | None]) -> Outcome | None:
+    def _turn(
+        self,
+        pseudo: str,
+        sid_key: str,
+        msg: InboundMessage,
+        detection: Detection | None,
+        read: list[bytes | None],
+    ) -> Outcome | None:
         """Run the pure engine on what was read; write if nothing changed (one round trip)."""
         key, seen = self.store.key(pseudo), self.store.seen_key(sid_key)
         raw_session, earlier = read
@@ -115,10 +123,13 @@ class Hotline:
         session = self.store.parse(raw_session)
         case = self._open_case_of(session)
         inbound = Inbound(
-            text=msg.text, channel=msg.channel, media=msg.media,
+            text=msg.text,
+            channel=msg.channel,
+            media=msg.media,
             guess=detection.lang if detection else None,
             guess_sure=bool(detection and detection.lang and not detection.ambiguous),
-            relay=bool(case and case["status"] == cases.CLAIMED))
+            relay=bool(case and case["status"] == cases.CLAIMED),
+        )
         bundle = self.bundle
         if bundle is not self._lexicon_of:  # new words from edited locales teach the detector
             self.detector.set_lexicon(lexicon(bundle))
@@ -146,10 +157,13 @@ class Hotline:
             self._follow_case(outcome.case, msg, turn)
         for case_id, urgency in outcome.opened:
             cases.announce(self.r, case_id, urgency)
-        log.info("turn p=%s node=%s lang=%s events=%s", short(outcome.pseudo),
-                 turn.session.node if turn.session else "-",
-                 turn.session.lang if turn.session else "-",
-                 ",".join(e.type for e in turn.events) or "-")
+        log.info(
+            "turn p=%s node=%s lang=%s events=%s",
+            short(outcome.pseudo),
+            turn.session.node if turn.session else "-",
+            turn.session.lang if turn.session else "-",
+            ",".join(e.type for e in turn.events) or "-",
+        )
 
     def _carry_over(self, old: str, new: str) -> None:
         """After a secret rotation: move what the old pseudonym held to the new one, once."""
@@ -188,8 +202,12 @@ class Hotline:
             ttl = self.routing.thread_hours * 3600
             cases.add_message(self.r, self.fernet, case_id, "person", msg.text, ttl)
         if any(entry.get("held") for entry in cases.thread(self.r, self.fernet, case_id)):
-            queues.enqueue(self.r, queues.for_urgency(case["urgency"]),
-                           "bot.escalation.jobs.deliver_held", case_id)
+            queues.enqueue(
+                self.r,
+                queues.for_urgency(case["urgency"]),
+                "bot.escalation.jobs.deliver_held",
+                case_id,
+            )
 
     def forget(self, address: str) -> None:
         """Erase everything held for an address, as DELETE does."""
@@ -204,16 +222,22 @@ class Hotline:
             pass  # 25^4 ids: a clash is rare, but a clash would merge two people's cases
         return case_id
 
-    def _effects(self, pipe: Writes, pseudo: str, msg: InboundMessage,
-                 turn: Turn) -> list[tuple[str, str]]:
+    def _effects(
+        self, pipe: Writes, pseudo: str, msg: InboundMessage, turn: Turn
+    ) -> list[tuple[str, str]]:
         opened = []
         for event in turn.events:
             if event.type == "case_opened":
                 provider = self.routing.provider_for(event.data)
                 way_back = seal(self.fernet, {"address": msg.address, "hotline": msg.to})
-                case_id = cases.open_case(pipe, pseudo, event.data,
-                                          provider.id if provider else "", way_back,
-                                          self.routing.handle_days * 86400)
+                case_id = cases.open_case(
+                    pipe,
+                    pseudo,
+                    event.data,
+                    provider.id if provider else "",
+                    way_back,
+                    self.routing.handle_days * 86400,
+                )
                 opened.append((case_id, event.data["urgency"]))
             elif event.type == "erased":
                 cases.erase_person(self.r, pipe, pseudo)

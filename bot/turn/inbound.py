@@ -23,8 +23,9 @@ class InboundMessage:
     to: str
 
     def __repr__(self) -> str:  # keep the address and text out of any traceback or log
-        return (f"InboundMessage(channel={self.channel!r}, media={self.media}, "
-                f"chars={len(self.text)})")
+        return (
+            f"InboundMessage(channel={self.channel!r}, media={self.media}, chars={len(self.text)})"
+        )
 
 
 def _clean(text: str) -> str:
@@ -46,6 +47,8 @@ def parse(form: Mapping[str, str]) -> InboundMessage:
     except ValueError:
         raise BadInbound("NumMedia is not a number") from None
     channel: Literal["sms", "whatsapp"] = (
-        "whatsapp" if address.lower().startswith("whatsapp:") else "sms")
-    return InboundMessage(channel, address, _clean(form.get("Body") or ""), media, sid,
-                          (form.get("To") or "").strip())
+        "whatsapp" if address.lower().startswith("whatsapp:") else "sms"
+    )
+    return InboundMessage(
+        channel, address, _clean(form.get("Body") or ""), media, sid, (form.get("To") or "").strip()
+    )

@@ -100,8 +100,9 @@ class Writes:
             pipe.execute_command(*command)
         pipe.execute()
 
-    def commit(self, r: redis.Redis, session_key: str, seen_key: str,
-               expected: bytes | None) -> int:
+    def commit(
+        self, r: redis.Redis, session_key: str, seen_key: str, expected: bytes | None
+    ) -> int:
         args: list[Any] = [expected or b""]
         for command in self.commands:
             args += [len(command), *command]

@@ -18,19 +18,25 @@ from bot.web import state as app_state
 def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(__name__)
     app.config.update(config.load(overrides))
-    logging.basicConfig(level=app.config["HOTLINE_LOG_LEVEL"].upper(),
-                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.basicConfig(
+        level=app.config["HOTLINE_LOG_LEVEL"].upper(),
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+    )
     privacy.install_log_filter()
     privacy.install_log_filter(app.logger)
     # Werkzeug logs each request line; no body or query is in it, but keep numbers out anyway.
     for name in ("werkzeug", "gunicorn.error", "gunicorn.access"):
         privacy.install_log_filter(logging.getLogger(name))
     # The console's session cookie is signed with a key derived from the secret (its own label).
-    app.secret_key = hmac.new(str(app.config["HOTLINE_SECRET"]).encode(), b"console cookies v1",
-                              hashlib.sha256).hexdigest()
-    app.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
-                      SESSION_COOKIE_SECURE=app.config["HOTLINE_ENV"] == "production",
-                      PERMANENT_SESSION_LIFETIME=12 * 3600)
+    app.secret_key = hmac.new(
+        str(app.config["HOTLINE_SECRET"]).encode(), b"console cookies v1", hashlib.sha256
+    ).hexdigest()
+    app.config.update(
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=app.config["HOTLINE_ENV"] == "production",
+        PERMANENT_SESSION_LIFETIME=12 * 3600,
+    )
     app_state.init_app(app)
 
     from bot.web.console import bp as console_bp

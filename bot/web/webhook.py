@@ -43,8 +43,11 @@ def twiml(texts: list[str]) -> Response:
     response = MessagingResponse()
     # When Twilio's records are deleted, each reply reports its final status (and so its sid)
     # to /twilio/status, which schedules its deletion too.
-    action = (url_for("webhook.status", _external=True)
-              if current_app.config["HOTLINE_DELETE_TWILIO_RECORDS"] else None)
+    action = (
+        url_for("webhook.status", _external=True)
+        if current_app.config["HOTLINE_DELETE_TWILIO_RECORDS"]
+        else None
+    )
     chunk = ""
     for text in texts:
         joined = f"{chunk}\n\n{text}" if chunk else text

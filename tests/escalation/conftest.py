@@ -57,17 +57,28 @@ def provider_hook(twilio: FakeTwilio) -> Iterator[FakeTwilio]:
 
 
 @pytest.fixture
-def esc_config(config: dict[str, Any], tmp_path: Path, twilio: FakeTwilio,
-               provider_hook: FakeTwilio, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+def esc_config(
+    config: dict[str, Any],
+    tmp_path: Path,
+    twilio: FakeTwilio,
+    provider_hook: FakeTwilio,
+    monkeypatch: pytest.MonkeyPatch,
+) -> dict[str, Any]:
     content = tmp_path / "content"
     shutil.copytree(ROOT / "flows", content / "flows")
     shutil.copytree(ROOT / "locales", content / "locales")
     (content / "flows" / "routing.yaml").write_text(
-        ROUTING.replace("PROVIDER_URL", provider_hook.url + "/hotline-cases"))
-    settings = dict(config, HOTLINE_CONTENT_DIR=str(content), HOTLINE_TWILIO_API_URL=twilio.url,
-                    HOTLINE_RETRY_INTERVALS="0,0", HOTLINE_FROM_NUMBER="+12125550000",
-                    HOTLINE_PUBLIC_URL="http://localhost",
-                    HOTLINE_WHATSAPP_TEMPLATE_SID="HX" + "a" * 32)
+        ROUTING.replace("PROVIDER_URL", provider_hook.url + "/hotline-cases")
+    )
+    settings = dict(
+        config,
+        HOTLINE_CONTENT_DIR=str(content),
+        HOTLINE_TWILIO_API_URL=twilio.url,
+        HOTLINE_RETRY_INTERVALS="0,0",
+        HOTLINE_FROM_NUMBER="+12125550000",
+        HOTLINE_PUBLIC_URL="http://localhost",
+        HOTLINE_WHATSAPP_TEMPLATE_SID="HX" + "a" * 32,
+    )
     # Jobs read the environment (a worker has no app): give them the same settings.
     for key, value in settings.items():
         monkeypatch.setenv(key, str(value))
@@ -87,9 +98,12 @@ def person(esc_app: Any) -> Phone:
 
 def work(r: redis.Redis) -> None:
     """A real forking RQ worker, in burst mode, on the queues in priority order."""
-    Worker([queues.queue(r, n) for n in queues.PRIORITY], connection=r,
-           serializer=queues.SERIALIZER, log_job_description=False).work(burst=True,
-                                                                         with_scheduler=False)
+    Worker(
+        [queues.queue(r, n) for n in queues.PRIORITY],
+        connection=r,
+        serializer=queues.SERIALIZER,
+        log_job_description=False,
+    ).work(burst=True, with_scheduler=False)
 
 
 def run_scheduled(r: redis.Redis, func: str) -> list[datetime]:
@@ -121,8 +135,9 @@ class Console:
         return match[1]
 
     def login(self, password: str = PASSWORD) -> Any:
-        return self.client.post("/console/login", data={
-            "name": self.name, "password": password, "csrf": self.csrf()})
+        return self.client.post(
+            "/console/login", data={"name": self.name, "password": password, "csrf": self.csrf()}
+        )
 
     def post(self, path: str, **data: str) -> Any:
         return self.client.post(path, data={"csrf": self.csrf("/console/"), **data})

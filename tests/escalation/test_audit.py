@@ -50,9 +50,14 @@ def audit_cli(esc_config: dict[str, Any], *args: str) -> Any:
     return CliRunner().invoke(main, ["privacy", "audit", "--json", *args], env=env)
 
 
-def test_a_day_of_traffic_leaves_nothing_identifying(esc_app: Any, esc_config: dict[str, Any],
-                                                     r: redis.Redis, staffer: Console,
-                                                     twilio: Any, log_file: Path) -> None:
+def test_a_day_of_traffic_leaves_nothing_identifying(
+    esc_app: Any,
+    esc_config: dict[str, Any],
+    r: redis.Redis,
+    staffer: Console,
+    twilio: Any,
+    log_file: Path,
+) -> None:
     for number, channel, texts in SCRIPTS:
         phone = Phone(esc_app.test_client(), number=number, channel=channel)
         for text in texts:
@@ -65,7 +70,8 @@ def test_a_day_of_traffic_leaves_nothing_identifying(esc_app: Any, esc_config: d
     run_scheduled(r, "check_ack")
     work(r)
     Phone(esc_app.test_client(), number="+17185550002", channel="whatsapp").send(
-        "thank you, they left")
+        "thank you, they left"
+    )
     first = only_case(r) if len(cases.open_cases(r)) == 1 else cases.open_cases(r)[0]
     staffer.post(f"/console/cases/{first['id']}/close")
     assert twilio.sent  # notifications and replies went out
@@ -78,8 +84,9 @@ def test_a_day_of_traffic_leaves_nothing_identifying(esc_app: Any, esc_config: d
     assert b"they left" not in stored and b"5550002" not in stored
 
 
-def test_the_audit_finds_a_planted_number_and_free_text(esc_config: dict[str, Any],
-                                                        r: redis.Redis, tmp_path: Path) -> None:
+def test_the_audit_finds_a_planted_number_and_free_text(
+    esc_config: dict[str, Any], r: redis.Redis, tmp_path: Path
+) -> None:
     r.set("hl:s:" + "a" * 64, json.dumps({"n": "menu", "v": {"note": "+1 718 555 0199"}}))
     r.set("hl:m:" + "b" * 32, json.dumps(["My neighbour Pedro was taken this morning"]))
     r.hset(cases.CASE + "K7Q2", mapping={"topic": "door", "who": "whatsapp:+17185550199"})

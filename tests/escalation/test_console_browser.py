@@ -20,10 +20,13 @@ from tests.support.fake_twilio import FakeTwilio
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 # In CI (CI=true) a missing browser is a failure, not a skip: .ci/run installs it.
-pytestmark = [pytest.mark.browser,
-              pytest.mark.skipif(CHROMIUM is None and not os.environ.get("CI"),
-                                 reason="Debian's chromium is not installed (apt-get install "
-                                 "chromium); .ci/run installs it")]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        CHROMIUM is None and not os.environ.get("CI"),
+        reason="Debian's chromium is not installed (apt-get install chromium); .ci/run installs it",
+    ),
+]
 
 
 @pytest.fixture
@@ -40,16 +43,25 @@ def page(live: str) -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--no-first-run"])
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
         page = browser.new_page(base_url=live)
         yield page
         browser.close()
 
 
 def test_console_takes_an_urgent_case_from_text_to_close(
-        page: Any, person: Phone, r: redis.Redis, twilio: FakeTwilio) -> None:
+    page: Any, person: Phone, r: redis.Redis, twilio: FakeTwilio
+) -> None:
     staff.add(r, "maria", PASSWORD, "rapid", "staff")
     person.send("ICE is at my door")
     case_id = only_case(r)["id"]
@@ -85,10 +97,18 @@ def test_console_takes_an_urgent_case_from_text_to_close(
 def test_queue_lists_urgent_first_then_oldest(page: Any, r: redis.Redis) -> None:
     staff.add(r, "ana", PASSWORD, "intake", "organizer")
     pipe = r.pipeline()
-    for n, (case_id, urgency) in enumerate([("NNNN", "normal"), ("UUU3", "urgent"),
-                                            ("UUU4", "urgent"), ("HHHH", "high")]):
-        event = {"case": case_id, "topic": "report", "urgency": urgency, "lang": "es",
-                 "channel": "sms", "node": "report", "answers": {"borough": "queens"}}
+    for n, (case_id, urgency) in enumerate(
+        [("NNNN", "normal"), ("UUU3", "urgent"), ("UUU4", "urgent"), ("HHHH", "high")]
+    ):
+        event = {
+            "case": case_id,
+            "topic": "report",
+            "urgency": urgency,
+            "lang": "es",
+            "channel": "sms",
+            "node": "report",
+            "answers": {"borough": "queens"},
+        }
         cases.open_case(pipe, "p" * 64, event, "intake", b"sealed", 60, now=1_000_000 + n)
     pipe.execute()
     page.goto("/console/login")
@@ -96,6 +116,7 @@ def test_queue_lists_urgent_first_then_oldest(page: Any, r: redis.Redis) -> None
     page.fill("input[name=password]", PASSWORD)
     page.click("#login")
     order = page.locator("#queue tbody tr").evaluate_all(
-        "rows => rows.map(row => row.dataset.case)")
+        "rows => rows.map(row => row.dataset.case)"
+    )
     assert order == ["UUU3", "UUU4", "HHHH", "NNNN"]
     assert "Queens" in page.inner_text("#queue")

@@ -30,7 +30,8 @@ STATUS_URL = "http://localhost/twilio/status"
 
 
 def test_urgent_text_reaches_on_call_staff_without_personal_data(
-        person: Phone, r: redis.Redis, twilio: FakeTwilio, provider_hook: FakeTwilio) -> None:
+    person: Phone, r: redis.Redis, twilio: FakeTwilio, provider_hook: FakeTwilio
+) -> None:
     person.send("ICE is at my door")
     case = only_case(r)
     assert case["provider"] == "rapid" and case["urgency"] == "urgent"
@@ -49,7 +50,8 @@ def test_urgent_text_reaches_on_call_staff_without_personal_data(
 
 
 def test_staff_claims_replies_and_the_person_answers_then_close_purges(
-        person: Phone, r: redis.Redis, twilio: FakeTwilio, staffer: Console, logs: Any) -> None:
+    person: Phone, r: redis.Redis, twilio: FakeTwilio, staffer: Console, logs: Any
+) -> None:
     person.send("ICE is at my door")
     case_id = only_case(r)["id"]
     work(r)
@@ -88,7 +90,8 @@ def test_staff_claims_replies_and_the_person_answers_then_close_purges(
 
 
 def test_unclaimed_urgent_case_goes_to_the_next_contact_and_the_person_gets_numbers(
-        person: Phone, r: redis.Redis, twilio: FakeTwilio) -> None:
+    person: Phone, r: redis.Redis, twilio: FakeTwilio
+) -> None:
     person.send("ICE is at my door")
     case_id = only_case(r)["id"]
     opened = time.time()
@@ -99,14 +102,17 @@ def test_unclaimed_urgent_case_goes_to_the_next_contact_and_the_person_gets_numb
     work(r)
     sent_to = [m["To"] for m in twilio.sent]
     assert sent_to[1:] == [ON_CALL[1], "+13475550199"] or sent_to[1:] == [
-        "+13475550199", ON_CALL[1]]
+        "+13475550199",
+        ON_CALL[1],
+    ]
     fallback = next(m for m in twilio.sent if m["To"] == "+13475550199")
     assert "311" in fallback["Body"]
     assert "not claimed within 10 minutes" in json.dumps(cases.timeline(r, case_id))
 
 
-def test_a_claimed_case_is_not_escalated_again(person: Phone, r: redis.Redis,
-                                               twilio: FakeTwilio, staffer: Console) -> None:
+def test_a_claimed_case_is_not_escalated_again(
+    person: Phone, r: redis.Redis, twilio: FakeTwilio, staffer: Console
+) -> None:
     person.send("ICE is at my door")
     case_id = only_case(r)["id"]
     work(r)
@@ -116,8 +122,9 @@ def test_a_claimed_case_is_not_escalated_again(person: Phone, r: redis.Redis,
     assert [m["To"] for m in twilio.sent] == [ON_CALL[0]]
 
 
-def test_twilio_failure_is_retried_and_lands(person: Phone, r: redis.Redis,
-                                             twilio: FakeTwilio) -> None:
+def test_twilio_failure_is_retried_and_lands(
+    person: Phone, r: redis.Redis, twilio: FakeTwilio
+) -> None:
     twilio.fail_next = 2  # two 503s, then success: within the two retries
     person.send("ICE is at my door")
     work(r)
@@ -126,7 +133,8 @@ def test_twilio_failure_is_retried_and_lands(person: Phone, r: redis.Redis,
 
 
 def test_after_the_last_retry_the_job_is_in_the_console_failed_list(
-        person: Phone, r: redis.Redis, twilio: FakeTwilio, staffer: Console) -> None:
+    person: Phone, r: redis.Redis, twilio: FakeTwilio, staffer: Console
+) -> None:
     twilio.fail_next = 100
     person.send("ICE is at my door")
     work(r)
@@ -143,7 +151,8 @@ def test_after_the_last_retry_the_job_is_in_the_console_failed_list(
 
 
 def test_whatsapp_reply_after_24_hours_goes_as_the_template_then_the_held_reply(
-        esc_app: Any, r: redis.Redis, twilio: FakeTwilio, staffer: Console) -> None:
+    esc_app: Any, r: redis.Redis, twilio: FakeTwilio, staffer: Console
+) -> None:
     wa = Phone(esc_app.test_client(), number="+13475550177", channel="whatsapp")
     wa.send("ICE is at my door")
     case_id = only_case(r)["id"]
@@ -171,6 +180,7 @@ def test_delete_erases_the_case_and_its_way_back(person: Phone, r: redis.Redis) 
 
 # --- console security -------------------------------------------------------------------
 
+
 def test_no_console_page_without_login(esc_app: Any) -> None:
     client = esc_app.test_client()
     for path in ("/console/", "/console/jobs", "/console/cases/K7Q2"):
@@ -188,8 +198,9 @@ def test_forms_need_the_csrf_token(person: Phone, r: redis.Redis, staffer: Conso
     assert cases.get(r, case_id)["status"] == "open"
 
 
-def test_staff_cannot_see_another_providers_cases(esc_app: Any, person: Phone,
-                                                  r: redis.Redis) -> None:
+def test_staff_cannot_see_another_providers_cases(
+    esc_app: Any, person: Phone, r: redis.Redis
+) -> None:
     person.send("ICE is at my door")
     case_id = only_case(r)["id"]
     staff.add(r, "lee", PASSWORD, "intake", "staff")
@@ -219,9 +230,9 @@ def test_passwords_are_hashed(r: redis.Redis) -> None:
     assert PASSWORD.encode() not in everything_in_redis(r)
 
 
-def test_twilio_records_are_deleted_once_final(esc_config: dict[str, Any], r: redis.Redis,
-                                               twilio: FakeTwilio,
-                                               monkeypatch: Any) -> None:
+def test_twilio_records_are_deleted_once_final(
+    esc_config: dict[str, Any], r: redis.Redis, twilio: FakeTwilio, monkeypatch: Any
+) -> None:
     from bot import create_app
 
     monkeypatch.setenv("HOTLINE_DELETE_TWILIO_RECORDS", "1")
@@ -232,8 +243,14 @@ def test_twilio_records_are_deleted_once_final(esc_config: dict[str, Any], r: re
     work(r)  # the on-call SMS goes out
     notice_sid = f"SM{1:032x}"
     status = Phone(app.test_client(), number="+13475550155", url=STATUS_URL)
-    status.post({"MessageSid": "SM" + "8" * 32, "MessageStatus": "delivered",
-                 "AccountSid": "AC" + "0" * 32}, path="/twilio/status")
+    status.post(
+        {
+            "MessageSid": "SM" + "8" * 32,
+            "MessageStatus": "delivered",
+            "AccountSid": "AC" + "0" * 32,
+        },
+        path="/twilio/status",
+    )
     due = run_scheduled(r, "delete_record")
     assert len(due) == 3  # the inbound text, the on-call SMS, the TwiML reply
     twilio.fail_next = 0
@@ -241,8 +258,9 @@ def test_twilio_records_are_deleted_once_final(esc_config: dict[str, Any], r: re
     assert sorted(twilio.deleted) == sorted(["SM" + "7" * 32, notice_sid, "SM" + "8" * 32])
 
 
-def test_cases_list_for_staff_without_a_browser(person: Phone, r: redis.Redis,
-                                                esc_config: dict[str, Any]) -> None:
+def test_cases_list_for_staff_without_a_browser(
+    person: Phone, r: redis.Redis, esc_config: dict[str, Any]
+) -> None:
     from click.testing import CliRunner
 
     from bot.cli import main

@@ -12,8 +12,10 @@ from tests.escalation.conftest import PASSWORD
 from tests.escalation.test_console_browser import live, page, pytestmark  # noqa: F401
 
 
-def test_simulator_shows_the_reply_its_node_language_and_segments(page: Any,  # noqa: F811
-                                                                  r: redis.Redis) -> None:
+def test_simulator_shows_the_reply_its_node_language_and_segments(
+    page: Any,  # noqa: F811
+    r: redis.Redis,
+) -> None:
     staff.add(r, "ana", PASSWORD, "intake", "organizer")
     page.goto("/console/simulator")
     page.fill("input[name=name]", "ana")

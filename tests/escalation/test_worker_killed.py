@@ -18,16 +18,20 @@ from tests.escalation.conftest import ON_CALL, only_case, work
 from tests.support.fake_twilio import FakeTwilio
 
 
-def test_a_killed_worker_loses_no_case_or_notification(person: Phone, r: redis.Redis,
-                                                       twilio: FakeTwilio,
-                                                       esc_config: dict[str, Any]) -> None:
+def test_a_killed_worker_loses_no_case_or_notification(
+    person: Phone, r: redis.Redis, twilio: FakeTwilio, esc_config: dict[str, Any]
+) -> None:
     person.send("ICE is at my door")
     case_id = only_case(r)["id"]
     twilio.delay = 30  # Twilio hangs: the job is mid-send when the worker dies
     env = {**os.environ, **{k: str(v) for k, v in esc_config.items()}}
-    worker = subprocess.Popen([sys.executable, "-m", "bot.escalation.worker"], env=env,
-                              start_new_session=True, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "bot.escalation.worker"],
+        env=env,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.time() + 60
         while not any("/Messages.json" in path for path, _h, _b in twilio.posts):

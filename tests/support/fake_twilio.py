@@ -68,17 +68,28 @@ class FakeTwilio:
                     if fake.fail_next > 0:
                         fake.fail_next -= 1
                         fake.failures += 1
-                        return self._answer(503, {"code": 20503, "message": "unavailable",
-                                                  "status": 503})
+                        return self._answer(
+                            503, {"code": 20503, "message": "unavailable", "status": 503}
+                        )
                     fake.sent.append(form)
                     fake.sent_at.append(time.time())
                     sid = f"SM{len(fake.sent):032x}"
                 account = self.path.split("/Accounts/")[1].split("/")[0]
-                self._answer(201, {
-                    "sid": sid, "account_sid": account, "to": form.get("To"),
-                    "from": form.get("From"), "body": form.get("Body"), "status": "queued",
-                    "num_segments": "1", "direction": "outbound-api", "api_version": "2010-04-01",
-                    "uri": f"/2010-04-01/Accounts/{account}/Messages/{sid}.json"})
+                self._answer(
+                    201,
+                    {
+                        "sid": sid,
+                        "account_sid": account,
+                        "to": form.get("To"),
+                        "from": form.get("From"),
+                        "body": form.get("Body"),
+                        "status": "queued",
+                        "num_segments": "1",
+                        "direction": "outbound-api",
+                        "api_version": "2010-04-01",
+                        "uri": f"/2010-04-01/Accounts/{account}/Messages/{sid}.json",
+                    },
+                )
 
             def do_DELETE(self) -> None:
                 with fake._lock:

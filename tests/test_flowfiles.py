@@ -8,7 +8,8 @@ import pytest
 from click.testing import CliRunner
 
 from bot.cli import main
-from bot.content.files import FlowError, check, load
+from bot.content.bundle import check, load
+from bot.content.yamlfile import FlowError
 from tests.conftest import FIXTURE, edit
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from twilio.request_validator import RequestValidator
 
 from bot import create_app
-from bot.content.files import check
+from bot.content.bundle import check
 from tests.conftest import AUTH_TOKEN, FIXTURE, WEBHOOK
 
 FUZZ = settings(

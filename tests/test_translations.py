@@ -11,7 +11,7 @@ import yaml
 from click.testing import CliRunner, Result
 
 from bot.cli import main
-from bot.content.files import check
+from bot.content.bundle import check
 from bot.content.translations import (
     Entry,
     TranslationError,

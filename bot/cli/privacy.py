@@ -8,9 +8,9 @@ from pathlib import Path
 
 import click
 
-from bot import config, db
 from bot.cli import audit
-from bot.content import files as flowfiles
+from bot.cli.common import connect, settings
+from bot.content import bundle as content_bundle
 from bot.content import routing
 
 
@@ -31,9 +31,9 @@ def privacy() -> None:
 def privacy_audit(logs: tuple[Path, ...], as_json: bool) -> None:
     """Scan every Redis key and value (and the given logs) for numbers, WhatsApp ids and free
     text outside encrypted fields. Exit 1 with what was found."""
-    settings = config.load()
-    r = db.connect(settings["REDIS_URL"], settings["HOTLINE_DATA_DIR"])
-    bundle = flowfiles.load(Path(settings["HOTLINE_CONTENT_DIR"]))
+    cfg = settings()
+    r = connect(cfg)
+    bundle = content_bundle.load(cfg.content_dir)
     found = audit.audit_redis(r, bundle)
     for path in logs:
         found += audit.audit_log(path)
@@ -53,7 +53,4 @@ def privacy_audit(logs: tuple[Path, ...], as_json: bool) -> None:
 @privacy.command("inventory")
 def privacy_inventory() -> None:
     """Print the data inventory (docs/privacy.md) from the code's constants."""
-    settings = config.load()
-    click.echo(
-        audit.inventory_markdown(routing.load(Path(settings["HOTLINE_CONTENT_DIR"]))), nl=False
-    )
+    click.echo(audit.inventory_markdown(routing.load(settings().content_dir)), nl=False)

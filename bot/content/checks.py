@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from functools import lru_cache, partial
 from typing import Any
 
-from bot.content.files import FALLBACK, Loaded, line_of
+from bot.content.files import FALLBACK, Loaded
+from bot.content.yamlfile import line_of
 from bot.engine.model import Locale, Node
 from bot.engine.sms import BUDGET, encoding, segments
 from bot.engine.text import PhraseMatcher, fill, fold

@@ -7,12 +7,13 @@ import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict
 
-from bot.engine.model import Bundle, Flow, Locale
+from bot.content.routing import Routing
+from bot.content.yamlfile import Problem, line_of, read_yaml, validate
+from bot.engine.model import Flow, Locale
 from bot.engine.text import PLACEHOLDER as _PLACEHOLDER
 
 FALLBACK = "en"
@@ -34,131 +35,6 @@ BUILTIN_KEYS = (
     "case.fallback",
 )
 RUNTIME_PLACEHOLDERS = {"case"}  # filled by the engine, not from the directory
-M = TypeVar("M", bound=BaseModel)
-
-
-@dataclass(frozen=True)
-class Problem:
-    path: str
-    line: int
-    reason: str
-    severity: Literal["error", "warning"] = "error"
-
-    def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.severity}: {self.reason}"
-
-
-class FlowError(Exception):
-    """The files could not be loaded; `problems` says where and why."""
-
-    def __init__(self, problems: list[Problem]) -> None:
-        self.problems = problems
-        super().__init__("\n".join(map(str, problems)))
-
-
-class _Map(dict[Any, Any]):
-    """A YAML mapping that remembers the line of each key."""
-
-    line = 1
-    lines: dict[Any, int]
-
-
-class _Seq(list[Any]):
-    line = 1
-    lines: list[int]
-
-
-# libyaml's parser when PyYAML was built with it: ten times faster on large locale files.
-class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
-    duplicates: list[tuple[int, str]]
-
-
-def _mapping(loader: _Loader, node: yaml.MappingNode) -> _Map:
-    loader.flatten_mapping(node)
-    result = _Map()
-    result.line, result.lines = node.start_mark.line + 1, {}
-    for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        line = key_node.start_mark.line + 1
-        if key in result:  # PyYAML would silently keep the last one: an organizer's typo
-            loader.duplicates.append(
-                (line, f"duplicate key {key!r} (first at line {result.lines[key]})")
-            )
-        result[key] = loader.construct_object(value_node, deep=True)
-        result.lines[key] = line
-    return result
-
-
-def _sequence(loader: _Loader, node: yaml.SequenceNode) -> _Seq:
-    result = _Seq(loader.construct_object(child, deep=True) for child in node.value)
-    result.line = node.start_mark.line + 1
-    result.lines = [child.start_mark.line + 1 for child in node.value]
-    return result
-
-
-_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)
-_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _sequence)
-
-
-def read_yaml(path: Path, shown: str) -> tuple[Any, list[Problem]]:
-    """Parse one YAML file keeping line numbers; syntax errors and duplicate keys are problems."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        return None, [Problem(shown, 1, f"cannot read file: {exc}")]
-    loader: _Loader | None = None
-    try:
-        loader = _Loader(text)  # the reader refuses control characters here already
-        loader.duplicates = []
-        data = loader.get_single_data()
-    except yaml.reader.ReaderError as exc:
-        line = text[: exc.position].count("\n") + 1
-        char = chr(exc.character) if isinstance(exc.character, int) else exc.character
-        return None, [
-            Problem(
-                shown,
-                line,
-                f"character {char!r} is not allowed in YAML (a control character: delete it)",
-            )
-        ]
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        line = mark.line + 1 if mark else 1
-        reason = getattr(exc, "problem", None) or str(exc)
-        return None, [Problem(shown, line, f"YAML syntax: {reason}")]
-    finally:
-        if loader is not None:
-            loader.dispose()
-    problems = [Problem(shown, line, reason) for line, reason in loader.duplicates]
-    if not isinstance(data, dict):
-        problems.append(Problem(shown, 1, "the file must be a mapping of keys to values"))
-        return None, problems
-    return data, problems
-
-
-def line_of(data: Any, loc: tuple[Any, ...]) -> int:
-    """The line of the deepest element of `loc` that the YAML had."""
-    line = getattr(data, "line", 1)
-    for part in loc:
-        if isinstance(data, _Map) and part in data:
-            line, data = data.lines[part], data[part]
-        elif isinstance(data, _Seq) and isinstance(part, int) and part < len(data):
-            line, data = data.lines[part], data[part]
-        else:
-            break
-    return line
-
-
-def validate(model: type[M], data: Any, shown: str) -> tuple[M | None, list[Problem]]:
-    try:
-        return model.model_validate(data), []
-    except ValidationError as exc:
-        problems = []
-        for err in exc.errors():
-            loc = tuple(err["loc"])
-            where = ".".join(str(p) for p in loc) or "file"
-            problems.append(Problem(shown, line_of(data, loc), f"{where}: {err['msg']}"))
-        return None, problems
 
 
 class DirectoryEntry(BaseModel):
@@ -228,8 +104,6 @@ def parse(root: Path) -> Loaded:
             if directory is not None:
                 loaded.directory = (directory, data)
         elif path.name == ROUTING_FILE:
-            from bot.content.routing import Routing  # the routing model builds on this module
-
             _routing, problems = validate(Routing, data, shown)
         else:
             flow, problems = validate(Flow, data, shown)
@@ -470,73 +344,3 @@ def fingerprint(root: Path) -> tuple[tuple[str, int, int], ...]:
             continue
         stats.append((str(path), stat.st_mtime_ns, stat.st_size))
     return tuple(stats)
-
-
-_checked: dict[tuple[Any, ...], tuple[Bundle | None, list[Problem]]] = {}
-
-
-def check(
-    root: Path, today: dt.date | None = None, review_days: int = REVIEW_DAYS
-) -> tuple[Bundle | None, list[Problem]]:
-    """Load and check everything; the bundle is None when any problem is an error. Unchanged
-    files are not read twice in a process (each app, worker and test would pay for it)."""
-    today = today or dt.datetime.now(dt.UTC).date()
-    digest = hashlib.sha256()
-    for path, _mtime, _size in fingerprint(root):  # the bytes, not the times: edits can be quick
-        digest.update(path.encode() + b"\0" + Path(path).read_bytes())
-    key = (str(root.resolve()), digest.hexdigest(), today, review_days)
-    if key not in _checked:
-        if len(_checked) > 8:
-            _checked.clear()
-        _checked[key] = _check(root, today, review_days)
-    bundle, problems = _checked[key]
-    return bundle, list(problems)
-
-
-def _check(root: Path, today: dt.date, review_days: int) -> tuple[Bundle | None, list[Problem]]:
-    loaded = parse(root)
-    stale: frozenset[str] = frozenset()
-    if not any(p.severity == "error" for p in loaded.problems):
-        check_links(loaded)
-        check_locales(loaded)
-        unreachable(loaded)
-        stale = review_due(loaded, today, review_days)
-        from bot.content import checks  # checks.py builds on this module, so it is imported late
-
-        checks.run(loaded)
-    problems = loaded.problems
-    if any(p.severity == "error" for p in problems):
-        return None, problems
-    return _bundle(loaded, stale), problems
-
-
-def load(root: Path, today: dt.date | None = None, review_days: int = REVIEW_DAYS) -> Bundle:
-    """The bundle, or FlowError naming every error; warnings are not fatal."""
-    bundle, problems = check(root, today, review_days)
-    if bundle is None:
-        raise FlowError([p for p in problems if p.severity == "error"])
-    return bundle
-
-
-def _bundle(loaded: Loaded, stale: frozenset[str]) -> Bundle:
-    nodes, triggers, start, menu = {}, [], "", ""
-    for flow, _ in loaded.flows.values():
-        nodes.update(flow.nodes)
-        triggers.extend(flow.triggers)
-        start = flow.start or start
-        menu = flow.menu or menu
-    directory = (
-        {k: e.text for k, e in loaded.directory[0].entries.items()} if loaded.directory else {}
-    )
-    locales = {locale.language: locale for locale, _ in loaded.locales.values()}
-    return Bundle(
-        nodes=nodes,
-        start=start,
-        menu=menu or start,
-        triggers=tuple(triggers),
-        locales=locales,
-        directory=directory,
-        version=loaded.digest.hexdigest()[:12],
-        fallback=FALLBACK,
-        stale=stale,
-    )

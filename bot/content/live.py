@@ -13,9 +13,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.content import files as flowfiles
+from bot.content import bundle as content_bundle
 from bot.content import routing
 from bot.content.files import fingerprint
+from bot.content.yamlfile import FlowError
 from bot.engine import Bundle
 
 log = logging.getLogger(__name__)
@@ -37,7 +38,7 @@ class LiveContent:
 
     def _load(self) -> Content:
         return Content(
-            flowfiles.load(self.root, review_days=self.review_days), routing.load(self.root)
+            content_bundle.load(self.root, review_days=self.review_days), routing.load(self.root)
         )
 
     def get(self) -> Content:
@@ -55,7 +56,7 @@ class LiveContent:
             self._seen = seen
             try:
                 loaded = self._load()
-            except flowfiles.FlowError as exc:
+            except FlowError as exc:
                 log.error(
                     "flows changed but are refused; the previous version keeps serving:\n%s", exc
                 )

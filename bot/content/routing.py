@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from bot.content.files import FlowError, Problem, read_yaml, validate
+from bot.content.yamlfile import FlowError, Problem, read_yaml, validate
 
 ANY = "any"
 Day = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
@@ -45,7 +46,7 @@ class Provider(_Spec):
     contacts: list[str] = []
     webhook: Webhook | None = None
 
-    def takes(self, case: dict[str, str]) -> bool:
+    def takes(self, case: dict[str, Any]) -> bool:
         wanted = {
             "topics": case.get("topic"),
             "urgencies": case.get("urgency"),
@@ -60,11 +61,17 @@ class Routing(_Spec):
     ack_minutes: int = Field(10, ge=1)
     handle_days: int = Field(7, ge=1)
     thread_hours: int = Field(72, ge=1)
+    timezone: str = "America/New_York"  # the zone of every provider's on-call hours
     topics: dict[str, str] = {}
     providers: list[Provider]
 
-    def provider_for(self, case: dict[str, str]) -> Provider | None:
-        return next((p for p in self.providers if p.takes(case)), None)
+    def local_time(self, timestamp: float) -> dt.datetime:
+        return dt.datetime.fromtimestamp(timestamp, ZoneInfo(self.timezone))
+
+    def provider_for(self, case: dict[str, Any], when: dt.datetime) -> Provider | None:
+        """The first provider that takes this case and is on call at `when`; None when every
+        provider that takes it is off duty (the person then gets the numbers to call)."""
+        return next((p for p in self.providers if p.takes(case) and p.on_call.covers(when)), None)
 
     def provider(self, provider_id: str) -> Provider | None:
         return next((p for p in self.providers if p.id == provider_id), None)

@@ -21,7 +21,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, field_validator
 
-from bot.content.files import read_yaml
+from bot.content.yamlfile import read_yaml
 from bot.engine import Bundle, Inbound, Session, advance
 
 _UNSET: Any = object()

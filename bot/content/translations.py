@@ -13,7 +13,8 @@ import yaml
 from pydantic import ValidationError
 
 from bot.content.checks import directory_texts
-from bot.content.files import FALLBACK, Loaded, parse, placeholder_differences, read_yaml
+from bot.content.files import FALLBACK, Loaded, parse, placeholder_differences
+from bot.content.yamlfile import read_yaml
 from bot.engine.model import Locale
 from bot.engine.sms import BUDGET, encoding, segments
 from bot.engine.text import PLACEHOLDER, fill

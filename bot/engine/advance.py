@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from bot.engine.model import Bundle, Event, Inbound, Reply, Session, Turn
+from bot.engine.model import Bundle, Event, EventType, Inbound, Reply, Session, Turn
 from bot.engine.paging import SEPARATOR, paginate
 from bot.engine.text import PhraseMatcher, fold, word_count
 
@@ -68,7 +68,7 @@ class _Step:
         self.replies.append(Reply(key, text + suffix, self.lang, fallback))
 
     def emit(self, type_: str, **data: object) -> None:
-        self.events.append(Event(type_, dict(data)))
+        self.events.append(Event(EventType(type_), dict(data)))
 
     def enter(self, node_id: str) -> None:
         """Say a node's texts, run its actions, and follow `go` or `switch` until a node waits
@@ -155,7 +155,7 @@ def advance(
     compiled = _compile(bundle)
     start = session is None
     session = session or Session()
-    session = session.but(turns=session.turns + 1, version=bundle.version)
+    session = session.but(turns=session.turns + 1)
     step = _Step(bundle, inbound, session, new_id)
     text = fold(inbound.text)
     missing = bool(session.node and session.node not in bundle.nodes)
@@ -176,7 +176,7 @@ def advance(
         if inbound.channel != "sms":  # Twilio confirms STOP itself on SMS only
             step.say("stop.done")
         step.emit("stopped")
-        return step.result(Session(stopped=True, lang=step.session.lang, version=bundle.version))
+        return step.result(Session(stopped=True, lang=step.session.lang))
     if command == "delete":
         step.say("delete.done")
         step.emit("erased")

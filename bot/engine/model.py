@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field, replace
+from enum import StrEnum
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -173,7 +174,6 @@ class Session:
     vars: dict[str, str] = field(default_factory=dict)
     stopped: bool = False
     awaiting: str | None = None  # "lang" while the language menu waits for a choice
-    version: str = ""
     turns: int = 0
     disclaimed: bool = False  # the "information, not legal advice" note was given
     pages: tuple[str, ...] = ()  # the rest of a long reply, sent on MORE (bot text only)
@@ -185,7 +185,6 @@ class Session:
             "v": self.vars,
             "s": self.stopped,
             "a": self.awaiting,
-            "f": self.version,
             "t": self.turns,
             "d": self.disclaimed,
             "m": list(self.pages),
@@ -200,7 +199,6 @@ class Session:
             vars=dict(data.get("v", {})),
             stopped=bool(data.get("s", False)),
             awaiting=data.get("a"),
-            version=data.get("f", ""),
             turns=int(data.get("t", 0)),
             disclaimed=bool(data.get("d", False)),
             pages=tuple(data.get("m", ())),
@@ -230,13 +228,27 @@ class Reply:
     fallback: bool = False  # the text came from the fallback language
 
 
+class EventType(StrEnum):
+    """What a turn did, for the host to act on (and for transcripts to assert)."""
+
+    CASE_OPENED = "case_opened"  # an urgent or reported case: the host saves and announces it
+    RELAYED = "relayed"  # free text for the staff member on a claimed case
+    ERASED = "erased"  # DELETE: everything kept about the person goes
+    STOPPED = "stopped"
+    STARTED = "started"
+    ENDED = "ended"
+    TRIGGERED = "triggered"
+    LANGUAGE_CHANGED = "language_changed"
+    NODE_MISSING = "node_missing"  # the flows changed under a conversation in progress
+
+
 @dataclass(frozen=True)
 class Event:
-    type: str
+    type: EventType
     data: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
-        return {"type": self.type, **self.data}
+        return {"type": self.type.value, **self.data}
 
 
 @dataclass(frozen=True)

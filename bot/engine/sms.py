@@ -9,6 +9,7 @@ _BASIC = set(
 )
 _EXTENDED = set("^{}\\[~]|€\f")
 BUDGET = 4  # segments per reply the hotline allows itself before paging
+MAX_MESSAGE = 1600  # characters in one message body: Twilio's limit, in and out
 
 
 _GSM7 = frozenset(_BASIC | _EXTENDED)

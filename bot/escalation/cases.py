@@ -10,24 +10,31 @@ import json
 import secrets
 import time
 from collections.abc import Iterable
+from enum import StrEnum
 from typing import Any
 
 import redis
 from cryptography.fernet import Fernet
 
+from bot.db import Writes
 from bot.escalation import queues
 from bot.escalation.vault import seal, unseal
-from bot.turn.sessions import Writes
 
 CASE = "hl:case:"  # + id -> hash of the case's fields
 QUEUE = "hl:cases:"  # + urgency -> sorted set of open case ids by opening time
+OUTBOX = "hl:outbox"  # case id -> when it was saved; removed once announced to the workers
 OWNED = "hl:p:"  # + pseudonym -> set of that person's case ids, so DELETE can find them
 AUDIT = "hl:audit"  # staff actions: who claimed, replied, closed (never message text)
 OWNED_TTL = 30 * 86400  # a case left open longer than this is no longer findable by DELETE
 AUDIT_KEEP = 10_000
 # Case ids are read aloud and typed by staff: no 0/O, 1/I/L, 2/Z, 5/S, 8/B.
 ALPHABET = "34679ACDEFGHJKMNPQRTUVWXY"
-OPEN, CLAIMED, CLOSED = "open", "claimed", "closed"
+
+
+class CaseStatus(StrEnum):
+    OPEN = "open"
+    CLAIMED = "claimed"
+    CLOSED = "closed"
 
 
 def new_id(length: int = 4) -> str:
@@ -47,7 +54,8 @@ def open_case(
     handle_ttl: int,
     now: float | None = None,
 ) -> str:
-    """Write the case, its reply handle and its queue entry; inside the turn's transaction."""
+    """Write the case, its reply handle, its queue entry and its outbox entry, inside the
+    turn's commit; the commit refuses the turn if the id is taken (the turn runs again)."""
     now = time.time() if now is None else now
     case_id = event["case"]
     answers = event.get("answers", {})
@@ -62,7 +70,7 @@ def open_case(
             "node": event["node"],
             "answers": json.dumps(answers),
             "borough": answers.get("borough", ""),
-            "status": OPEN,
+            "status": CaseStatus.OPEN.value,
             "provider": provider,
             "opened_at": f"{now:.0f}",
             "last_inbound": f"{now:.0f}",
@@ -72,13 +80,10 @@ def open_case(
     pipe.zadd(QUEUE + event["urgency"], {case_id: now})
     pipe.sadd(OWNED + pseudo, case_id)
     pipe.expire(OWNED + pseudo, OWNED_TTL)
+    pipe.zadd(OUTBOX, {case_id: now})
+    pipe.require_absent(CASE + case_id)
     _timeline(pipe, case_id, "opened", now)
     return case_id
-
-
-def announce(r: redis.Redis, case_id: str, urgency: str) -> None:
-    """Hand the case to the workers on the queue of its urgency."""
-    queues.enqueue(r, queues.for_urgency(urgency), "bot.escalation.jobs.case_opened", case_id)
 
 
 def get(r: redis.Redis, case_id: str) -> dict[str, str]:
@@ -97,8 +102,9 @@ def timeline(r: redis.Redis, case_id: str) -> list[dict[str, Any]]:
 
 
 def note(r: redis.Redis, case_id: str, what: str) -> None:
-    """A timeline entry, if the case still exists (it may have been closed or erased)."""
-    if r.exists(CASE + case_id):
+    """A timeline entry, if the case still exists (it may have been closed or erased); on a
+    pipeline, inside its transaction."""
+    if isinstance(r, redis.client.Pipeline) or r.exists(CASE + case_id):
         _timeline(r, case_id, what, time.time())
 
 
@@ -130,15 +136,19 @@ def claim(r: redis.Redis, case_id: str, staff: str) -> bool:
         try:
             pipe.watch(key)
             status = pipe.hget(key, "status")
-            if status is None or status.decode() == CLOSED:
+            if status is None or status.decode() == CaseStatus.CLOSED:
                 return False
             holder = pipe.hget(key, "assignee")
-            if status.decode() == CLAIMED and holder and holder.decode() != staff:
+            if status.decode() == CaseStatus.CLAIMED and holder and holder.decode() != staff:
                 return False
             pipe.multi()
             pipe.hset(
                 key,
-                mapping={"status": CLAIMED, "assignee": staff, "claimed_at": f"{time.time():.0f}"},
+                mapping={
+                    "status": CaseStatus.CLAIMED.value,
+                    "assignee": staff,
+                    "claimed_at": f"{time.time():.0f}",
+                },
             )
             _timeline(pipe, case_id, f"claimed by {staff}", time.time())
             pipe.execute()
@@ -149,21 +159,29 @@ def claim(r: redis.Redis, case_id: str, staff: str) -> bool:
 
 
 def add_message(
-    r: redis.Redis,
+    target: redis.Redis | Writes,
     f: Fernet,
     case_id: str,
     sender: str,
     text: str,
     ttl: int,
+    now: float | None = None,
     by: str = "",
-    held: bool = False,
-) -> int:
-    """Append to the encrypted thread; returns the message's index in it."""
+) -> int | None:
+    """Append to the encrypted thread, directly (returns the message's index in it) or as part
+    of a turn's commit (returns None)."""
     key = CASE + case_id + ":thread"
-    entry = {"t": round(time.time()), "from": sender, "by": by, "text": text, "held": held}
-    index = r.rpush(key, seal(f, entry)) - 1
-    r.expire(key, ttl)
-    return index
+    now = time.time() if now is None else now
+    entry = {"t": round(now), "from": sender, "by": by, "text": text, "held": False}
+    length = target.rpush(key, seal(f, entry))
+    target.expire(key, ttl)
+    return None if length is None else int(length) - 1
+
+
+def mark_held(r: redis.Redis, case_id: str, held: bool) -> None:
+    """Whether replies wait for the person to reopen WhatsApp's window: a turn reads this flag
+    instead of decrypting the whole thread."""
+    r.hset(CASE + case_id, "held", "1" if held else "")
 
 
 def thread(r: redis.Redis, f: Fernet, case_id: str) -> list[dict[str, Any]]:
@@ -191,6 +209,7 @@ def _purge(pipe: Writes, case_ids: Iterable[str]) -> None:
         )
         for urgency in queues.PRIORITY:
             pipe.zrem(QUEUE + urgency, case_id)
+        pipe.zrem(OUTBOX, case_id)
 
 
 def close(r: redis.Redis, case_id: str, staff: str) -> None:

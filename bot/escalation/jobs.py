@@ -1,4 +1,6 @@
-"""RQ jobs: module-level functions taking case ids and indexes, never addresses or text.
+"""RQ jobs: module-level functions taking case ids and indexes, never addresses or text. The
+only module that names job functions: the rest of the hotline calls `announce`, `reply`,
+`release_held` and `forget_later` here.
 
 Everything a job needs to reach a person is read, encrypted, from beside the case.
 """
@@ -12,40 +14,41 @@ import logging
 import os
 import time
 import urllib.request
+from collections.abc import Callable
 from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import redis
-from rq import get_current_job
+from rq import Retry, get_current_job
 
 from bot import config
+from bot.config import Settings
 from bot.content import routing
 from bot.content.live import LiveContent
 from bot.engine import Bundle
 from bot.escalation import cases, outbound, queues
+from bot.escalation.cases import CaseStatus
 from bot.escalation.vault import fernet
+from bot.language.codes import NAMES as LANGUAGE_NAMES
 
 log = logging.getLogger(__name__)
 WHATSAPP_WINDOW = 24 * 3600  # free-form WhatsApp messages only within 24 h of the person's last
-LANGUAGE_NAMES = {
-    "en": "English",
-    "es": "Spanish",
-    "zh": "Chinese",
-    "ru": "Russian",
-    "bn": "Bengali",
-    "ht": "Haitian Creole",
-    "ko": "Korean",
-    "ar": "Arabic",
-    "ur": "Urdu",
-    "fr": "French",
-    "pl": "Polish",
-}
+ANNOUNCE_WITHIN = 30  # seconds: a case still in the outbox after this is announced by the sweep
+DELETE_AFTER = timedelta(minutes=2)
+_settings: list[Settings] = []  # the worker's settings, set once at its start
 
 
-def settings() -> dict[str, Any]:
-    return config.load()  # read each time: cheap, and a worker follows its environment
+def use(settings: Settings) -> None:
+    """The settings jobs run with: the worker passes its own, the ones the web app uses."""
+    _settings[:] = [settings]
+
+
+def settings() -> Settings:
+    if not _settings:
+        _settings.append(config.load())
+    return _settings[0]
 
 
 @lru_cache(maxsize=4)
@@ -55,13 +58,82 @@ def _live(root: str, review_days: int) -> LiveContent:
 
 def content() -> tuple[Bundle, routing.Routing]:
     cfg = settings()
-    current = _live(cfg["HOTLINE_CONTENT_DIR"], int(cfg["HOTLINE_REVIEW_DAYS"])).get()
+    current = _live(str(cfg.content_dir), cfg.review_days).get()
     return current.bundle, current.routing
+
+
+def _enqueue(r: redis.Redis, queue: str, func: Callable[..., Any], *args: Any, **opts: Any) -> Any:
+    opts.setdefault("retry", queues.retry(settings().retry_intervals))
+    return queues.enqueue(r, queue, func, *args, **opts)
+
+
+def _enqueue_in(
+    r: redis.Redis, queue: str, delay: timedelta, func: Callable[..., Any], *args: Any, **opts: Any
+) -> Any:
+    opts.setdefault("retry", queues.retry(settings().retry_intervals))
+    return queues.enqueue_in(r, queue, delay, func, *args, **opts)
+
+
+# --- What the rest of the hotline asks of the workers --------------------------------------
+
+
+def announce(r: redis.Redis, case_id: str, urgency: str) -> None:
+    """Hand a new case to the workers. Its outbox entry, written in the turn's commit, stays
+    until `case_opened` runs, so a failure here is repaired by `sweep_outbox`."""
+    _enqueue(r, queues.for_urgency(urgency), case_opened, case_id)
+
+
+def sweep_outbox(r: redis.Redis, now: float | None = None) -> list[str]:
+    """Announce every case that has waited in the outbox longer than ANNOUNCE_WITHIN seconds
+    (the web process saved it but could not queue it). Returns their ids."""
+    now = time.time() if now is None else now
+    late = [raw.decode() for raw in r.zrangebyscore(cases.OUTBOX, 0, now - ANNOUNCE_WITHIN)]
+    for case_id in late:
+        urgency = r.hget(cases.CASE + case_id, "urgency")
+        if urgency is None:  # erased before it was announced
+            r.zrem(cases.OUTBOX, case_id)
+            continue
+        log.warning("case %s was saved but not announced; announcing it now", case_id)
+        announce(r, case_id, urgency.decode())
+    return late
+
+
+def reply(r: redis.Redis, case_id: str, urgency: str, index: int) -> None:
+    """Send the staff reply at `index` of the case's thread."""
+    _enqueue(r, queues.for_urgency(urgency), send_reply, case_id, index)
+
+
+def release_held(r: redis.Redis, case_id: str, urgency: str) -> None:
+    """The person wrote again: replies held for WhatsApp's window can go."""
+    _enqueue(r, queues.for_urgency(urgency), deliver_held, case_id)
+
+
+def forget_later(r: redis.Redis, cfg: Settings, sid: str) -> None:
+    """When configured, schedule the deletion of Twilio's copy of a message."""
+    if not cfg.delete_twilio_records or not sid:
+        return
+    # Twilio refuses to delete a record before it is final (error 20009): wait, then back off.
+    retry = Retry(max=5, interval=[60, 300, 900, 3600, 86400])
+    _enqueue_in(r, queues.NORMAL, DELETE_AFTER, delete_record, sid, retry=retry)
+
+
+# --- The jobs -------------------------------------------------------------------------------
 
 
 def _redis() -> redis.Redis:
     job = get_current_job()
     return job.connection if job is not None else redis.Redis.from_url(os.environ["REDIS_URL"])
+
+
+def _send(
+    r: redis.Redis, to: str, from_: str, body: str | None = None, **options: str | None
+) -> str | None:
+    """Send through Twilio and, when configured, schedule the deletion of Twilio's copy."""
+    cfg = settings()
+    sid = outbound.send(cfg, to, from_, body, **options)
+    if sid:
+        forget_later(r, cfg, sid)
+    return sid
 
 
 def summary(case: dict[str, str]) -> str:
@@ -85,27 +157,37 @@ def _find(
 
 
 def case_opened(case_id: str) -> str:
-    """Route a new case: notify on-call staff, post to the provider, watch for a claim."""
+    """Route a new case once: notify on-call staff, post to the provider, watch for a claim.
+    Taking the case out of the outbox and queueing its jobs is one transaction, so a retry or
+    a second announcement (the sweep) never pages twice and a crash never pages nobody."""
     found = _find(case_id)
     if found is None:
         return "erased"
     r, case, route, provider = found
-    cases.note(r, case_id, f"queued for {provider.name if provider else 'staff'}")
     queue = queues.for_urgency(case["urgency"])
-    if provider and provider.contacts:
-        queues.enqueue(r, queue, "bot.escalation.jobs.notify_staff", case_id, 0)
-    if provider and provider.webhook:
-        queues.enqueue(r, queue, "bot.escalation.jobs.post_to_provider", case_id)
-    if case["urgency"] == queues.URGENT:
-        queues.enqueue_in(
-            r,
-            queue,
-            timedelta(minutes=route.ack_minutes),
-            "bot.escalation.jobs.check_ack",
-            case_id,
-            0,
-        )
-    return "routed"
+    with r.pipeline() as pipe:
+        while True:
+            try:
+                pipe.watch(cases.CASE + case_id)
+                if pipe.zscore(cases.OUTBOX, case_id) is None:
+                    return "already announced"
+                pipe.multi()
+                pipe.zrem(cases.OUTBOX, case_id)
+                if provider and provider.contacts:
+                    _enqueue(r, queue, notify_staff, case_id, 0, pipeline=pipe)
+                if provider and provider.webhook:
+                    _enqueue(r, queue, post_to_provider, case_id, pipeline=pipe)
+                if provider is None:  # nobody covers this hour: the person gets numbers now
+                    _enqueue(r, queue, send_fallback, case_id, pipeline=pipe)
+                elif case["urgency"] == queues.URGENT:
+                    wait = timedelta(minutes=route.ack_minutes)
+                    _enqueue_in(r, queue, wait, check_ack, case_id, 0, pipeline=pipe)
+                whom = provider.name if provider else "nobody on call: fallback numbers sent"
+                cases.note(pipe, case_id, f"queued for {whom}")
+                pipe.execute()
+                return "routed"
+            except redis.WatchError:
+                continue
 
 
 def notify_staff(case_id: str, contact: int) -> str:
@@ -117,9 +199,9 @@ def notify_staff(case_id: str, contact: int) -> str:
     if provider is None or contact >= len(provider.contacts):
         return "no contact"
     cfg = settings()
-    link = (cfg["HOTLINE_PUBLIC_URL"].rstrip("/") or "") + f"/console/cases/{case_id}"
+    link = cfg.public_url.rstrip("/") + f"/console/cases/{case_id}"
     body = f"{case['urgency'].upper()} case {case_id} ({summary(case)}) - open the console: {link}"
-    outbound.send(cfg, provider.contacts[contact], cfg["HOTLINE_FROM_NUMBER"], body)
+    _send(r, provider.contacts[contact], cfg.from_number, body)
     cases.note(r, case_id, f"on-call contact {contact + 1} notified")
     log.info("case %s: on-call contact %d notified", case_id, contact + 1)
     return "notified"
@@ -161,23 +243,17 @@ def post_to_provider(case_id: str) -> str:
 def check_ack(case_id: str, contact: int) -> str:
     """Nobody claimed an urgent case in time: the next contact, and the person gets numbers."""
     found = _find(case_id)
-    if found is None or found[1]["status"] != cases.OPEN:
+    if found is None or found[1]["status"] != CaseStatus.OPEN:
         return "claimed or closed"
     r, case, route, provider = found
     cases.note(r, case_id, f"not claimed within {route.ack_minutes} minutes")
     queue = queues.for_urgency(case["urgency"])
     if contact == 0:
-        queues.enqueue(r, queue, "bot.escalation.jobs.send_fallback", case_id)
+        _enqueue(r, queue, send_fallback, case_id)
     if provider and contact + 1 < len(provider.contacts):
-        queues.enqueue(r, queue, "bot.escalation.jobs.notify_staff", case_id, contact + 1)
-        queues.enqueue_in(
-            r,
-            queue,
-            timedelta(minutes=route.ack_minutes),
-            "bot.escalation.jobs.check_ack",
-            case_id,
-            contact + 1,
-        )
+        _enqueue(r, queue, notify_staff, case_id, contact + 1)
+        wait = timedelta(minutes=route.ack_minutes)
+        _enqueue_in(r, queue, wait, check_ack, case_id, contact + 1)
     return "escalated"
 
 
@@ -187,7 +263,7 @@ def _send_to_person(r: redis.Redis, case_id: str, body: str) -> str | None:
     if way_back is None:
         cases.note(r, case_id, "could not write back: the reply handle has expired")
         return None
-    return outbound.send(cfg, way_back["address"], way_back["hotline"], body)
+    return _send(r, way_back["address"], way_back["hotline"], body)
 
 
 def send_fallback(case_id: str) -> str:
@@ -217,14 +293,16 @@ def send_reply(case_id: str, index: int) -> str:
         if way_back is None:
             cases.note(r, case_id, "could not write back: the reply handle has expired")
             return "no handle"
-        outbound.send(
-            cfg,
+        template = cfg.whatsapp_template_sid
+        _send(
+            r,
             way_back["address"],
             way_back["hotline"],
-            content_sid=cfg["HOTLINE_WHATSAPP_TEMPLATE_SID"] or None,
-            body=None if cfg["HOTLINE_WHATSAPP_TEMPLATE_SID"] else entry["text"],
+            body=None if template else entry["text"],
+            content_sid=template or None,
         )
         cases.set_message(r, f, case_id, index, {**entry, "held": True})
+        cases.mark_held(r, case_id, True)
         cases.note(r, case_id, "past WhatsApp's 24 hours: template sent, reply held")
         return "held"
     sid = _send_to_person(r, case_id, entry["text"])
@@ -242,6 +320,7 @@ def deliver_held(case_id: str) -> str:
             if _send_to_person(r, case_id, entry["text"]):
                 cases.set_message(r, f, case_id, index, {**entry, "held": False})
                 delivered += 1
+    cases.mark_held(r, case_id, False)
     if delivered:
         cases.note(r, case_id, f"{delivered} held repl{'y' if delivered == 1 else 'ies'} sent")
     return f"delivered {delivered}"

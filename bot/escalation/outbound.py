@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 from typing import Any
 
 from twilio.base.exceptions import TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
+from bot.config import Settings
+
 TWILIO_API = "https://api.twilio.com"
-DELETE_AFTER = timedelta(minutes=2)
 # Twilio errors that no retry can fix: unsubscribed recipient, region not allowed, outside the
 # WhatsApp window, invalid number.
 FINAL_ERRORS = {21610, 21408, 63016, 21211, 21614}
@@ -31,22 +31,22 @@ class _Redirecting(TwilioHttpClient):
         return super().request(method, url, *args, **kwargs)
 
 
-def client(config: dict[str, Any]) -> Client:
-    account = config["TWILIO_ACCOUNT_SID"] or "AC" + "0" * 32
+def client(settings: Settings) -> Client:
+    account = settings.twilio_account_sid or "AC" + "0" * 32
     return Client(
         account,
-        config["TWILIO_AUTH_TOKEN"],
-        http_client=_Redirecting(config["HOTLINE_TWILIO_API_URL"]),
+        settings.twilio_auth_token,
+        http_client=_Redirecting(settings.twilio_api_url),
     )
 
 
 NOT_FINAL = 20009  # "Cannot delete this resource before it is complete": try again later
 
 
-def delete(config: dict[str, Any], sid: str) -> None:
+def delete(settings: Settings, sid: str) -> None:
     """Delete Twilio's record of a message (and its media); raises to be retried if too early."""
     try:
-        client(config).messages(sid).delete()
+        client(settings).messages(sid).delete()
     except TwilioRestException as exc:
         if exc.status == 404:
             return  # already gone
@@ -54,7 +54,7 @@ def delete(config: dict[str, Any], sid: str) -> None:
 
 
 def send(
-    config: dict[str, Any],
+    settings: Settings,
     to: str,
     from_: str,
     body: str | None = None,
@@ -68,33 +68,10 @@ def send(
     else:
         options["body"] = body
     try:
-        sid = client(config).messages.create(**options).sid
+        sid = client(settings).messages.create(**options).sid
     except TwilioRestException as exc:
         if exc.code in FINAL_ERRORS:
             log.warning("twilio refused a message for good (error %s)", exc.code)
             return None
         raise  # anything else is worth a retry: RQ schedules it
-    forget_later(config, sid)
     return sid
-
-
-def forget_later(config: dict[str, Any], sid: str, r: Any = None) -> None:
-    """When configured, schedule the deletion of Twilio's copy of a message."""
-    if not config.get("HOTLINE_DELETE_TWILIO_RECORDS") or not sid:
-        return
-    from rq import Retry, get_current_job
-
-    from bot.db import connect
-    from bot.escalation import queues
-
-    job = get_current_job()
-    r = r or (job.connection if job else connect(config["REDIS_URL"], config["HOTLINE_DATA_DIR"]))
-    # Twilio refuses to delete a record before it is final (error 20009): wait, then back off.
-    queues.enqueue_in(
-        r,
-        queues.NORMAL,
-        DELETE_AFTER,
-        "bot.escalation.jobs.delete_record",
-        sid,
-        retry=Retry(max=5, interval=[60, 300, 900, 3600, 86400]),
-    )

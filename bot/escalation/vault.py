@@ -10,15 +10,15 @@ from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken
 
+from bot.config import Settings
 
-def fernet(config: dict[str, Any]) -> Fernet:
+
+def fernet(settings: Settings) -> Fernet:
     """HOTLINE_FERNET_KEY when set; otherwise a key derived from HOTLINE_SECRET (its own label,
     so the pseudonym key and the encryption key are never the same bytes)."""
-    key = str(config.get("HOTLINE_FERNET_KEY") or "")
+    key = settings.fernet_key
     if not key:
-        raw = hmac.new(
-            str(config["HOTLINE_SECRET"]).encode(), b"hotline fernet key v1", hashlib.sha256
-        ).digest()
+        raw = hmac.new(settings.secret.encode(), b"hotline fernet key v1", hashlib.sha256).digest()
         key = base64.urlsafe_b64encode(raw).decode()
     return Fernet(key.encode())
 

@@ -1,4 +1,5 @@
-"""The RQ worker process: queues in priority order, JSON jobs, no job descriptions in logs."""
+"""The RQ worker process: queues in priority order, JSON jobs, no job descriptions in logs, and
+a sweep of the outbox for cases saved but never announced."""
 
 from __future__ import annotations
 
@@ -9,28 +10,44 @@ from typing import Any
 from rq import Worker
 
 from bot import config, db, privacy
-from bot.escalation import queues
+from bot.config import Settings
+from bot.escalation import jobs, outbound, queues
+
+SWEEP_SECONDS = 15  # how often an idle worker wakes to sweep the outbox
 
 
 class HotlineWorker(Worker):
-    """Keeps the flows and routing loaded in the parent, so each forked job starts with them
-    instead of parsing every YAML file again (that made a notification wait seconds)."""
+    """Runs jobs with the settings it was built with, keeps the flows and routing loaded in the
+    parent (so each forked job starts with them), and sweeps the outbox between jobs."""
+
+    def __init__(self, *args: Any, settings: Settings, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        jobs.use(settings)
+
+    @property
+    def dequeue_timeout(self) -> int:
+        """An idle worker wakes this often, so the sweep runs even when no job comes."""
+        return SWEEP_SECONDS
+
+    def run_maintenance_tasks(self) -> None:
+        super().run_maintenance_tasks()
+        jobs.sweep_outbox(self.connection)
 
     def execute_job(self, job: Any, queue: Any) -> Any:
-        from bot.escalation import jobs
-
         jobs.content()  # reloads here, before the fork, when an organizer changed a file
         return super().execute_job(job, queue)
 
 
-def build(burst_url: str | None = None) -> Worker:
-    settings = config.load()
-    r = db.connect(burst_url or settings["REDIS_URL"], settings["HOTLINE_DATA_DIR"], worker=True)
+def build(settings: Settings, r: Any = None) -> HotlineWorker:
+    """A worker on the hotline's queues; with `r`, on that connection (tests, burst runs)."""
+    r = r or db.connect(settings.redis_url, settings.data_dir, worker=True)
     return HotlineWorker(
         [queues.queue(r, name) for name in queues.PRIORITY],
         connection=r,
         serializer=queues.SERIALIZER,
         log_job_description=False,
+        settings=settings,
+        maintenance_interval=SWEEP_SECONDS,  # the maintenance runs the outbox sweep
     )
 
 
@@ -47,13 +64,13 @@ def main() -> None:
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
         handler.addFilter(privacy.RedactFilter())
         logging.getLogger(name).addHandler(handler)
-    from bot.escalation import jobs, outbound
-
+    settings = config.load()
     # Load before forking what every job needs, so no job pays for it: the flows and routing,
     # and the Twilio client's lazily imported API modules (no request is made here).
+    jobs.use(settings)
     jobs.content()
-    outbound.client(config.load()).messages  # noqa: B018
-    build().work(burst=args.burst, with_scheduler=True)
+    outbound.client(settings).messages  # noqa: B018
+    build(settings).work(burst=args.burst, with_scheduler=True)
 
 
 if __name__ == "__main__":

@@ -8,3 +8,18 @@ LATIN_LANGUAGES: tuple[str, ...] = ("en", "es", "fr", "pl", "ht")
 
 # Arabic-script hotline languages: letters decide when distinctive, else the model.
 ARABIC_LANGUAGES: tuple[str, ...] = ("ar", "ur")
+
+# English names, for staff (notifications, the console).
+NAMES: dict[str, str] = {
+    "en": "English",
+    "es": "Spanish",
+    "zh": "Chinese",
+    "ru": "Russian",
+    "bn": "Bengali",
+    "ht": "Haitian Creole",
+    "ko": "Korean",
+    "ar": "Arabic",
+    "ur": "Urdu",
+    "fr": "French",
+    "pl": "Polish",
+}

@@ -1,9 +1,15 @@
 """Lexicon layer: greetings and hotline words that settle one- and two-word messages."""
 
+from __future__ import annotations
+
 from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
 
 from bot.language.codes import LANGUAGES
 from bot.language.normalize import clean, fold_accents
+
+if TYPE_CHECKING:
+    from bot.engine import Bundle
 
 # Greetings and hotline vocabulary (hello, help, please, thanks, lawyer, police, immigration,
 # yes, no, menu, the language's own name...). Written from general knowledge, never from the
@@ -129,3 +135,14 @@ class Lexicon:
         if not shared:
             shared = set().union(*known)
         return tuple(lang for lang in LANGUAGES if lang in shared), len(known) == len(words)
+
+
+def lexicon_of(bundle: Bundle) -> dict[str, list[str]]:
+    """The words each locale teaches the detector: greetings, commands, topic words."""
+    words: dict[str, list[str]] = {}
+    for code, locale in bundle.locales.items():
+        entries = [*locale.greetings, locale.name, *locale.aliases]
+        for spellings in (*locale.commands.values(), *locale.words.values()):
+            entries.extend(spellings)
+        words[code] = entries
+    return words

@@ -1,34 +1,40 @@
-"""One turn on the host side: pseudonym, dedupe, language, engine, one atomic write, effects.
-Shared by the webhook and the terminal chat."""
+"""One turn on the host side: pseudonym, dedupe, language, engine, one atomic commit, effects.
+Shared by the webhook, the terminal chat and the organizers' bulk runs."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import logging
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
+from enum import StrEnum
 
 import redis
 
+from bot.config import Settings
 from bot.content import routing
 from bot.content.live import LiveContent
+from bot.db import Commit, Writes
 from bot.engine import Bundle, Inbound, Session, Turn, advance
-from bot.escalation import cases, queues
-from bot.escalation.vault import fernet, seal
-from bot.language import Detection, Detector, get_detector
-from bot.privacy import pseudonym, short
+from bot.escalation import cases
+from bot.escalation.vault import fernet
+from bot.language import Detection, Detector, get_detector, lexicon_of
+from bot.privacy import message_key, pseudonym, short
+from bot.turn import effects
 from bot.turn.inbound import InboundMessage
 from bot.turn.limits import Limits
-from bot.turn.sessions import SessionStore, Writes
+from bot.turn.sessions import SessionStore
 
 log = logging.getLogger(__name__)
 
 
 MAX_ATTEMPTS = 50  # a burst of simultaneous messages from one person retries this often
+
+
+class Refusal(StrEnum):
+    FLOOD = "flood"  # the first message over the sender's limit: one polite reply
+    SILENCE = "silence"  # more over the limit: no reply
+    BUDGET = "budget"  # this hour's replies for everyone are spent
 
 
 @dataclass(frozen=True)
@@ -38,37 +44,22 @@ class Outcome:
     pseudo: str
     case: dict[str, str] | None = None  # the person's open case before this turn
     opened: list[tuple[str, str]] = field(default_factory=list)  # (case id, urgency)
-    refused: str | None = None  # "flood" (first over the limit), "silence", or "budget"
-
-
-def lexicon(bundle: Bundle) -> dict[str, list[str]]:
-    """The words each locale teaches the language detector: greetings, commands, topic words."""
-    words: dict[str, list[str]] = {}
-    for code, locale in bundle.locales.items():
-        entries = [*locale.greetings, locale.name, *locale.aliases]
-        for spellings in (*locale.commands.values(), *locale.words.values()):
-            entries.extend(spellings)
-        words[code] = entries
-    return words
+    refused: Refusal | None = None
 
 
 class Hotline:
     """The running hotline: the flows in force, the store, and the detector."""
 
-    def __init__(self, r: redis.Redis, config: dict[str, Any]) -> None:
+    def __init__(self, r: redis.Redis, settings: Settings) -> None:
         self.r = r
-        self.secret = str(config["HOTLINE_SECRET"]).encode()
-        self.previous = str(config.get("HOTLINE_SECRET_PREVIOUS") or "").encode()
-        self.content = Path(config["HOTLINE_CONTENT_DIR"])
-        self.store = SessionStore(
-            int(config["HOTLINE_SESSION_TTL"]), int(config["HOTLINE_STOP_TTL"])
-        )
-        self.live = LiveContent(self.content, int(config["HOTLINE_REVIEW_DAYS"]))
-        self.limits = Limits(
-            r, int(config["HOTLINE_RATE_PER_MINUTE"]), int(config["HOTLINE_REPLY_BUDGET_PER_HOUR"])
-        )
-        self.fernet = fernet(config)
-        self.detector: Detector = get_detector(lexicon(self.bundle))
+        self.settings = settings
+        self.secret = settings.secret.encode()
+        self.previous = settings.secret_previous.encode()
+        self.store = SessionStore(settings.session_ttl, settings.stop_ttl)
+        self.live = LiveContent(settings.content_dir, settings.review_days)
+        self.limits = Limits(r, settings.rate_per_minute, settings.reply_budget_per_hour)
+        self.fernet = fernet(settings)
+        self.detector: Detector = get_detector(lexicon_of(self.bundle))
         self._lexicon_of = self.bundle
 
     @property
@@ -79,31 +70,29 @@ class Hotline:
     def routing(self) -> routing.Routing:
         return self.live.get().routing
 
-    def handle(self, msg: InboundMessage) -> Outcome:
-        """One turn: read, run the pure engine, write only if the session did not change
+    def handle(self, msg: InboundMessage, now: float | None = None) -> Outcome:
+        """One turn: read, run the pure engine, commit only if the session did not change
         meanwhile; else run again on the new session, so no update is lost. The first read
         also counts the sender and the hour's replies (one round trip for both)."""
+        now = time.time() if now is None else now
         pseudo = pseudonym(self.secret, msg.address)
-        sid_key = hmac.new(self.secret, msg.sid.encode(), hashlib.sha256).hexdigest()[:32]
+        sid_key = message_key(self.secret, msg.sid)
         if self.previous:
             self._carry_over(pseudonym(self.previous, msg.address), pseudo)
         detection = self.detector.detect(msg.text) if msg.text else None
         for attempt in range(MAX_ATTEMPTS):
             pipe = self.r.pipeline(transaction=False)
             if attempt == 0:
-                self.limits.count(pipe, msg.address)
+                self.limits.count(pipe, msg.address, now)
             pipe.mget(self.store.key(pseudo), self.store.seen_key(sid_key))
             results = pipe.execute()
             if attempt == 0:
                 refused = self.limits.verdict(results[:-1])
                 if refused:
-                    return Outcome([], None, pseudo, refused=refused)
-            outcome = self._turn(pseudo, sid_key, msg, detection, results[-1])
-            if outcome is None:
-                continue  # another message from this person landed first: run on its result
-            if outcome.turn is not None:
-                self._after(outcome, msg)
-            return outcome
+                    return Outcome([], None, pseudo, refused=Refusal(refused))
+            outcome = self._turn(pseudo, sid_key, msg, detection, results[-1], now)
+            if outcome is not None:
+                return outcome
         raise RuntimeError("too many simultaneous messages from one person")
 
     def _turn(
@@ -113,8 +102,10 @@ class Hotline:
         msg: InboundMessage,
         detection: Detection | None,
         read: list[bytes | None],
+        now: float,
     ) -> Outcome | None:
-        """Run the pure engine on what was read; write if nothing changed (one round trip)."""
+        """Run the pure engine on what was read and commit (one round trip); None to run the
+        turn again (the session changed meanwhile, or a new case's id was taken)."""
         key, seen = self.store.key(pseudo), self.store.seen_key(sid_key)
         raw_session, earlier = read
         if earlier is not None:  # Twilio retried: answer the same, change nothing
@@ -128,42 +119,34 @@ class Hotline:
             media=msg.media,
             guess=detection.lang if detection else None,
             guess_sure=bool(detection and detection.lang and not detection.ambiguous),
-            relay=bool(case and case["status"] == cases.CLAIMED),
+            relay=bool(case and case["status"] == cases.CaseStatus.CLAIMED),
         )
         bundle = self.bundle
         if bundle is not self._lexicon_of:  # new words from edited locales teach the detector
-            self.detector.set_lexicon(lexicon(bundle))
+            self.detector.set_lexicon(lexicon_of(bundle))
             self._lexicon_of = bundle
-        turn = advance(bundle, session, inbound, self._new_case_id)
+        # Case ids come from a random source with no I/O; the commit refuses one that exists.
+        turn = advance(bundle, session, inbound, cases.new_id)
         writes = Writes()
-        opened = self._effects(writes, pseudo, msg, turn)
+        staged = effects.stage(
+            writes, self.r, self.fernet, self.routing, pseudo, msg, turn, case, now
+        )
         if turn.session is None:
             self.store.erase(pseudo, writes)
         else:
             self.store.save(pseudo, turn.session, writes)
         self.store.remember(sid_key, turn.outgoing, writes)
         result = writes.commit(self.r, key, seen, raw_session)
-        if result == 0:
+        if result in (Commit.CHANGED, Commit.ID_TAKEN):
             return None
-        if result < 0:
+        if result == Commit.ANSWERED:
             return Outcome(json.loads(self.r.get(seen) or "[]"), None, pseudo)
-        return Outcome(turn.outgoing, turn, pseudo, case, opened)
-
-    def _after(self, outcome: Outcome, msg: InboundMessage) -> None:
-        """What follows a saved turn: queue new cases, follow an open one, log the turn."""
-        turn = outcome.turn
-        assert turn is not None
-        if outcome.case and turn.session is not None:
-            self._follow_case(outcome.case, msg, turn)
-        for case_id, urgency in outcome.opened:
-            cases.announce(self.r, case_id, urgency)
-        log.info(
-            "turn p=%s node=%s lang=%s events=%s",
-            short(outcome.pseudo),
-            turn.session.node if turn.session else "-",
-            turn.session.lang if turn.session else "-",
-            ",".join(e.type for e in turn.events) or "-",
-        )
+        try:
+            effects.follow(self.r, staged, case)
+        except Exception:  # saved is what counts: the worker's sweep announces a new case
+            log.exception("turn p=%s saved, but its follow-up failed", short(pseudo))
+        effects.log_turn(short(pseudo), turn)
+        return Outcome(turn.outgoing, turn, pseudo, case, staged.opened)
 
     def _carry_over(self, old: str, new: str) -> None:
         """After a secret rotation: move what the old pseudonym held to the new one, once."""
@@ -185,30 +168,6 @@ class Hotline:
         case_id = session.vars.get("case") if session else None
         return cases.get(self.r, case_id) or None if case_id else None
 
-    def _follow_case(self, case: dict[str, str], msg: InboundMessage, turn: Turn) -> None:
-        """A person with an open case: keep the WhatsApp window's clock, pass their words to the
-        staff member, add their new answers, and release replies held for the window."""
-        case_id = case["id"]
-        pipe = self.r.pipeline()
-        pipe.hset(cases.CASE + case_id, "last_inbound", f"{time.time():.0f}")
-        assert turn.session is not None
-        answers = {k: v for k, v in turn.session.vars.items() if k != "case"}
-        if json.dumps(answers) != case.get("answers"):
-            cases.update_answers(pipe, case_id, answers)
-        if answers.get("contact") == "no":  # they asked not to be written to: no way back
-            pipe.delete(cases.CASE + case_id + ":handle")
-        pipe.execute()
-        if any(e.type == "relayed" for e in turn.events) and msg.text:
-            ttl = self.routing.thread_hours * 3600
-            cases.add_message(self.r, self.fernet, case_id, "person", msg.text, ttl)
-        if any(entry.get("held") for entry in cases.thread(self.r, self.fernet, case_id)):
-            queues.enqueue(
-                self.r,
-                queues.for_urgency(case["urgency"]),
-                "bot.escalation.jobs.deliver_held",
-                case_id,
-            )
-
     def forget(self, address: str) -> None:
         """Erase everything held for an address, as DELETE does."""
         pseudo = pseudonym(self.secret, address)
@@ -216,29 +175,3 @@ class Hotline:
         cases.erase_person(self.r, writes, pseudo)
         self.store.erase(pseudo, writes)
         writes.apply(self.r)
-
-    def _new_case_id(self) -> str:
-        while self.r.exists(cases.CASE + (case_id := cases.new_id())):
-            pass  # 25^4 ids: a clash is rare, but a clash would merge two people's cases
-        return case_id
-
-    def _effects(
-        self, pipe: Writes, pseudo: str, msg: InboundMessage, turn: Turn
-    ) -> list[tuple[str, str]]:
-        opened = []
-        for event in turn.events:
-            if event.type == "case_opened":
-                provider = self.routing.provider_for(event.data)
-                way_back = seal(self.fernet, {"address": msg.address, "hotline": msg.to})
-                case_id = cases.open_case(
-                    pipe,
-                    pseudo,
-                    event.data,
-                    provider.id if provider else "",
-                    way_back,
-                    self.routing.handle_days * 86400,
-                )
-                opened.append((case_id, event.data["urgency"]))
-            elif event.type == "erased":
-                cases.erase_person(self.r, pipe, pseudo)
-        return opened

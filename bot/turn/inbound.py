@@ -6,7 +6,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-MAX_TEXT = 1600  # Twilio's own limit for one message body; anything longer is cut here
+from bot.engine.sms import MAX_MESSAGE
+
+MAX_TEXT = MAX_MESSAGE  # anything longer than Twilio allows is cut here
 
 
 class BadInbound(ValueError):

@@ -12,14 +12,16 @@ import redis
 from flask import Flask, jsonify
 
 from bot import config, privacy
+from bot.escalation import jobs
 from bot.web import state as app_state
 
 
 def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
+    """The web app; `overrides` are settings by their environment names (tests, the CLI)."""
+    settings = config.load(overrides)
     app = Flask(__name__)
-    app.config.update(config.load(overrides))
     logging.basicConfig(
-        level=app.config["HOTLINE_LOG_LEVEL"].upper(),
+        level=settings.log_level.upper(),
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
     )
     privacy.install_log_filter()
@@ -29,15 +31,16 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         privacy.install_log_filter(logging.getLogger(name))
     # The console's session cookie is signed with a key derived from the secret (its own label).
     app.secret_key = hmac.new(
-        str(app.config["HOTLINE_SECRET"]).encode(), b"console cookies v1", hashlib.sha256
+        settings.secret.encode(), b"console cookies v1", hashlib.sha256
     ).hexdigest()
     app.config.update(
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        SESSION_COOKIE_SECURE=app.config["HOTLINE_ENV"] == "production",
+        SESSION_COOKIE_SECURE=settings.production,
         PERMANENT_SESSION_LIFETIME=12 * 3600,
     )
-    app_state.init_app(app)
+    app_state.init_app(app, settings)
+    jobs.use(settings)  # jobs this process queues (and runs, in tests) follow the same settings
 
     from bot.web.console import bp as console_bp
     from bot.web.webhook import bp as webhook_bp

@@ -1,23 +1,25 @@
-"""Per-app resources, created once at start and reached from a request: Redis and the hotline."""
+"""Per-app resources, created once at start and reached from a request: the settings, Redis and
+the hotline."""
 
 from __future__ import annotations
-
-from typing import TYPE_CHECKING
 
 import redis
 from flask import Flask, current_app
 
-if TYPE_CHECKING:
-    from bot.turn.hotline import Hotline
+from bot import db
+from bot.config import Settings
+from bot.turn.hotline import Hotline
 
 
-def init_app(app: Flask) -> None:
-    from bot import db
-    from bot.turn.hotline import Hotline
-
-    r = db.connect(app.config["REDIS_URL"], app.config["HOTLINE_DATA_DIR"])
+def init_app(app: Flask, settings: Settings) -> None:
+    r = db.connect(settings.redis_url, settings.data_dir)
+    app.extensions["settings"] = settings
     app.extensions["redis"] = r
-    app.extensions["hotline"] = Hotline(r, app.config)
+    app.extensions["hotline"] = Hotline(r, settings)
+
+
+def settings() -> Settings:
+    return current_app.extensions["settings"]
 
 
 def get_redis() -> redis.Redis:

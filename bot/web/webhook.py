@@ -2,25 +2,28 @@
 
 from __future__ import annotations
 
+import hmac
 import logging
+from xml.sax.saxutils import escape, quoteattr
 
 import redis
-from flask import Blueprint, Response, abort, current_app, request, url_for
+from flask import Blueprint, Response, abort, request, url_for
 from twilio.request_validator import RequestValidator
-from twilio.twiml.messaging_response import MessagingResponse
 
-from bot.escalation.outbound import forget_later
+from bot.engine.sms import MAX_MESSAGE
+from bot.escalation import jobs
 from bot.turn import inbound as channels
-from bot.web.state import get_redis, hotline
+from bot.turn.hotline import Refusal
+from bot.web.state import get_redis, hotline, settings
 
 bp = Blueprint("webhook", __name__)
 log = logging.getLogger(__name__)
-MAX_BODY = 1600  # characters per <Message>, Twilio's limit
+FINAL = {"delivered", "undelivered", "failed", "read", "received", "canceled"}
 
 
 def _signed_url() -> str:
     """The URL Twilio signed: the configured public base, so a TLS proxy does not break it."""
-    base = current_app.config["HOTLINE_PUBLIC_URL"].rstrip("/")
+    base = settings().public_url.rstrip("/")
     if not base:
         return request.url
     query = request.query_string.decode()
@@ -28,41 +31,44 @@ def _signed_url() -> str:
 
 
 def _verified() -> bool:
+    """X-Twilio-Signature, computed by the twilio library. One HMAC for the URL as configured;
+    the URL with or without its port (Twilio signs either) only when that one fails."""
     signature = request.headers.get("X-Twilio-Signature", "")
     if not signature:
         return False
-    validator = RequestValidator(current_app.config["TWILIO_AUTH_TOKEN"])
-    if not validator.validate(_signed_url(), request.form, signature):
-        return False
-    account = current_app.config["TWILIO_ACCOUNT_SID"]
-    return not account or request.form.get("AccountSid") == account
+    validator = RequestValidator(settings().twilio_auth_token)
+    url, form = _signed_url(), request.form
+    if not hmac.compare_digest(validator.compute_signature(url, form), signature):
+        if not validator.validate(url, form, signature):
+            return False
+    account = settings().twilio_account_sid
+    return not account or form.get("AccountSid") == account
 
 
 def twiml(texts: list[str]) -> Response:
-    """All replies in as few messages as fit, so they arrive together and in order."""
-    response = MessagingResponse()
+    """All replies in as few messages as fit, so they arrive together and in order. Built as a
+    string: the replies are the only variable part, escaped."""
     # When Twilio's records are deleted, each reply reports its final status (and so its sid)
     # to /twilio/status, which schedules its deletion too.
     action = (
-        url_for("webhook.status", _external=True)
-        if current_app.config["HOTLINE_DELETE_TWILIO_RECORDS"]
-        else None
+        f" action={quoteattr(url_for('webhook.status', _external=True))}"
+        if settings().delete_twilio_records
+        else ""
     )
-    chunk = ""
+    messages, chunk = [], ""
     for text in texts:
         joined = f"{chunk}\n\n{text}" if chunk else text
-        if len(joined) <= MAX_BODY:
+        if len(joined) <= MAX_MESSAGE:
             chunk = joined
             continue
         if chunk:
-            response.message(chunk, action=action)
-        chunk = text[:MAX_BODY]
+            messages.append(chunk)
+        chunk = text[:MAX_MESSAGE]
     if chunk:
-        response.message(chunk, action=action)
-    return Response(str(response), mimetype="application/xml")
-
-
-FINAL = {"delivered", "undelivered", "failed", "read", "received", "canceled"}
+        messages.append(chunk)
+    body = "".join(f"<Message{action}>{escape(m)}</Message>" for m in messages)
+    xml = f'<?xml version="1.0" encoding="UTF-8"?><Response>{body}</Response>'
+    return Response(xml, mimetype="application/xml")
 
 
 @bp.post("/twilio/status")
@@ -71,7 +77,7 @@ def status() -> Response:
     if not _verified():
         abort(403)
     if request.form.get("MessageStatus") in FINAL and request.form.get("MessageSid"):
-        forget_later(current_app.config, request.form["MessageSid"], get_redis())
+        jobs.forget_later(get_redis(), settings(), request.form["MessageSid"])
     return Response("", status=204)
 
 
@@ -85,18 +91,27 @@ def inbound() -> Response:
     except channels.BadInbound as exc:
         log.warning("webhook: unusable form (%s)", exc)
         return twiml([])
+    try:
+        return _answer(msg)
+    finally:  # every signed message, answered or refused, leaves no copy at Twilio
+        try:
+            jobs.forget_later(get_redis(), settings(), msg.sid)
+        except redis.RedisError:
+            log.error("webhook: could not schedule the deletion of Twilio's copy")
+
+
+def _answer(msg: channels.InboundMessage) -> Response:
     hl = hotline()
-    numbers = current_app.config["HOTLINE_NUMBERS"]
-    if numbers and msg.to.removeprefix("whatsapp:") not in numbers.split(","):
+    numbers = settings().numbers
+    if numbers and msg.to.removeprefix("whatsapp:") not in numbers:
         log.warning("webhook: message to a number that is not the hotline's; not answered")
         return twiml([])
     try:
         outcome = hl.handle(msg)
-        if outcome.refused == "flood":  # one polite word, then silence
+        if outcome.refused == Refusal.FLOOD:  # one polite word, then silence
             return twiml([hl.notice("rate.limited", msg.text)])
-        if outcome.refused == "budget":
+        if outcome.refused == Refusal.BUDGET:
             log.error("webhook: this hour's reply budget is spent; not answering (SMS pumping?)")
-        forget_later(current_app.config, msg.sid, get_redis())
         return twiml(outcome.texts)
     except redis.RedisError:
         log.error("webhook: Redis unavailable; answered with the hotline numbers")

@@ -11,12 +11,11 @@ from typing import Any
 
 import pytest
 import redis
-from rq import Worker
 from rq.job import Job
 from rq.registry import ScheduledJobRegistry
 
 from bot import create_app
-from bot.escalation import cases, queues
+from bot.escalation import cases, jobs, queues, worker
 from bot.web.console import staff
 from tests.conftest import ROOT, Phone
 from tests.support.fake_twilio import FakeTwilio
@@ -79,9 +78,6 @@ def esc_config(
         HOTLINE_PUBLIC_URL="http://localhost",
         HOTLINE_WHATSAPP_TEMPLATE_SID="HX" + "a" * 32,
     )
-    # Jobs read the environment (a worker has no app): give them the same settings.
-    for key, value in settings.items():
-        monkeypatch.setenv(key, str(value))
     monkeypatch.setenv("HOTLINE_TEST_PROVIDER_KEY", "provider-signing-key")
     return settings
 
@@ -97,13 +93,9 @@ def person(esc_app: Any) -> Phone:
 
 
 def work(r: redis.Redis) -> None:
-    """A real forking RQ worker, in burst mode, on the queues in priority order."""
-    Worker(
-        [queues.queue(r, n) for n in queues.PRIORITY],
-        connection=r,
-        serializer=queues.SERIALIZER,
-        log_job_description=False,
-    ).work(burst=True, with_scheduler=False)
+    """A real forking RQ worker, in burst mode, on the queues in priority order, with the
+    settings of the app the test made (as `hotline serve` and the Procfile's worker have)."""
+    worker.build(jobs.settings(), r).work(burst=True, with_scheduler=False)
 
 
 def run_scheduled(r: redis.Redis, func: str) -> list[datetime]:

@@ -14,7 +14,8 @@ import redis
 from click.testing import CliRunner
 
 from bot.cli import audit, main
-from bot.escalation import cases, queues
+from bot.content.bundle import load as load_bundle
+from bot.escalation import cases, jobs, queues
 from bot.privacy import install_log_filter
 from tests.conftest import ROOT, Phone
 from tests.escalation.conftest import Console, only_case, run_scheduled, work
@@ -103,10 +104,10 @@ def test_the_audit_finds_a_planted_number_and_free_text(
 
 
 def test_job_payloads_carry_only_ids(r: redis.Redis) -> None:
-    queues.enqueue(r, queues.URGENT, "bot.escalation.jobs.notify_staff", "K7Q2", 0)
-    assert audit.audit_redis(r, __import__("bot.content.files", fromlist=["load"]).load(ROOT)) == []
-    queues.enqueue(r, queues.URGENT, "bot.escalation.jobs.notify_staff", "+17185550199", 0)
-    found = audit.audit_redis(r, __import__("bot.content.files", fromlist=["load"]).load(ROOT))
+    queues.enqueue(r, queues.URGENT, jobs.notify_staff, "K7Q2", 0)
+    assert audit.audit_redis(r, load_bundle(ROOT)) == []
+    queues.enqueue(r, queues.URGENT, jobs.notify_staff, "+17185550199", 0)
+    found = audit.audit_redis(r, load_bundle(ROOT))
     assert any(f.startswith("rq:job:") for f in found)
 
 

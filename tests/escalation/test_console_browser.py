@@ -12,6 +12,7 @@ import pytest
 import redis
 from werkzeug.serving import make_server
 
+from bot.db import Writes
 from bot.escalation import cases
 from bot.web.console import staff
 from tests.conftest import Phone
@@ -96,7 +97,7 @@ def test_console_takes_an_urgent_case_from_text_to_close(
 
 def test_queue_lists_urgent_first_then_oldest(page: Any, r: redis.Redis) -> None:
     staff.add(r, "ana", PASSWORD, "intake", "organizer")
-    pipe = r.pipeline()
+    writes = Writes()
     for n, (case_id, urgency) in enumerate(
         [("NNNN", "normal"), ("UUU3", "urgent"), ("UUU4", "urgent"), ("HHHH", "high")]
     ):
@@ -109,8 +110,8 @@ def test_queue_lists_urgent_first_then_oldest(page: Any, r: redis.Redis) -> None
             "node": "report",
             "answers": {"borough": "queens"},
         }
-        cases.open_case(pipe, "p" * 64, event, "intake", b"sealed", 60, now=1_000_000 + n)
-    pipe.execute()
+        cases.open_case(writes, "p" * 64, event, "intake", b"sealed", 60, now=1_000_000 + n)
+    writes.apply(r)
     page.goto("/console/login")
     page.fill("input[name=name]", "ana")
     page.fill("input[name=password]", PASSWORD)

@@ -23,7 +23,7 @@ def test_a_killed_worker_loses_no_case_or_notification(
 ) -> None:
     person.send("ICE is at my door")
     case_id = only_case(r)["id"]
-    twilio.delay = 30  # Twilio hangs: the job is mid-send when the worker dies
+    twilio.delay = 120  # Twilio hangs: the job is mid-send when the worker dies
     env = {**os.environ, **{k: str(v) for k, v in esc_config.items()}}
     worker = subprocess.Popen(
         [sys.executable, "-m", "bot.escalation.worker"],

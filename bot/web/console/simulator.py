@@ -8,7 +8,7 @@ from typing import Any
 from flask import g, jsonify, render_template, request
 
 from bot.engine import Inbound, Session, advance
-from bot.engine.sms import encoding, segments
+from bot.engine.sms import MAX_MESSAGE, encoding, segments
 from bot.web.console.views import bp, login_required
 from bot.web.state import get_redis, hotline
 
@@ -26,7 +26,7 @@ def simulator() -> Any:
 @login_required
 def simulator_send() -> Any:
     r = get_redis()
-    text = request.form.get("text", "")[:1600]
+    text = request.form.get("text", "")[:MAX_MESSAGE]
     channel = "whatsapp" if request.form.get("channel") == "whatsapp" else "sms"
     raw = r.get(SIM + g.staff.name)
     session = Session.from_json(json.loads(raw)) if raw else None

@@ -26,7 +26,8 @@ from rq.job import Job
 from rq.registry import FailedJobRegistry
 
 from bot.escalation import cases, queues
-from bot.escalation.jobs import LANGUAGE_NAMES
+from bot.escalation import jobs as work
+from bot.language.codes import NAMES as LANGUAGE_NAMES
 from bot.privacy import redact
 from bot.web.console import staff as accounts
 from bot.web.state import get_redis, hotline
@@ -147,15 +148,14 @@ def reply(case_id: str) -> Any:
     if not text or len(text) > MAX_REPLY:
         flash(f"Write a reply of 1 to {MAX_REPLY} characters.")
         return redirect(url_for("console.case", case_id=case_id))
-    if found["status"] != cases.CLAIMED or found.get("assignee") != g.staff.name:
+    if found["status"] != cases.CaseStatus.CLAIMED or found.get("assignee") != g.staff.name:
         if not cases.claim(r, case_id, g.staff.name):
             flash("Someone else has this case.")
             return redirect(url_for("console.case", case_id=case_id))
     ttl = hotline().routing.thread_hours * 3600
     index = cases.add_message(r, hotline().fernet, case_id, "staff", text, ttl, by=g.staff.name)
-    queues.enqueue(
-        r, queues.for_urgency(found["urgency"]), "bot.escalation.jobs.send_reply", case_id, index
-    )
+    assert index is not None
+    work.reply(r, case_id, found["urgency"], index)
     cases.note(r, case_id, f"{g.staff.name} replied")
     cases.audit(r, g.staff.name, "reply", case_id)
     return redirect(url_for("console.case", case_id=case_id))

@@ -1,38 +1,51 @@
-"""Organizer commands: flows graph, flows test, translations, and saving a chat as a test."""
+"""`hotline flows`: check, graph and test the flow and locale files; save a chat as a test."""
 
 from __future__ import annotations
 
 import json
 import sys
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import click
 import yaml
 
-from bot import config
+from bot.cli.common import fail, settings
+from bot.content import bundle as content_bundle
 from bot.content import files as flowfiles
-from bot.content import graph, transcripts, translations
-from bot.content.files import Problem
+from bot.content import graph, transcripts
+from bot.content.yamlfile import Problem, read_yaml, validate
 from bot.engine import Turn
-from bot.engine.sms import BUDGET
 
 
-def register(main: click.Group, flows: click.Group) -> None:
-    """Add these commands to `hotline` and `hotline flows`."""
-    flows.add_command(flows_graph)
-    flows.add_command(flows_test)
-    main.add_command(translations_group)
+@click.group()
+def flows() -> None:
+    """Check the flow and locale files."""
 
 
-def _content() -> Path:
-    return Path(config.load()["HOTLINE_CONTENT_DIR"])
-
-
-def _fail(lines: list[str] | str) -> NoReturn:
-    for line in [lines] if isinstance(lines, str) else lines:
-        click.echo(line, err=True)
-    sys.exit(1)
+@flows.command("check")
+@click.argument(
+    "path", required=False, type=click.Path(exists=True, file_okay=False, path_type=Path)
+)
+@click.option("--json", "as_json", is_flag=True, help="Print {ok, errors, warnings} as JSON.")
+def flows_check(path: Path | None, as_json: bool) -> None:
+    """Validate flows/ and locales/ under PATH (default: the configured content folder)."""
+    root = path or settings().content_dir
+    bundle, problems = content_bundle.check(root)
+    if as_json:
+        report = check_report(bundle is not None, problems)
+        click.echo(json.dumps(report, ensure_ascii=False, indent=2))
+        sys.exit(0 if bundle is not None else 1)
+    for problem in problems:
+        click.echo(str(problem), err=problem.severity == "error")
+    errors = sum(p.severity == "error" for p in problems)
+    if bundle is None:
+        click.echo(f"{errors} error(s): the files are refused.", err=True)
+        sys.exit(1)
+    click.echo(
+        f"OK: {len(bundle.nodes)} nodes, {len(bundle.locales)} languages, "
+        f"{len(problems)} warning(s)."
+    )
 
 
 # --- flows check --json ----------------------------------------------------------------------
@@ -54,7 +67,7 @@ def check_report(ok: bool, problems: list[Problem]) -> dict[str, Any]:
 # --- flows graph -----------------------------------------------------------------------------
 
 
-@click.command("graph")
+@flows.command("graph")
 @click.argument("flow", required=False)
 @click.option(
     "--format",
@@ -79,14 +92,14 @@ def flows_graph(flow: str | None, fmt: str | None, output: Path | None) -> None:
         fmt = suffix if suffix in ("svg", "png") else "mermaid"
     if fmt == "png" and output is None:
         raise click.UsageError("a PNG is a picture file: add -o FILE.png")
-    root, only = graph.flow_file(_content(), flow)
+    root, only = graph.flow_file(settings().content_dir, flow)
     loaded = flowfiles.parse(root)
     errors = [str(p) for p in loaded.problems if p.severity == "error"]
     if errors:
-        _fail([*errors, "Fix these first (hotline flows check), then draw the flow."])
+        fail([*errors, "Fix these first (hotline flows check), then draw the flow."])
     if only is not None and only not in loaded.flows:
         known = ", ".join(sorted(loaded.flows)) or "none"
-        _fail(f"no flow {only} under {root} (flows: {known})")
+        fail(f"no flow {only} under {root} (flows: {known})")
     picture = graph.build(loaded, only)
     if fmt == "mermaid":
         data = graph.mermaid(picture).encode()
@@ -94,7 +107,7 @@ def flows_graph(flow: str | None, fmt: str | None, output: Path | None) -> None:
         try:
             data = graph.render(graph.dot(picture), fmt)
         except (graph.GraphvizMissing, RuntimeError) as exc:
-            _fail(str(exc))
+            fail(str(exc))
     if output is None:
         click.echo(data.decode(), nl=False)
         return
@@ -106,21 +119,21 @@ def flows_graph(flow: str | None, fmt: str | None, output: Path | None) -> None:
 # --- flows test ------------------------------------------------------------------------------
 
 
-@click.command("test")
+@flows.command("test")
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 def flows_test(paths: tuple[Path, ...]) -> None:
     """Run transcript tests (default: every tests/transcripts/**/*.yaml) through the engine."""
     from bot.language import get_detector
-    from bot.turn.hotline import lexicon
+    from bot.language import lexicon_of as lexicon
 
-    root = _content()
+    root = settings().content_dir
     files = _transcript_files(paths or (root / "tests" / "transcripts",))
     if not files:
         where = " ".join(map(str, paths)) or str(root / "tests" / "transcripts")
-        _fail(f"no transcript files (*.yaml) found in {where}")
-    bundle, problems = flowfiles.check(root)
+        fail(f"no transcript files (*.yaml) found in {where}")
+    bundle, problems = content_bundle.check(root)
     if bundle is None:
-        _fail(
+        fail(
             [str(p) for p in problems if p.severity == "error"]
             + ["The flows have errors (hotline flows check): no test can run."]
         )
@@ -128,8 +141,8 @@ def flows_test(paths: tuple[Path, ...]) -> None:
     passed = failed = 0
     for path in files:
         shown = _shown(path)
-        data, problems = flowfiles.read_yaml(path, shown)
-        transcript, more = flowfiles.validate(transcripts.Transcript, data, shown)
+        data, problems = read_yaml(path, shown)
+        transcript, more = validate(transcripts.Transcript, data, shown)
         if problems or transcript is None:
             failed += 1
             click.echo(f"FAILED {shown}: not a valid transcript")
@@ -179,7 +192,7 @@ def transcript_step(text: str, turn: Turn) -> dict[str, Any]:
         "language": session.lang if session else None,
         "node": session.node if session else None,
     }
-    types = list(dict.fromkeys(event.type for event in turn.events))
+    types = list(dict.fromkeys(event.type.value for event in turn.events))
     if types:
         step["events"] = types
     return step
@@ -221,112 +234,3 @@ class _TranscriptDumper(yaml.SafeDumper):
 
     def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
         super().increase_indent(flow, False)  # "- user:" indented under "steps:"
-
-
-# --- translations ----------------------------------------------------------------------------
-
-
-@click.group("translations")
-def translations_group() -> None:
-    """Export texts for translators, import their work, see what is left to do."""
-
-
-@translations_group.command("export")
-@click.argument("lang", required=False)
-@click.option("--format", "fmt", type=click.Choice(["po", "csv"]), default="po", show_default=True)
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(path_type=Path),
-    help="A file (one language) or a folder (every language). Default: the screen.",
-)
-def translations_export(lang: str | None, fmt: str, output: Path | None) -> None:
-    """Write every text with its English source, translation and review mark.
-
-    Without LANG, every language but English goes into the folder given by -o (one file each).
-    """
-    content = _translations_content()
-    langs = [lang] if lang else content.translations()
-    if not lang and output is None:
-        raise click.UsageError("name a language (for example: es) or give -o FOLDER for all")
-    if not lang:
-        assert output is not None
-        output.mkdir(parents=True, exist_ok=True)
-    for code in langs:
-        try:
-            items = translations.entries(content, code)
-        except translations.TranslationError as exc:
-            _fail(exc.problems)
-        name = content.locales[code][0].name
-        text = (
-            translations.write_po(items, code, name)
-            if fmt == "po"
-            else translations.write_csv(items)
-        )
-        target = output / f"{code}.{fmt}" if output and not lang else output
-        if target is None:
-            click.echo(text, nl=False)
-            continue
-        target.parent.mkdir(parents=True, exist_ok=True)
-        # Spreadsheet programs read UTF-8 CSV correctly only with the byte-order mark.
-        target.write_text(text, encoding="utf-8-sig" if fmt == "csv" else "utf-8")
-        done = sum(bool(i.translation) for i in items)
-        click.echo(f"Wrote {target}: {len(items)} texts, {done} translated.")
-
-
-@translations_group.command("import")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--lang", help="The language of the file (default: from the file).")
-def translations_import(file: Path, lang: str | None) -> None:
-    """Write a translated PO or CSV file back into locales/<lang>.yaml.
-
-    Nothing is written if any entry would break a placeholder: every bad key is listed.
-    """
-    content = _translations_content()
-    try:
-        named, items = translations.read_file(file)
-        code = translations.language_of(file, lang or named, content)
-        changes, notes = translations.plan(content, code, items)
-    except translations.TranslationError as exc:
-        _fail([*exc.problems, f"Nothing was written: fix {file.name} and import it again."])
-    for note in notes:
-        click.echo(note)
-    if not changes:
-        click.echo(f"locales/{code}.yaml already has every text in {file.name}: nothing to do.")
-        return
-    try:
-        path = translations.apply(content, code, changes)
-    except translations.TranslationError as exc:
-        _fail(exc.problems)
-    for change in changes:
-        click.echo(f"  [{change.key}] " + ("reviewed" if change.reviewed else "not reviewed"))
-    click.echo(f"Updated {len(changes)} text(s) in {path}. Now run: hotline flows check")
-
-
-@translations_group.command("status")
-@click.option("--json", "as_json", is_flag=True, help="Print the table as JSON.")
-def translations_status(as_json: bool) -> None:
-    """Per language: texts, missing, not reviewed, over the SMS budget, in UCS-2."""
-    rows = translations.status(_translations_content())
-    if as_json:
-        click.echo(json.dumps({"languages": rows}, ensure_ascii=False, indent=2))
-        return
-    head = ("language", "texts", "missing", "unreviewed", "over budget", "UCS-2")
-    click.echo(f"{head[0]:<16}" + "".join(f"{h:>12}" for h in head[1:]))
-    for row in rows:
-        name = f"{row['language']} {row['name']}"
-        numbers = (row["keys"], row["missing"], row["unreviewed"], row["over_budget"], row["ucs2"])
-        click.echo(f"{name:<16}" + "".join(f"{n:>12}" for n in numbers))
-    click.echo(
-        "\nmissing: the English text is sent instead.\n"
-        f"over budget: more than {BUDGET} SMS segments, so the person must reply MORE.\n"
-        "UCS-2: a character outside GSM-7 (like á, ó or “) makes every segment hold 67 "
-        "characters instead of 153."
-    )
-
-
-def _translations_content() -> translations.Content:
-    try:
-        return translations.Content.read(_content())
-    except translations.TranslationError as exc:
-        _fail(exc.problems)

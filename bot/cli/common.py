@@ -1,0 +1,30 @@
+"""What every command shares: the settings, Redis, and how a command fails."""
+
+from __future__ import annotations
+
+import sys
+from typing import NoReturn
+
+import click
+import redis
+
+from bot import config, db
+from bot.config import Settings
+
+
+def settings() -> Settings:
+    try:
+        return config.load()
+    except config.ConfigError as exc:
+        fail(str(exc))
+
+
+def connect(cfg: Settings | None = None) -> redis.Redis:
+    cfg = cfg or settings()
+    return db.connect(cfg.redis_url, cfg.data_dir)
+
+
+def fail(lines: list[str] | str) -> NoReturn:
+    for line in [lines] if isinstance(lines, str) else lines:
+        click.echo(line, err=True)
+    sys.exit(1)

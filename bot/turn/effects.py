@@ -1,0 +1,110 @@
+"""What one turn does to the world, in one place.
+
+`stage` adds the turn's writes to its atomic commit: the session, a new case with its outbox
+entry, what a person with an open case adds to it, an erasure. `follow` runs after the commit
+succeeded: it hands new cases to the workers and releases held replies. If `follow` fails, the
+outbox entry written by `stage` makes the worker's sweep announce the case anyway.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+
+import redis
+from cryptography.fernet import Fernet
+
+from bot.content.routing import Routing
+from bot.db import Writes
+from bot.engine import EventType, Turn
+from bot.escalation import cases, jobs
+from bot.escalation.vault import seal
+from bot.turn.inbound import InboundMessage
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Staged:
+    """What `follow` needs to know of a committed turn."""
+
+    opened: list[tuple[str, str]] = field(default_factory=list)  # (case id, urgency)
+    release_held: bool = False
+
+
+def stage(
+    writes: Writes,
+    r: redis.Redis,
+    f: Fernet,
+    route: Routing,
+    pseudo: str,
+    msg: InboundMessage,
+    turn: Turn,
+    case: dict[str, str] | None,
+    now: float,
+) -> Staged:
+    """Add the turn's effects to its commit; nothing here writes to Redis directly."""
+    staged = Staged()
+    for event in turn.events:
+        if event.type == EventType.CASE_OPENED:
+            provider = route.provider_for(event.data, route.local_time(now))
+            way_back = seal(f, {"address": msg.address, "hotline": msg.to})
+            case_id = cases.open_case(
+                writes,
+                pseudo,
+                event.data,
+                provider.id if provider else "",
+                way_back,
+                route.handle_days * 86400,
+                now,
+            )
+            staged.opened.append((case_id, event.data["urgency"]))
+        elif event.type == EventType.ERASED:
+            cases.erase_person(r, writes, pseudo)
+    if case and turn.session is not None:
+        staged.release_held = _follow_case(writes, f, route, case, msg, turn, now)
+    return staged
+
+
+def _follow_case(
+    writes: Writes,
+    f: Fernet,
+    route: Routing,
+    case: dict[str, str],
+    msg: InboundMessage,
+    turn: Turn,
+    now: float,
+) -> bool:
+    """A person with an open case: keep the WhatsApp window's clock, pass their words to the
+    staff member, add their new answers. True when replies held for the window can go."""
+    assert turn.session is not None
+    case_id = case["id"]
+    writes.hset(cases.CASE + case_id, {"last_inbound": f"{now:.0f}"})
+    answers = {k: v for k, v in turn.session.vars.items() if k != "case"}
+    if json.dumps(answers) != case.get("answers"):
+        cases.update_answers(writes, case_id, answers)
+    if answers.get("contact") == "no":  # they asked not to be written to: no way back
+        writes.delete(cases.CASE + case_id + ":handle")
+    if any(e.type == EventType.RELAYED for e in turn.events) and msg.text:
+        cases.add_message(writes, f, case_id, "person", msg.text, route.thread_hours * 3600, now)
+    return case.get("held") == "1"
+
+
+def follow(r: redis.Redis, staged: Staged, case: dict[str, str] | None) -> None:
+    """After the commit: queue new cases for staff, release held replies."""
+    for case_id, urgency in staged.opened:
+        jobs.announce(r, case_id, urgency)
+    if staged.release_held and case is not None:
+        jobs.release_held(r, case["id"], case["urgency"])
+
+
+def log_turn(pseudo_short: str, turn: Turn) -> None:
+    session = turn.session
+    log.info(
+        "turn p=%s node=%s lang=%s events=%s",
+        pseudo_short,
+        session.node if session and session.node else "-",
+        session.lang if session and session.lang else "-",
+        ",".join(e.type for e in turn.events) or "-",
+    )

@@ -20,6 +20,7 @@ run: $(STAMP)  ## set up and run the hotline on an embedded Redis (http://127.0.
 test: $(STAMP)  ## set up and run the linter and every test (unit, webhook, transcripts)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(PY) -m mypy bot
 	$(PY) -m mypy --strict bot/engine
 	$(PY) -m pytest
 

@@ -9,7 +9,7 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import click
 
@@ -63,7 +63,7 @@ def serve(host: str, port: int) -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Save the conversation as a transcript test in this new file.",
 )
-def chat(channel: str, as_json: bool, transcript: Path | None) -> None:
+def chat(channel: Literal["sms", "whatsapp"], as_json: bool, transcript: Path | None) -> None:
     """Talk to the bot through the same engine and session store.
 
     Reads one message per line when standard input is not a terminal.

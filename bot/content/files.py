@@ -145,7 +145,7 @@ def check_links(loaded: Loaded) -> None:
                     shown, line_of(data, (field_name,)), f"{field_name}: no node named {target!r}"
                 )
         for i, trigger in enumerate(flow.triggers):
-            where = ("triggers", i)
+            where: tuple[Any, ...] = ("triggers", i)
             if trigger.go not in nodes:
                 loaded.error(
                     shown,

@@ -28,7 +28,8 @@ class Limits:
         day = time.strftime("%Y-%m-%d", time.gmtime(now))
         if self._day[0] != day:  # once a day per process: the key is shared through Redis
             self.r.set(DAY_KEY + day, secrets.token_bytes(32), nx=True, ex=2 * 86400)
-            self._day = (day, self.r.get(DAY_KEY + day) or b"")
+            raw = self.r.get(DAY_KEY + day)
+            self._day = (day, raw if isinstance(raw, bytes) else b"")
         return self._day[1]
 
     def count(self, pipe: redis.client.Pipeline, address: str, now: float | None = None) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from bot.config import SETTINGS
@@ -21,3 +22,11 @@ def test_the_two_commands_are_make_targets() -> None:
     for target in ("run", "test"):
         assert f"make {target}" in readme
         assert f"\n{target}: " in makefile
+
+
+def test_every_file_the_readme_names_exists() -> None:
+    readme = (ROOT / "README.md").read_text()
+    named = set(re.findall(r"\bbot/[\w/]*(?:\.py|/)", readme))
+    assert "bot/turn/effects.py" in named  # the map is read, not skipped
+    missing = sorted(path for path in named if not (ROOT / path).exists())
+    assert not missing, f"the README names files that do not exist: {missing}"

@@ -6,7 +6,7 @@ the languages the alphabet cannot settle (en, es, fr, pl, ht; and ar/ur for the 
 tie), and adapt its Haitian Creole column to SMS Creole: the stock column was trained on edited
 text, while hotline Creole is texted without accents, in capitals, with "m'ap", "nap", "kijan".
 The SMS n-gram counts come from bot/language/data/ht_sms_ngrams.json, built by
-bench/build_ht_profile.py from Robert Munro's 2012 disaster_response SMS (CC BY 4.0).
+tools/build_ht_profile.py from Robert Munro's 2012 disaster_response SMS (CC BY 4.0).
 """
 
 from __future__ import annotations

@@ -79,8 +79,11 @@ def _enqueue_in(
 
 def announce(r: redis.Redis, case_id: str, urgency: str) -> None:
     """Hand a new case to the workers. Its outbox entry, written in the turn's commit, stays
-    until `case_opened` runs, so a failure here is repaired by `sweep_outbox`."""
-    _enqueue(r, queues.for_urgency(urgency), case_opened, case_id)
+    until `case_opened` runs, so a failure here is repaired by `sweep_outbox`. One round trip:
+    RQ's own calls go out on one pipeline."""
+    with r.pipeline() as pipe:
+        _enqueue(r, queues.for_urgency(urgency), case_opened, case_id, pipeline=pipe)
+        pipe.execute()
 
 
 def sweep_outbox(r: redis.Redis, now: float | None = None) -> list[str]:

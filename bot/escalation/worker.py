@@ -24,6 +24,16 @@ class HotlineWorker(Worker):
         super().__init__(*args, **kwargs)
         jobs.use(settings)
 
+    def work(self, *args: Any, burst: bool = False, **kwargs: Any) -> bool:
+        self._burst = burst
+        return bool(super().work(*args, burst=burst, **kwargs))
+
+    def subscribe(self) -> None:
+        """A burst run (tests, a one-off drain) takes no commands, so it starts no pub/sub
+        thread: stopping one can wait out its 60-second read."""
+        if not getattr(self, "_burst", False):
+            super().subscribe()
+
     @property
     def dequeue_timeout(self) -> int:
         """An idle worker wakes this often, so the sweep runs even when no job comes."""

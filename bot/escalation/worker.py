@@ -24,9 +24,9 @@ class HotlineWorker(Worker):
         super().__init__(*args, **kwargs)
         jobs.use(settings)
 
-    def work(self, *args: Any, burst: bool = False, **kwargs: Any) -> bool:
+    def work(self, burst: bool = False, **kwargs: Any) -> bool:
         self._burst = burst
-        return bool(super().work(*args, burst=burst, **kwargs))
+        return bool(super().work(burst=burst, **kwargs))
 
     def subscribe(self) -> None:
         """A burst run (tests, a one-off drain) takes no commands, so it starts no pub/sub

@@ -24,7 +24,7 @@ class HotlineWorker(Worker):
         super().__init__(*args, **kwargs)
         jobs.use(settings)
 
-    def work(self, burst: bool = False, **kwargs: Any) -> bool:
+    def work(self, burst: bool = False, **kwargs: Any) -> bool:  # type: ignore[override]
         self._burst = burst
         return bool(super().work(burst=burst, **kwargs))
 

@@ -24,7 +24,7 @@ from tests.escalation.conftest import (
     work,
 )
 from tests.support.fake_twilio import FakeTwilio
-from tests.test_privacy import everything_in_redis
+from tests.turn.test_privacy import everything_in_redis
 
 STATUS_URL = "http://localhost/twilio/status"
 

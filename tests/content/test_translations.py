@@ -22,7 +22,7 @@ from bot.content.translations import (
 )
 from bot.engine.sms import encoding
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def hotline(content: Path, *args: str) -> Result:

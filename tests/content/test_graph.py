@@ -13,7 +13,7 @@ from bot.content import graph
 from bot.content.files import parse
 from tests.conftest import FIXTURE
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 needs_dot = pytest.mark.skipif(
     shutil.which("dot") is None, reason="Graphviz `dot` is not installed (apt-get install graphviz)"
 )

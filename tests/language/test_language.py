@@ -10,7 +10,7 @@ import pytest
 from bot.language import LANGUAGES, Detection, Detector, get_detector
 from bot.language.lexicon import DEFAULT_LEXICON
 
-EVAL_TSV = Path(__file__).parents[2] / "shared/data/langid/eval.tsv"
+EVAL_TSV = Path(__file__).parents[3] / "shared/data/langid/eval.tsv"
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ import redis
 from bot import create_app
 from bot.web.state import hotline
 from tests.conftest import FIXTURE, Phone
-from tests.test_webhook import messages
+from tests.web.test_webhook import messages
 
 
 def app_on_copy(config: dict[str, Any], tmp_path: Path) -> tuple[Any, Path]:

@@ -8,7 +8,7 @@ from typing import Any
 
 from bot import create_app
 from tests.conftest import Phone, _free_port, start_redis
-from tests.test_webhook import messages
+from tests.web.test_webhook import messages
 
 
 def test_redis_stopped_mid_conversation_then_back(

@@ -11,7 +11,7 @@ from bot.cli import main
 from bot.content.files import placeholder_differences
 from tests.conftest import FIXTURE, edit
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def line_of(path: Path, needle: str) -> int:

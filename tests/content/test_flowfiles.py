@@ -12,7 +12,7 @@ from bot.content.bundle import check, load
 from bot.content.yamlfile import FlowError
 from tests.conftest import FIXTURE, edit
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def errors(root: Path) -> list[str]:

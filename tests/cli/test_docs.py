@@ -17,7 +17,7 @@ from click.testing import CliRunner
 from bot.cli import main
 from tests.conftest import FIXTURE
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
 GUIDE = DOCS / "organizers.md"
 # A ```console block runs each `$ hotline ...` line; `you> ` lines under one are what is typed

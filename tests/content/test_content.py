@@ -12,7 +12,7 @@ from bot.content.bundle import check, load
 from bot.content.transcripts import load as load_transcript
 from bot.language import LANGUAGES
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 # Nodes that say something but state no fact: greetings, case numbers, questions.
 NOT_FACTS = {"welcome", "case_next", "case_contact_no", "case_thanks", "report"}
 PHONE = re.compile(r"\(?\b\d{3}\)?[-. ]\d{3}[-. ]\d{4}\b|\b1-\d{3}-|\+\d{10,}")

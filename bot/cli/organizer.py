@@ -11,6 +11,7 @@ import click
 import yaml
 
 from bot import config
+from bot.cli import intent
 from bot.content import files as flowfiles
 from bot.content import graph, transcripts, translations
 from bot.content.files import Problem
@@ -22,6 +23,7 @@ def register(main: click.Group, flows: click.Group) -> None:
     """Add these commands to `hotline` and `hotline flows`."""
     flows.add_command(flows_graph)
     flows.add_command(flows_test)
+    flows.add_command(intent.flows_try)
     main.add_command(translations_group)
 
 

@@ -21,8 +21,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, field_validator
 
+from bot.content import intake
 from bot.content.files import read_yaml
-from bot.engine import Bundle, Inbound, Session, advance
+from bot.engine import Bundle, Session, advance
 
 _UNSET: Any = object()
 
@@ -78,12 +79,7 @@ def run(bundle: Bundle, transcript: Transcript, detect: Any) -> list[Failure]:
     failures: list[Failure] = []
     for number, step in enumerate(transcript.steps, start=1):
         detection = detect(step.user) if step.user.strip() else None
-        inbound = Inbound(
-            step.user,
-            channel=transcript.channel,  # type: ignore[arg-type]
-            guess=detection.lang if detection else None,
-            guess_sure=bool(detection and detection.lang and not detection.ambiguous),
-        )
+        inbound = intake.inbound(step.user, detection, transcript.channel)  # type: ignore[arg-type]
         turn = advance(bundle, session, inbound, lambda: f"CASE{next(ids)}")
         session = turn.session
         keys = [reply.key for reply in turn.replies]

@@ -232,7 +232,7 @@ def advance(
         if step.session.lang is None:
             step.set_language(lang)
         step.session = step.session.but(awaiting=None)
-        step.emit("triggered", node=target)
+        step.emit("triggered", node=target, layer="trigger")
         step.enter(target)
         return step.result(step.session)
 
@@ -311,5 +311,6 @@ def _trigger(compiled: _Compiled, bundle: Bundle, text: str) -> tuple[str, str] 
 
 
 def _choose(step: _Step, values: dict[str, str], go: str) -> None:
+    step.emit("chosen", node=go, layer="option")
     step.session = step.session.but(vars={**step.session.vars, **values})
     step.enter(go)

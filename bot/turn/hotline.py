@@ -14,9 +14,9 @@ from typing import Any
 
 import redis
 
-from bot.content import routing
+from bot.content import intake, routing
 from bot.content.live import LiveContent
-from bot.engine import Bundle, Inbound, Session, Turn, advance
+from bot.engine import Bundle, Session, Turn, advance
 from bot.escalation import cases, queues
 from bot.escalation.vault import fernet, seal
 from bot.language import Detection, Detector, get_detector
@@ -122,12 +122,11 @@ class Hotline:
             return Outcome(json.loads(earlier), None, pseudo)
         session = self.store.parse(raw_session)
         case = self._open_case_of(session)
-        inbound = Inbound(
-            text=msg.text,
-            channel=msg.channel,
+        inbound = intake.inbound(
+            msg.text,
+            detection,
+            msg.channel,
             media=msg.media,
-            guess=detection.lang if detection else None,
-            guess_sure=bool(detection and detection.lang and not detection.ambiguous),
             relay=bool(case and case["status"] == cases.CLAIMED),
         )
         bundle = self.bundle

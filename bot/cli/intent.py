@@ -78,16 +78,19 @@ def read_rows(path: Path) -> list[Row]:
         return rows
 
 
-def reached(turn: Turn) -> tuple[str | None, str]:
-    """The node a first text reached and the layer that decided, read from the turn's events:
-    a trigger or the model jumped there, a menu option was chosen, or the menu was shown."""
+def reached(turn: Turn) -> tuple[str | None, str, str | None]:
+    """The node a first text reached, the layer that decided and the node it is about (a
+    "what if" question enters door_if, about door), read from the turn's events: a trigger or
+    the model jumped there, a menu option was chosen, or a menu was shown."""
     for event in turn.events:
         if event.type in ("triggered", "chosen"):
-            return event.data["node"], str(event.data.get("layer", "trigger"))
+            node = event.data["node"]
+            return node, str(event.data.get("layer", "trigger")), event.data.get("about", node)
     session = turn.session
     if session is not None and session.awaiting == "lang":
-        return None, "language_menu"
-    return (session.node if session else None), "menu"
+        return None, "language_menu", None
+    node = session.node if session else None
+    return node, "menu", node
 
 
 def try_text(
@@ -100,7 +103,7 @@ def try_text(
     inbound = intake.inbound(row.text, detection, channel, media=row.media)
     turn = advance(bundle, None, inbound, lambda: f"TRY{next(ids)}")
     elapsed = time.perf_counter() - started
-    node, layer = reached(turn)
+    node, layer, about = reached(turn)
     opened = [e for e in turn.events if e.type == "case_opened"]
     session = turn.session
     return {
@@ -113,6 +116,7 @@ def try_text(
         "detected": detection.lang if detection else None,
         "detector_layer": detection.layer if detection else "none",
         "node": node,
+        "about": about,
         "layer": layer,
         "keys": [reply.key for reply in turn.replies],
         "events": [event.to_json() for event in turn.events],
@@ -173,7 +177,7 @@ def _figures(rows: list[dict[str, Any]], hotline: tuple[str, ...]) -> dict[str, 
         "calm_rows": len(calm),
         "whatif_paged": _rate(sum(paged(r) for r in whatif), len(whatif)),
         "whatif_rows": len(whatif),
-        "topic": _rate(sum(r["node"] == r["topic"] for r in topical), len(topical)),
+        "topic": _rate(sum(r["about"] == r["topic"] for r in topical), len(topical)),
         "topic_rows": len(topical),
         "language": _rate(sum(language_right(r, hotline) for r in labelled), len(labelled)),
     }

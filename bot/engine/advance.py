@@ -6,13 +6,28 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from bot.engine.model import Bundle, Event, Inbound, Reply, Session, Turn
+from bot.engine.model import Bundle, Event, Inbound, Reply, Session, Trigger, Turn
 from bot.engine.paging import SEPARATOR, paginate
 from bot.engine.text import PhraseMatcher, fold, word_count
 
 MAX_HOPS = 25  # a chain of `go` longer than this is a loop the checker should have caught
 # Commands that still work while a person is talking with a staff member.
 RELAY_COMMANDS = ("menu", "stop", "start", "delete", "lang", "help")
+
+
+# Word lists the engine reads beside the flow's triggers, in every language (each optional):
+# a question about what might happen, a text that says it is happening now, a forwarded rumour.
+HYPOTHETICAL = "cue.hypothetical"
+NOW = "cue.now"
+FORWARDED = "cue.forwarded"
+AGENCY = "urgent.ice"  # ICE, la migra, agents: with "now", a topic text becomes urgent
+CUES = (HYPOTHETICAL, NOW, FORWARDED, AGENCY)
+# The intent model is consulted after the word lists, for free text that matched none. An
+# urgent reading needs this much of the probability on the urgent labels together; a topic
+# needs this much on itself. Set on the tune half by cross-validation (tools/build_intent_model).
+URGENT_MASS = 0.5
+TOPIC_P = 0.45
+URGENT_PREFIX = "urgent:"
 
 
 @dataclass(frozen=True)
@@ -22,6 +37,8 @@ class _Compiled:
     commands: dict[str, dict[str, str]]  # lang -> folded word -> command
     words: dict[tuple[str, str], PhraseMatcher]  # (lang, words key) -> matcher
     languages: dict[str, str]  # folded number or name -> language code
+    cues: dict[str, PhraseMatcher]  # cue key -> the phrases of every language together
+    asks: dict[str, str]  # urgent node -> where a question or a rumour about it goes
 
 
 @lru_cache(maxsize=8)
@@ -41,7 +58,17 @@ def _compile(bundle: Bundle) -> _Compiled:
         languages[str(number)] = code
         for name in (code, locale.name, *locale.aliases):
             languages.setdefault(fold(name), code)
-    return _Compiled(commands, words, languages)
+    cues = {
+        key: PhraseMatcher(
+            p for locale in bundle.locales.values() for p in locale.words.get(key, ())
+        )
+        for key in CUES
+    }
+    asks: dict[str, str] = {}
+    for trigger in bundle.triggers:
+        if trigger.ask is not None:
+            asks.setdefault(trigger.go, trigger.ask)
+    return _Compiled(commands, words, languages, cues, asks)
 
 
 @dataclass
@@ -226,14 +253,9 @@ def advance(
                 _choose(step, option.set, option.go)
                 return step.result(step.session)
 
-    trigger = _trigger(compiled, bundle, text)
-    if trigger is not None:
-        target, lang = trigger
-        if step.session.lang is None:
-            step.set_language(lang)
-        step.session = step.session.but(awaiting=None)
-        step.emit("triggered", node=target, layer="trigger")
-        step.enter(target)
+    reading = _read_words(compiled, step, text)
+    if reading is not None:
+        _jump(step, *reading, layer="trigger")
         return step.result(step.session)
 
     if node is not None:
@@ -254,7 +276,12 @@ def advance(
                 _choose(step, option.set, option.go)
                 return step.result(step.session)
 
-    if step.session.node is None:  # a new conversation, or one that ended: greet, show the menu
+    if step.session.node is None:  # a new conversation, or one that ended
+        model = _read_model(compiled, step, text)
+        if model is not None:
+            _jump(step, *model, layer="model")
+            return step.result(step.session)
+        # Greet, show the menu.
         if step.session.lang is None and not text and inbound.media == 0:
             step.set_language(bundle.fallback)
         if step.session.lang is None:
@@ -298,7 +325,7 @@ def _matches(compiled: _Compiled, step: _Step, key: str, text: str) -> bool:
     return False
 
 
-def _trigger(compiled: _Compiled, bundle: Bundle, text: str) -> tuple[str, str] | None:
+def _trigger(compiled: _Compiled, bundle: Bundle, text: str) -> tuple[Trigger, str] | None:
     """Triggers listen in every language: an urgent message must never be missed."""
     if not text:
         return None
@@ -306,8 +333,82 @@ def _trigger(compiled: _Compiled, bundle: Bundle, text: str) -> tuple[str, str] 
         for lang in bundle.languages:
             matcher = compiled.words.get((lang, trigger.words))
             if matcher is not None and matcher.search(text):
-                return trigger.go, lang
+                return trigger, lang
     return None
+
+
+def _cue(compiled: _Compiled, key: str, text: str) -> bool:
+    return compiled.cues[key].search(text)
+
+
+def _question(compiled: _Compiled, step: _Step, text: str) -> bool:
+    """A question about what might happen, or a rumour passed on: guidance first, then ask
+    whether it is happening now before anyone is paged."""
+    return (
+        step.inbound.forwarded
+        or _cue(compiled, HYPOTHETICAL, text)
+        or _cue(compiled, FORWARDED, text)
+    )
+
+
+def _urgent_mass(inbound: Inbound) -> tuple[float, str | None]:
+    """The model's probability that the text is urgent, and its likeliest urgent node."""
+    mass, best = 0.0, None
+    for label, p in inbound.intent:
+        if label.startswith(URGENT_PREFIX):
+            mass += p
+            best = best or label[len(URGENT_PREFIX) :]
+    return mass, best
+
+
+def _read_words(compiled: _Compiled, step: _Step, text: str) -> tuple[str, str | None, str] | None:
+    """The word lists' reading: (node to enter, language of the words, node it is about).
+
+    Urgent lists come first. A topic word ("job", "school", "car") in a text that also names
+    the agency and says it is happening now (by a word, or by the model's reading) is urgent,
+    with that topic's urgent guidance. A question or a forwarded rumour about something urgent
+    gets the guidance and the question "is this happening now?" instead of a case.
+    """
+    found = _trigger(compiled, step.bundle, text)
+    if found is None:
+        return None
+    trigger, lang = found
+    target = trigger.go
+    node = step.bundle.nodes.get(target)
+    urgent = node is not None and node.urgent
+    question = _question(compiled, step, text)
+    if not urgent and trigger.urgent is not None and not question and _cue(compiled, AGENCY, text):
+        if _cue(compiled, NOW, text) or _urgent_mass(step.inbound)[0] >= URGENT_MASS:
+            target, urgent = trigger.urgent, True
+    if urgent and question:
+        return compiled.asks.get(target, target), lang, target
+    return target, lang, target
+
+
+def _read_model(compiled: _Compiled, step: _Step, text: str) -> tuple[str, str | None, str] | None:
+    """The intent model's reading of free text no word list matched, when it is sure enough."""
+    if not step.inbound.intent or not text:
+        return None
+    mass, urgent = _urgent_mass(step.inbound)
+    question = _question(compiled, step, text)
+    if urgent is not None and mass >= URGENT_MASS:
+        target = compiled.asks.get(urgent, urgent) if question else urgent
+        return target, None, urgent
+    label, p = step.inbound.intent[0]
+    node = step.bundle.nodes.get(label)
+    if node is None or p < TOPIC_P or label in (step.bundle.menu, step.bundle.start):
+        return None
+    if node.urgent:  # a calm question about an urgent matter: guidance, then "is it now?"
+        return compiled.asks.get(label, label), None, label
+    return label, None, label
+
+
+def _jump(step: _Step, target: str, lang: str | None, about: str, layer: str) -> None:
+    if step.session.lang is None:
+        step.set_language(lang or step.bundle.fallback)
+    step.session = step.session.but(awaiting=None)
+    step.emit("triggered", node=target, layer=layer, about=about)
+    step.enter(target)
 
 
 def _choose(step: _Step, values: dict[str, str], go: str) -> None:

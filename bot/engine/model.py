@@ -67,10 +67,18 @@ class Node(_Spec):
 
 
 class Trigger(_Spec):
-    """Words (by key, translated in every locale) that jump to a node from anywhere."""
+    """Words (by key, translated in every locale) that jump to a node from anywhere.
+
+    ask: for an urgent node, where a question about what might happen ("what if ICE comes?")
+    or a forwarded rumour goes instead: the same guidance, then "is this happening now?".
+    urgent: for a topic, the urgent node a text goes to when it also says enforcement is
+    happening now ("ICE came to my job" is ICE at a workplace, not a question about work).
+    """
 
     words: str
     go: str
+    ask: str | None = None
+    urgent: str | None = None
 
 
 class Flow(_Spec):
@@ -220,6 +228,11 @@ class Inbound:
     guess: str | None = None  # the detector's language, None when unsure
     guess_sure: bool = False
     relay: bool = False  # a claimed case is open: free text goes to the staff member
+    # The intent model's reading of the text (made by the host, like the language guess):
+    # labels are node ids, "urgent:<node>" for urgent ones, with probabilities, best first.
+    intent: tuple[tuple[str, float], ...] = ()
+    forwarded: bool = False  # WhatsApp marked it forwarded: a rumour until the person says not
+    location: bool = False  # a WhatsApp location pin
 
 
 @dataclass(frozen=True)

@@ -100,7 +100,7 @@ def try_text(
     ids = itertools.count(1)
     started = time.perf_counter()
     detection = detector.detect(row.text) if row.text else None
-    inbound = intake.inbound(row.text, detection, channel, media=row.media)
+    inbound = intake.inbound(row.text, detection, channel, media=row.media, forwarded=row.forwarded)
     turn = advance(bundle, None, inbound, lambda: f"TRY{next(ids)}")
     elapsed = time.perf_counter() - started
     node, layer, about = reached(turn)

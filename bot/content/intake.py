@@ -18,8 +18,11 @@ def inbound(
     *,
     media: int = 0,
     relay: bool = False,
+    forwarded: bool = False,
+    location: bool = False,
 ) -> Inbound:
-    """What the engine sees of one message: its text, channel, media and language guess."""
+    """What the engine sees of one message: its text, channel, media, language guess and the
+    intent model's reading."""
     return Inbound(
         text=text,
         channel=channel,
@@ -27,4 +30,7 @@ def inbound(
         guess=detection.lang if detection else None,
         guess_sure=bool(detection and detection.lang and not detection.ambiguous),
         relay=relay,
+        intent=detection.intent if detection else (),
+        forwarded=forwarded,
+        location=location,
     )

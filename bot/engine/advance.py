@@ -25,8 +25,8 @@ CUES = (HYPOTHETICAL, NOW, FORWARDED, AGENCY)
 # The intent model is consulted after the word lists, for free text that matched none. An
 # urgent reading needs this much of the probability on the urgent labels together; a topic
 # needs this much on itself. Set on the tune half by cross-validation (tools/build_intent_model).
-URGENT_MASS = 0.5
-TOPIC_P = 0.45
+URGENT_MASS = 0.6
+TOPIC_P = 0.6
 URGENT_PREFIX = "urgent:"
 
 

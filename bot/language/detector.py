@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.language.codes import LATIN_LANGUAGES
+from bot.language.intent import IntentModel, shared_intent_model
 from bot.language.lexicon import DEFAULT_LEXICON, MAX_PHRASE_WORDS, Lexicon, lexicon_key
 from bot.language.model import LanguageModel, shared_model
 from bot.language.normalize import HEAD_CHARS, model_text
@@ -30,6 +31,8 @@ class Detection:
     ambiguous: bool
     layer: str  # "script" | "lexicon" | "model" | "none"
     candidates: tuple[str, ...] = ()
+    # The intent model's reading of the text: (label, probability), best first (see intent.py).
+    intent: tuple[tuple[str, float], ...] = ()
 
 
 NOTHING = Detection(None, 0.0, True, "none")
@@ -50,17 +53,27 @@ class Detector:
         threshold: float = DEFAULT_THRESHOLD,
         *,
         model: LanguageModel | None = None,
+        intent: IntentModel | None = None,
     ) -> None:
         self.threshold = threshold
         self.lexicon = Lexicon(DEFAULT_LEXICON, lexicon)
         self.model = model or shared_model()
+        self.intent = intent if intent is not None else shared_intent_model()
 
     def set_lexicon(self, lexicon: Mapping[str, Iterable[str]] | None) -> None:
         """Replace the caller's lexicon (the default one stays underneath)."""
         self.lexicon = Lexicon(DEFAULT_LEXICON, lexicon)  # swapped whole: safe across threads
 
     def detect(self, text: str) -> Detection:
-        """The language of an inbound message (first 300 characters are read)."""
+        """The language of an inbound message (first 300 characters are read), with the intent
+        model's reading of it."""
+        found = self.language(text)
+        if self.intent is None or not text:
+            return found
+        return replace(found, intent=self.intent.read(text))
+
+    def language(self, text: str) -> Detection:
+        """The language alone."""
         if not text:
             return NOTHING
         head = text[:HEAD_CHARS]

@@ -365,9 +365,11 @@ def _read_words(compiled: _Compiled, step: _Step, text: str) -> tuple[str, str |
     """The word lists' reading: (node to enter, language of the words, node it is about).
 
     Urgent lists come first. A topic word ("job", "school", "car") in a text that also names
-    the agency and says it is happening now (by a word, or by the model's reading) is urgent,
+    the agency and says it is happening now (a cue.now word) is urgent,
     with that topic's urgent guidance. A question or a forwarded rumour about something urgent
-    gets the guidance and the question "is this happening now?" instead of a case.
+    gets the guidance and the question "is this happening now?" instead of a case. (The model
+    is not asked here: it read questions such as "does ICE need a warrant to come in my home"
+    as urgent.)
     """
     found = _trigger(compiled, step.bundle, text)
     if found is None:
@@ -378,7 +380,7 @@ def _read_words(compiled: _Compiled, step: _Step, text: str) -> tuple[str, str |
     urgent = node is not None and node.urgent
     question = _question(compiled, step, text)
     if not urgent and trigger.urgent is not None and not question and _cue(compiled, AGENCY, text):
-        if _cue(compiled, NOW, text) or _urgent_mass(step.inbound)[0] >= URGENT_MASS:
+        if _cue(compiled, NOW, text):
             target, urgent = trigger.urgent, True
     if urgent and question:
         return compiled.asks.get(target, target), lang, target

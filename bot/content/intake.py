@@ -30,7 +30,7 @@ def inbound(
         guess=detection.lang if detection else None,
         guess_sure=bool(detection and detection.lang and not detection.ambiguous),
         relay=relay,
-        intent=detection.intent if detection else (),
+        intent=(detection.read_intent or ()) if detection else (),
         forwarded=forwarded,
         location=location,
     )

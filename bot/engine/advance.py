@@ -8,7 +8,7 @@ from functools import lru_cache
 
 from bot.engine.model import Bundle, Event, Inbound, Reply, Session, Trigger, Turn
 from bot.engine.paging import SEPARATOR, paginate
-from bot.engine.text import PhraseMatcher, fold, word_count
+from bot.engine.text import PhraseIndex, PhraseMatcher, fold, word_count
 
 MAX_HOPS = 25  # a chain of `go` longer than this is a loop the checker should have caught
 # Commands that still work while a person is talking with a staff member.
@@ -37,7 +37,7 @@ class _Compiled:
     commands: dict[str, dict[str, str]]  # lang -> folded word -> command
     words: dict[tuple[str, str], PhraseMatcher]  # (lang, words key) -> matcher
     languages: dict[str, str]  # folded number or name -> language code
-    cues: dict[str, PhraseMatcher]  # cue key -> the phrases of every language together
+    index: PhraseIndex[tuple[str, str]]  # trigger and cue phrases -> (words key, language)
     asks: dict[str, str]  # urgent node -> where a question or a rumour about it goes
 
 
@@ -58,17 +58,19 @@ def _compile(bundle: Bundle) -> _Compiled:
         languages[str(number)] = code
         for name in (code, locale.name, *locale.aliases):
             languages.setdefault(fold(name), code)
-    cues = {
-        key: PhraseMatcher(
-            p for locale in bundle.locales.values() for p in locale.words.get(key, ())
-        )
-        for key in CUES
-    }
+    # The trigger and cue lists of every language in one index: a text is read once.
+    keys = {*CUES, *(trigger.words for trigger in bundle.triggers)}
+    index = PhraseIndex(
+        (phrase, (key, code))
+        for code, locale in bundle.locales.items()
+        for key in keys
+        for phrase in locale.words.get(key, ())
+    )
     asks: dict[str, str] = {}
     for trigger in bundle.triggers:
         if trigger.ask is not None:
             asks.setdefault(trigger.go, trigger.ask)
-    return _Compiled(commands, words, languages, cues, asks)
+    return _Compiled(commands, words, languages, index, asks)
 
 
 @dataclass
@@ -81,6 +83,8 @@ class _Step:
     new_id: Callable[[], str]
     replies: list[Reply] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
+    found: set[tuple[str, str]] = field(default_factory=set)  # (words key, lang) in the text
+    found_keys: set[str] = field(default_factory=set)
 
     @property
     def lang(self) -> str:
@@ -185,6 +189,9 @@ def advance(
     session = session.but(turns=session.turns + 1, version=bundle.version)
     step = _Step(bundle, inbound, session, new_id)
     text = fold(inbound.text)
+    if text:
+        step.found = compiled.index.find(text)
+        step.found_keys = {key for key, _ in step.found}
     missing = bool(session.node and session.node not in bundle.nodes)
     if missing:  # the flows changed mid-conversation: the answer was to a question now gone
         step.emit("node_missing", node=session.node)
@@ -325,36 +332,36 @@ def _matches(compiled: _Compiled, step: _Step, key: str, text: str) -> bool:
     return False
 
 
-def _trigger(compiled: _Compiled, bundle: Bundle, text: str) -> tuple[Trigger, str] | None:
+def _trigger(step: _Step) -> tuple[Trigger, str] | None:
     """Triggers listen in every language: an urgent message must never be missed."""
-    if not text:
+    found = step.found
+    if not found:
         return None
-    for trigger in bundle.triggers:
-        for lang in bundle.languages:
-            matcher = compiled.words.get((lang, trigger.words))
-            if matcher is not None and matcher.search(text):
+    for trigger in step.bundle.triggers:
+        for lang in step.bundle.languages:
+            if (trigger.words, lang) in found:
                 return trigger, lang
     return None
 
 
-def _cue(compiled: _Compiled, key: str, text: str) -> bool:
-    return compiled.cues[key].search(text)
+def _cue(step: _Step, key: str) -> bool:
+    return key in step.found_keys
 
 
 def _question(compiled: _Compiled, step: _Step, text: str) -> bool:
     """A question about what might happen, or a rumour passed on: guidance first, then ask
     whether it is happening now before anyone is paged."""
-    return (
-        step.inbound.forwarded
-        or _cue(compiled, HYPOTHETICAL, text)
-        or _cue(compiled, FORWARDED, text)
-    )
+    return step.inbound.forwarded or _cue(step, HYPOTHETICAL) or _cue(step, FORWARDED)
 
 
-def _urgent_mass(inbound: Inbound) -> tuple[float, str | None]:
+def _reading(inbound: Inbound) -> tuple[tuple[str, float], ...]:
+    return inbound.intent() if callable(inbound.intent) else inbound.intent
+
+
+def _urgent_mass(reading: tuple[tuple[str, float], ...]) -> tuple[float, str | None]:
     """The model's probability that the text is urgent, and its likeliest urgent node."""
     mass, best = 0.0, None
-    for label, p in inbound.intent:
+    for label, p in reading:
         if label.startswith(URGENT_PREFIX):
             mass += p
             best = best or label[len(URGENT_PREFIX) :]
@@ -371,7 +378,7 @@ def _read_words(compiled: _Compiled, step: _Step, text: str) -> tuple[str, str |
     is not asked here: it read questions such as "does ICE need a warrant to come in my home"
     as urgent.)
     """
-    found = _trigger(compiled, step.bundle, text)
+    found = _trigger(step)
     if found is None:
         return None
     trigger, lang = found
@@ -379,8 +386,8 @@ def _read_words(compiled: _Compiled, step: _Step, text: str) -> tuple[str, str |
     node = step.bundle.nodes.get(target)
     urgent = node is not None and node.urgent
     question = _question(compiled, step, text)
-    if not urgent and trigger.urgent is not None and not question and _cue(compiled, AGENCY, text):
-        if _cue(compiled, NOW, text):
+    if not urgent and trigger.urgent is not None and not question and _cue(step, AGENCY):
+        if _cue(step, NOW):
             target, urgent = trigger.urgent, True
     if urgent and question:
         return compiled.asks.get(target, target), lang, target
@@ -389,14 +396,15 @@ def _read_words(compiled: _Compiled, step: _Step, text: str) -> tuple[str, str |
 
 def _read_model(compiled: _Compiled, step: _Step, text: str) -> tuple[str, str | None, str] | None:
     """The intent model's reading of free text no word list matched, when it is sure enough."""
-    if not step.inbound.intent or not text:
+    reading = _reading(step.inbound) if text else ()
+    if not reading:
         return None
-    mass, urgent = _urgent_mass(step.inbound)
+    mass, urgent = _urgent_mass(reading)
     question = _question(compiled, step, text)
     if urgent is not None and mass >= URGENT_MASS:
         target = compiled.asks.get(urgent, urgent) if question else urgent
         return target, None, urgent
-    label, p = step.inbound.intent[0]
+    label, p = reading[0]
     node = step.bundle.nodes.get(label)
     if node is None or p < TOPIC_P or label in (step.bundle.menu, step.bundle.start):
         return None

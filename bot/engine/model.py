@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
@@ -230,7 +231,8 @@ class Inbound:
     relay: bool = False  # a claimed case is open: free text goes to the staff member
     # The intent model's reading of the text (made by the host, like the language guess):
     # labels are node ids, "urgent:<node>" for urgent ones, with probabilities, best first.
-    intent: tuple[tuple[str, float], ...] = ()
+    # A callable when the host reads it on demand (the engine calls it at most once a turn).
+    intent: tuple[tuple[str, float], ...] | Callable[[], tuple[tuple[str, float], ...]] = ()
     forwarded: bool = False  # WhatsApp marked it forwarded: a rumour until the person says not
     location: bool = False  # a WhatsApp location pin
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from functools import partial
 
 from bot.language.codes import LATIN_LANGUAGES
 from bot.language.intent import IntentModel, shared_intent_model
@@ -31,8 +32,16 @@ class Detection:
     ambiguous: bool
     layer: str  # "script" | "lexicon" | "model" | "none"
     candidates: tuple[str, ...] = ()
-    # The intent model's reading of the text: (label, probability), best first (see intent.py).
-    intent: tuple[tuple[str, float], ...] = ()
+    # Reads the text with the intent model, on demand: the engine asks only when no word list
+    # matched, so most texts never pay for it.
+    read_intent: Callable[[], tuple[tuple[str, float], ...]] | None = field(
+        default=None, compare=False, repr=False
+    )
+
+    @property
+    def intent(self) -> tuple[tuple[str, float], ...]:
+        """The intent model's reading: (label, probability), best first (see intent.py)."""
+        return self.read_intent() if self.read_intent is not None else ()
 
 
 NOTHING = Detection(None, 0.0, True, "none")
@@ -58,7 +67,7 @@ class Detector:
         self.threshold = threshold
         self.lexicon = Lexicon(DEFAULT_LEXICON, lexicon)
         self.model = model or shared_model()
-        self.intent = intent if intent is not None else shared_intent_model()
+        self.intent_model = intent if intent is not None else shared_intent_model()
 
     def set_lexicon(self, lexicon: Mapping[str, Iterable[str]] | None) -> None:
         """Replace the caller's lexicon (the default one stays underneath)."""
@@ -68,9 +77,9 @@ class Detector:
         """The language of an inbound message (first 300 characters are read), with the intent
         model's reading of it."""
         found = self.language(text)
-        if self.intent is None or not text:
+        if self.intent_model is None or not text:
             return found
-        return replace(found, intent=self.intent.read(text))
+        return replace(found, read_intent=partial(self.intent_model.read, text))
 
     def language(self, text: str) -> Detection:
         """The language alone."""

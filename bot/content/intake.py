@@ -33,4 +33,6 @@ def inbound(
         intent=(detection.read_intent or ()) if detection else (),
         forwarded=forwarded,
         location=location,
+        romanized=bool(detection and detection.romanized),
+        unsupported=bool(detection and detection.unsupported),
     )

@@ -10,6 +10,9 @@ A transcript file (tests/transcripts/**/*.yaml):
         node: menu                     # optional: the node waiting after the turn
         events: [language_changed]     # optional: event types that must be among the turn's
         says: "Responda"               # optional: text that must appear in the replies
+        media: 1                       # optional: pictures or voice notes sent with the text
+        location: true                 # optional: a WhatsApp location pin
+        forwarded: true                # optional: WhatsApp marked it forwarded
 """
 
 from __future__ import annotations
@@ -37,6 +40,9 @@ class Step(BaseModel):
     events: list[str] = []
     no_events: list[str] = []
     says: str | None = None
+    media: int = 0  # pictures, voice notes... sent with the text (Twilio's NumMedia)
+    location: bool = False  # a WhatsApp location pin
+    forwarded: bool = False  # WhatsApp marked the message forwarded
 
     @field_validator("user", mode="before")
     @classmethod
@@ -79,7 +85,14 @@ def run(bundle: Bundle, transcript: Transcript, detect: Any) -> list[Failure]:
     failures: list[Failure] = []
     for number, step in enumerate(transcript.steps, start=1):
         detection = detect(step.user) if step.user.strip() else None
-        inbound = intake.inbound(step.user, detection, transcript.channel)  # type: ignore[arg-type]
+        inbound = intake.inbound(
+            step.user,
+            detection,
+            transcript.channel,  # type: ignore[arg-type]
+            media=step.media,
+            location=step.location,
+            forwarded=step.forwarded,
+        )
         turn = advance(bundle, session, inbound, lambda: f"CASE{next(ids)}")
         session = turn.session
         keys = [reply.key for reply in turn.replies]

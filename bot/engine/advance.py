@@ -28,6 +28,8 @@ CUES = (HYPOTHETICAL, NOW, FORWARDED, AGENCY)
 URGENT_MASS = 0.6
 TOPIC_P = 0.6
 URGENT_PREFIX = "urgent:"
+OFFER = "lang.offer"  # "reply LANG for <language>", in that language's own script
+UNSUPPORTED_NUMBERS = "unsupported.numbers"  # the numbers to call now, in English and Spanish
 
 
 @dataclass(frozen=True)
@@ -85,6 +87,7 @@ class _Step:
     events: list[Event] = field(default_factory=list)
     found: set[tuple[str, str]] = field(default_factory=set)  # (words key, lang) in the text
     found_keys: set[str] = field(default_factory=set)
+    offer: str | None = None  # a language to offer in its own script at the end of the turn
 
     @property
     def lang(self) -> str:
@@ -97,6 +100,12 @@ class _Step:
     def say(self, key: str, suffix: str = "") -> None:
         text, fallback = self.render(key)
         self.replies.append(Reply(key, text + suffix, self.lang, fallback))
+
+    def say_optional(self, key: str) -> None:
+        """Say a text the engine adds by itself, when the locales have it (older content
+        folders may not)."""
+        if key in self.bundle.locales[self.bundle.fallback].messages:
+            self.say(key)
 
     def emit(self, type_: str, **data: object) -> None:
         self.events.append(Event(type_, dict(data)))
@@ -166,6 +175,12 @@ class _Step:
 
     def result(self, session: Session | None) -> Turn:
         """The turn, with SMS replies longer than the budget cut into pages for MORE."""
+        if self.offer is not None and session is not None and session.awaiting != "lang":
+            locale = self.bundle.locales.get(self.offer)
+            if locale is not None and OFFER in locale.messages:
+                text = self.bundle.text(OFFER, self.offer)[0]
+                self.replies.append(Reply(OFFER, text, self.offer))
+            self.offer = None
         texts = [reply.text for reply in self.replies]
         if self.inbound.channel != "sms" or session is None or not texts:
             return Turn(session, self.replies, self.events, texts)
@@ -283,31 +298,64 @@ def advance(
                 _choose(step, option.set, option.go)
                 return step.result(step.session)
 
+    media_only = bool(inbound.media or inbound.location) and not text
+    if media_only:  # a photo, voice note, sticker, contact or location pin with no caption
+        return _media(step)
+
     if step.session.node is None:  # a new conversation, or one that ended
         model = _read_model(compiled, step, text)
         if model is not None:
             _jump(step, *model, layer="model")
             return step.result(step.session)
         # Greet, show the menu.
-        if step.session.lang is None and not text and inbound.media == 0:
+        if step.session.lang is None and not text:
             step.set_language(bundle.fallback)
         if step.session.lang is None:
             step.language_menu()
+            if inbound.unsupported:  # not a hotline language: the numbers, in English and Spanish
+                step.say_optional(UNSUPPORTED_NUMBERS)
             return step.result(step.session)
-        if inbound.media and not text:
-            step.say("media.unsupported")
         step.enter(bundle.start)
         return step.result(step.session)
 
-    step.say("media.unsupported" if inbound.media and not text else "not_understood")
+    step.say("not_understood")
     step.prompt_again()
     return step.result(step.session)
 
 
+def _media(step: _Step) -> Turn:
+    """What the hotline can read, and the numbers to call now, in the session's language; the
+    language menu first when the language is not known yet. Never "did not understand"."""
+    if step.session.lang is None:
+        step.language_menu()
+        step.say("media.unsupported")
+        step.say_optional(UNSUPPORTED_NUMBERS)
+        return step.result(step.session)
+    step.say("media.unsupported")
+    step.say_optional("media.call")
+    if step.session.node is None:
+        step.say(step.bundle.nodes[step.bundle.menu].prompt or "menu.main")
+        step.session = step.session.but(node=step.bundle.menu)
+    else:
+        step.prompt_again()
+    return step.result(step.session)
+
+
 def _update_language(step: _Step, inbound: Inbound) -> None:
-    """A sure guess sets a new conversation's language; switching one needs 3+ words."""
+    """A sure guess sets a new conversation's language; switching one needs 3+ words.
+
+    A romanized text (Banglish, Roman Urdu, Arabizi...) starts the conversation in the fallback
+    language, with a one-line offer, in the native script, of the person's own language: many
+    who write Roman Urdu or Banglish do not read the native script comfortably, and English is
+    what most of them read in New York; those who do read it switch with one reply."""
     guess, current = inbound.guess, step.session.lang
     if not inbound.guess_sure or guess is None or guess not in step.bundle.locales:
+        return
+    if inbound.romanized:
+        if current is None:
+            step.set_language(step.bundle.fallback)
+            if guess != step.bundle.fallback:
+                step.offer = guess
         return
     if current is None or (guess != current and word_count(inbound.text) >= 3):
         step.set_language(guess)
@@ -415,7 +463,10 @@ def _read_model(compiled: _Compiled, step: _Step, text: str) -> tuple[str, str |
 
 def _jump(step: _Step, target: str, lang: str | None, about: str, layer: str) -> None:
     if step.session.lang is None:
-        step.set_language(lang or step.bundle.fallback)
+        # A universal word (ICE) in a language the hotline does not serve: the fallback's
+        # guidance, not the language whose list happened to hold the word.
+        sure = lang is not None and not step.inbound.unsupported
+        step.set_language(lang if sure and lang is not None else step.bundle.fallback)
     step.session = step.session.but(awaiting=None)
     step.emit("triggered", node=target, layer=layer, about=about)
     step.enter(target)

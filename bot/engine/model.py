@@ -235,6 +235,8 @@ class Inbound:
     intent: tuple[tuple[str, float], ...] | Callable[[], tuple[tuple[str, float], ...]] = ()
     forwarded: bool = False  # WhatsApp marked it forwarded: a rumour until the person says not
     location: bool = False  # a WhatsApp location pin
+    romanized: bool = False  # the guess is a language written in Latin letters (Banglish...)
+    unsupported: bool = False  # the detector saw a language the hotline does not serve
 
 
 @dataclass(frozen=True)

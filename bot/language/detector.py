@@ -7,11 +7,13 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import partial
 
+from bot.language import romanized
 from bot.language.codes import LATIN_LANGUAGES
 from bot.language.intent import IntentModel, shared_intent_model
 from bot.language.lexicon import DEFAULT_LEXICON, MAX_PHRASE_WORDS, Lexicon, lexicon_key
 from bot.language.model import LanguageModel, shared_model
 from bot.language.normalize import HEAD_CHARS, model_text
+from bot.language.romanized import other_script
 from bot.language.script import classify_script
 
 # Below this probability the best guess is reported as unsure (lang None, ambiguous). Five Latin
@@ -30,8 +32,10 @@ class Detection:
     lang: str | None
     confidence: float
     ambiguous: bool
-    layer: str  # "script" | "lexicon" | "model" | "none"
+    layer: str  # "script" | "romanized" | "unsupported" | "lexicon" | "model" | "none"
     candidates: tuple[str, ...] = ()
+    romanized: bool = False  # lang written in Latin letters (Banglish, Roman Urdu, Arabizi...)
+    unsupported: bool = False  # a language the hotline does not serve (candidates: which)
     # Reads the text with the intent model, on demand: the engine asks only when no word list
     # matched, so most texts never pay for it.
     read_intent: Callable[[], tuple[tuple[str, float], ...]] | None = field(
@@ -93,6 +97,15 @@ class Detector:
             return Detection(None, 0.0, True, "script", ("zh",))
         if verdict.script not in ("latin", "arabic"):
             return NOTHING
+        if verdict.script == "latin":
+            if not head.isascii() and other_script(head):  # Devanagari, Gurmukhi, Thai...
+                return Detection(None, 0.0, True, "unsupported", unsupported=True)
+            found = romanized.classify(head)
+            if found is not None:
+                kind, lang = found
+                if kind == "romanized":
+                    return Detection(lang, 0.9, False, "romanized", romanized=True)
+                return Detection(None, 0.0, True, "unsupported", (lang,), unsupported=True)
         cleaned = model_text(head)
         if not cleaned:
             return NOTHING

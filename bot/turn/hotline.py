@@ -128,6 +128,8 @@ class Hotline:
             msg.channel,
             media=msg.media,
             relay=bool(case and case["status"] == cases.CLAIMED),
+            forwarded=msg.forwarded,
+            location=msg.location,
         )
         bundle = self.bundle
         if bundle is not self._lexicon_of:  # new words from edited locales teach the detector

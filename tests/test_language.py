@@ -50,7 +50,7 @@ def test_languages_tuple() -> None:
 )
 def test_script_layer(detector: Detector, text: str, expected: str) -> None:
     result = detector.language(text)  # detect() adds the intent model's reading
-    assert result == Detection(expected, result.confidence, False, "script")
+    assert (result.lang, result.ambiguous, result.layer) == (expected, False, "script")
     assert result.confidence > 0.5
 
 
@@ -234,3 +234,19 @@ def test_detect_carries_the_intent_models_reading(detector: Detector) -> None:
     calm = dict(detector.detect("how do I get an IDNYC card?").intent)
     assert sum(p for label, p in calm.items() if label.startswith("urgent:")) < 0.5
     assert detector.detect("").intent == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "variant"),
+    [
+        ("移民局的人在我家門口", "zh-Hant"),
+        ("我老公喺公司俾人帶走咗", "zh-Hant"),  # Cantonese
+        ("移民局的人在我家门口", None),
+        ("我需要一个律师", None),
+    ],
+)
+def test_traditional_chinese_is_told_from_simplified(
+    detector: Detector, text: str, variant: str | None
+) -> None:
+    result = detector.detect(text)
+    assert result.lang == "zh" and result.variant == variant

@@ -27,7 +27,7 @@ def inbound(
         text=text,
         channel=channel,
         media=media,
-        guess=detection.lang if detection else None,
+        guess=(detection.variant or detection.lang) if detection else None,
         guess_sure=bool(detection and detection.lang and not detection.ambiguous),
         relay=relay,
         intent=(detection.read_intent or ()) if detection else (),

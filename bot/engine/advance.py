@@ -349,6 +349,8 @@ def _update_language(step: _Step, inbound: Inbound) -> None:
     who write Roman Urdu or Banglish do not read the native script comfortably, and English is
     what most of them read in New York; those who do read it switch with one reply."""
     guess, current = inbound.guess, step.session.lang
+    if guess is not None and guess not in step.bundle.locales:
+        guess = guess.split("-")[0]  # zh-Hant without its locale: zh
     if not inbound.guess_sure or guess is None or guess not in step.bundle.locales:
         return
     if inbound.romanized:

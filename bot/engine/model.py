@@ -100,7 +100,7 @@ class Message(_Spec):
 class Locale(_Spec):
     """One `locales/<lang>.yaml` file: texts by key and the words of that language."""
 
-    language: str = Field(pattern=r"^[a-z]{2,3}$")
+    language: str = Field(pattern=r"^[a-z]{2,3}(-[A-Z][a-z]{3})?$")  # zh, zh-Hant
     name: str
     aliases: list[str] = []
     reviewed: bool = False

@@ -15,6 +15,7 @@ from bot.language.model import LanguageModel, shared_model
 from bot.language.normalize import HEAD_CHARS, model_text
 from bot.language.romanized import other_script
 from bot.language.script import classify_script
+from bot.language.variants import chinese_variant
 
 # Below this probability the best guess is reported as unsure (lang None, ambiguous). Five Latin
 # languages share the mass, so 0.2 is a blind guess. On the tuning half of the evaluation set,
@@ -35,6 +36,7 @@ class Detection:
     layer: str  # "script" | "romanized" | "unsupported" | "lexicon" | "model" | "none"
     candidates: tuple[str, ...] = ()
     romanized: bool = False  # lang written in Latin letters (Banglish, Roman Urdu, Arabizi...)
+    variant: str | None = None  # a locale of lang's written form: "zh-Hant" (Traditional)
     unsupported: bool = False  # a language the hotline does not serve (candidates: which)
     # Reads the text with the intent model, on demand: the engine asks only when no word list
     # matched, so most texts never pay for it.
@@ -92,7 +94,10 @@ class Detector:
         head = text[:HEAD_CHARS]
         verdict = classify_script(head)
         if verdict.lang is not None:
-            return self._decide(verdict.lang, verdict.confidence, "script")
+            found = self._decide(verdict.lang, verdict.confidence, "script")
+            if found.lang == "zh":
+                return replace(found, variant=chinese_variant(head))
+            return found
         if verdict.script == "kana":  # Japanese: not served, let the bot offer its menu
             return Detection(None, 0.0, True, "script", ("zh",))
         if verdict.script not in ("latin", "arabic"):

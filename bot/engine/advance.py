@@ -20,8 +20,9 @@ RELAY_COMMANDS = ("menu", "stop", "start", "delete", "lang", "help")
 HYPOTHETICAL = "cue.hypothetical"
 NOW = "cue.now"
 FORWARDED = "cue.forwarded"
+PAST = "cue.past"  # long ago: years ago, last year
 AGENCY = "urgent.ice"  # ICE, la migra, agents: with "now", a topic text becomes urgent
-CUES = (HYPOTHETICAL, NOW, FORWARDED, AGENCY)
+CUES = (HYPOTHETICAL, NOW, FORWARDED, PAST, AGENCY)
 # The intent model is consulted after the word lists, for free text that matched none. An
 # urgent reading needs this much of the probability on the urgent labels together; a topic
 # needs this much on itself. Set on the tune half by cross-validation (tools/build_intent_model).
@@ -424,7 +425,8 @@ def _read_words(compiled: _Compiled, step: _Step, text: str) -> tuple[str, str |
     Urgent lists come first. A topic word ("job", "school", "car") in a text that also names
     the agency and says it is happening now (a cue.now word) is urgent,
     with that topic's urgent guidance. A question or a forwarded rumour about something urgent
-    gets the guidance and the question "is this happening now?" instead of a case. (The model
+    gets the guidance and the question "is this happening now?" instead of a case, and so does
+    an urgent text about something long past (cue.past). (The model
     is not asked here: it read questions such as "does ICE need a warrant to come in my home"
     as urgent.)
     """
@@ -439,7 +441,11 @@ def _read_words(compiled: _Compiled, step: _Step, text: str) -> tuple[str, str |
     if not urgent and trigger.urgent is not None and not question and _cue(step, AGENCY):
         if _cue(step, NOW):
             target, urgent = trigger.urgent, True
-    if urgent and question:
+    if not urgent and question and trigger.ask is not None and _cue(step, AGENCY):
+        # "What if ICE comes to my job?": the topic's urgent guidance, then "is it now?".
+        return trigger.ask, lang, trigger.urgent or target
+    # Something that happened long ago ("arrested five years ago") is not happening now.
+    if urgent and (question or _cue(step, PAST)):
         return compiled.asks.get(target, target), lang, target
     return target, lang, target
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -159,7 +160,7 @@ class Bundle:
     @property
     def languages(self) -> list[str]:
         """The language menu's order: the fallback first, then by code."""
-        return sorted(self.locales, key=lambda code: (code != self.fallback, code))
+        return list(_language_order(self))
 
     def text(self, key: str, lang: str | None, case: str | None = None) -> tuple[str, bool]:
         """A message in a language, placeholders filled; True when the fallback's text was
@@ -171,6 +172,11 @@ class Bundle:
             message = self.locales[self.fallback].messages[key]
         values = self.directory if case is None else {**self.directory, "case": case}
         return fill(message.text, values), fallback
+
+
+@lru_cache(maxsize=8)  # bundles are compared by identity: one order per loaded bundle
+def _language_order(bundle: Bundle) -> tuple[str, ...]:
+    return tuple(sorted(bundle.locales, key=lambda code: (code != bundle.fallback, code)))
 
 
 @dataclass(frozen=True)

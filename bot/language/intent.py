@@ -81,23 +81,33 @@ class IntentModel:
             )
 
     def ids(self, text: str) -> list[int]:
-        vocabulary = self.vocabulary
-        return list({vocabulary[f] for f in features(text) if f in vocabulary})
+        """The known features of a text (the same as `features`, looked up as they are made:
+        this runs on the hot path)."""
+        get = self.vocabulary.get
+        found: set[int | None] = set()
+        for raw in _TOKENS.findall(normalise(text)):
+            token = _arabizi(raw)
+            padded = f" {token} "
+            size = len(padded)
+            found.add(get("w " + token))
+            found.update(get(padded[i : i + n]) for n in NGRAMS for i in range(size - n + 1))
+        found.discard(None)
+        return list(found)  # type: ignore[arg-type]
 
     def scores(self, ids: Iterable[int]) -> np.ndarray:
-        ids = list(ids)
+        ids = list(ids)  # numpy indexes with a list, not a set
         if not ids:
             return self.bias.copy()
-        return self.weights[ids].sum(axis=0) / np.sqrt(len(ids)) + self.bias
+        return self.weights[ids].sum(axis=0) * (len(ids) ** -0.5) + self.bias
 
     def read(self, text: str) -> tuple[tuple[str, float], ...]:
         if not text.strip():
             return ()
         scores = self.scores(self.ids(text))
-        scores = np.exp(scores - scores.max())
-        probs = scores / scores.sum()
-        best = np.argsort(-probs)[:TOP]
-        return tuple((self.labels[i], round(float(probs[i]), 4)) for i in best)
+        exp = np.exp(scores - scores.max())
+        probs = (exp / exp.sum()).tolist()
+        best = sorted(range(len(probs)), key=probs.__getitem__, reverse=True)[:TOP]
+        return tuple((self.labels[i], round(probs[i], 4)) for i in best)
 
 
 _MODEL: IntentModel | None = None

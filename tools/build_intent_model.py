@@ -43,7 +43,7 @@ URGENT_LISTS = {
     "urgent.work": "urgent:work_now",
 }
 PHRASE_WEIGHT = 0.05
-L2 = 1e-4
+L2 = 1e-5
 STEPS = 100
 MIN_COUNT = 2
 

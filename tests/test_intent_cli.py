@@ -50,3 +50,19 @@ def test_try_without_a_text_column_is_refused(tmp_path: Path) -> None:
     )
     assert result.exit_code != 0
     assert "text" in result.output
+
+
+def test_a_romanized_text_is_read_in_english_with_the_offer_whatever_its_style() -> None:
+    from bot.cli.intent import language_right
+
+    hotline = ["en", "es", "ur"]
+    base = {"lang": "ur", "style": "caps", "keys": ["door.now", "lang.offer"]}
+    romanized = dict(base, text="ICE DARWAZE PE HAI", language="en")
+    assert language_right(romanized, hotline)
+    assert not language_right(dict(romanized, keys=["door.now"]), hotline)  # no offer
+    native = dict(base, text="ICE دروازے پر ہے", language="en")
+    assert not language_right(native, hotline)  # Urdu script answered in English
+    assert language_right(dict(native, language="ur"), hotline)
+    unsupported = {"lang": "pt", "style": "unsupported", "keys": [], "text": "oi"}
+    assert language_right(dict(unsupported, language=None), hotline)
+    assert not language_right(dict(unsupported, language="es"), hotline)

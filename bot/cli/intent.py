@@ -127,8 +127,8 @@ def try_text(
 
 
 def language_right(result: dict[str, Any], hotline: Iterable[str]) -> bool:
-    """Whether the person can read the answer: their language; for a romanized text also
-    English with the offer of the native script; for a language the hotline does not serve, the
+    """Whether the person can read the answer: their language; for a romanized text (mostly
+    Latin letters, in a language with another script) also English with the offer of it; for a language the hotline does not serve, the
     language menu or English (never another hotline language on weak evidence)."""
     lang, got, style = result["lang"], result["language"], result["style"]
     if lang not in set(hotline):
@@ -137,7 +137,18 @@ def language_right(result: dict[str, Any], hotline: Iterable[str]) -> bool:
         return got == "zh-Hant"
     if got == lang:
         return True
-    return style == "romanized" and got == "en" and OFFER_KEY in result["keys"]
+    # A romanized text (whatever style it is labelled with: caps, typo, indirect...) is a text
+    # in a non-Latin-script language written mostly in Latin letters.
+    return romanized(result["text"], lang) and got == "en" and OFFER_KEY in result["keys"]
+
+
+NON_LATIN = ("zh", "ru", "bn", "ko", "ar", "ur")
+
+
+def romanized(text: str, lang: str) -> bool:
+    letters = [c for c in text if c.isalpha()]
+    latin = sum(c.isascii() for c in letters)
+    return lang in NON_LATIN and bool(letters) and latin > len(letters) / 2
 
 
 def paged(result: dict[str, Any]) -> bool:

@@ -28,20 +28,24 @@ ROMANIZED: dict[str, frozenset[str]] = {
         nai nei ache ase ashe achhe bhaia abbu ammu dhorse dhorche dhore niye niya niyeche
         kothay kivabe kemne lagbe  jonno theke kaj kaje kajer barite basay bashay dorja
         dorjay bolse bollo bolche jani janina jodi tahole shob shobai onek ekta pabo parbo
-        dilam dise dise korlam kortesi kortese bujhtesi bujhi ki_korbo khub
+        dilam dise dise korlam kortesi kortese bujhtesi bujhi ki_korbo khub kita kortam
+        loigese ekhno chara kono paoa moddhe parthokko sathe rakhte korle jante parbe
+        bhaisab dhorya
     """.split()),
     "ur": frozenset("""
         bhai ko mujhe mujhay mera meri mere  humein hamara hamari hamare aap apka apki apke kya kyun
         kaise kaisay kahan hai hain tha thi nahi nahin abhi bhi    mein    wale
         walon gaye gayi gaya liya diya raha rahi rahe chahiye karna karo karein  ammi ghar
         kaam  madad sakti sakta sakte hoga jaye jaaye agar agr toh bahut bohat pata pooch
-        puchna dafa kuch koi yahan wahan unko usko isko batao bataein zaroori
+        puchna dafa kuch koi yahan wahan unko usko isko batao bataein zaroori darwaze
+        darwaza pakr lia kia karu karoon
     """.split()),
     "ar": frozenset("""
          enta enti inta inti ya3ni 3and 3end 3ala 3la shu chno wach bghit dyal dial ma3 m3a
         kifash kifach  wla walla wallah la2 2al 7aja 7ad 5alas khalas yalla habibi ezzay
         izzay dlwa2ti delwa2ti daba mesh mish mafi  keda lbab lwra9 bidi badi baddi 3ayez
-        3awz 3ayz sho shou leh lesh 3ashan 3shan mashi msh hal2a hala2 ba3d 2abl
+        3awz 3ayz sho shou leh lesh 3ashan 3shan mashi msh hal2a hala2 ba3d 2abl khassni
+        khasni nhez fel mahal
     """.split()),
     "ru": frozenset("""
         shto chto kak gde menya mne moy moya  muzh muzha zhena syn brata seichas seychas
@@ -52,7 +56,7 @@ ROMANIZED: dict[str, frozenset[str]] = {
     "zh": frozenset("""
         zenme zenmeban shenme xianzai gangcai laogong laopo erzi nver yiminju lushi mianfei
         bangzhu jiuming xiexie nihao ni_hao  tamen zhua zhuazou   jingcha zai_na nali
-        shenfen mei_you meiyou keyi bu_yao buyao
+        shenfen mei_you meiyou keyi bu_yao buyao menkou
     """.split()),
 }
 
@@ -74,6 +78,9 @@ UNSUPPORTED: dict[str, frozenset[str]] = {
     """.split()),
     "wo": frozenset("""
         dama soxla ngir sama   dul fey nanga  jërejëf jerejef waaw deedeet
+    """.split()),
+    "pa": frozenset("""
+        chahida hove gaddi sat_sri akal mahine agle kamm veer nu karda phad leya
     """.split()),
     "ff": frozenset("""
              galle  arii  uddita jaaraama noy

@@ -128,8 +128,9 @@ def try_text(
 
 def language_right(result: dict[str, Any], hotline: Iterable[str]) -> bool:
     """Whether the person can read the answer: their language; for a romanized text (mostly
-    Latin letters, in a language with another script) also English with the offer of it; for a language the hotline does not serve, the
-    language menu or English (never another hotline language on weak evidence)."""
+    Latin letters, in a language with another script) also English with the offer of it; for
+    a language the hotline does not serve, the language menu or English (never another
+    hotline language on weak evidence)."""
     lang, got, style = result["lang"], result["language"], result["style"]
     if lang not in set(hotline):
         return got in (None, "en")

@@ -439,6 +439,12 @@ def _read_words(compiled: _Compiled, step: _Step, text: str) -> tuple[str, str |
     target = trigger.go
     node = step.bundle.nodes.get(target)
     urgent = node is not None and node.urgent
+    if urgent and step.inbound.media and not _cue(step, NOW):
+        # A photo with "they left this at my door, is it real?": a question about a paper,
+        # card or flyer, unless the text says it is happening now.
+        topic = _first_topic(step)
+        if topic is not None:
+            trigger, target, urgent = topic, topic.go, False
     question = _question(compiled, step, text)
     if not urgent and trigger.urgent is not None and not question:
         now = _cue(step, AGENCY) and _cue(step, NOW)
@@ -451,6 +457,15 @@ def _read_words(compiled: _Compiled, step: _Step, text: str) -> tuple[str, str |
     if urgent and (question or _cue(step, PAST)):
         return compiled.asks.get(target, target), lang, target
     return target, lang, target
+
+
+def _first_topic(step: _Step) -> Trigger | None:
+    """The first trigger going to a node that is not urgent whose words are in the text."""
+    for trigger in step.bundle.triggers:
+        node = step.bundle.nodes.get(trigger.go)
+        if trigger.words in step.found_keys and node is not None and not node.urgent:
+            return trigger
+    return None
 
 
 def _read_model(compiled: _Compiled, step: _Step, text: str) -> tuple[str, str | None, str] | None:

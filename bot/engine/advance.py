@@ -21,8 +21,9 @@ HYPOTHETICAL = "cue.hypothetical"
 NOW = "cue.now"
 FORWARDED = "cue.forwarded"
 PAST = "cue.past"  # long ago: years ago, last year
+UNIVERSAL = "cue.universal"  # ICE, immigration and its cognates: urgent in any language
 AGENCY = "urgent.ice"  # ICE, la migra, agents: with "now", a topic text becomes urgent
-CUES = (HYPOTHETICAL, NOW, FORWARDED, PAST, AGENCY)
+CUES = (HYPOTHETICAL, NOW, FORWARDED, PAST, UNIVERSAL, AGENCY)
 # The intent model is consulted after the word lists, for free text that matched none. An
 # urgent reading needs this much of the probability on the urgent labels together; a topic
 # needs this much on itself. Set on the tune half by cross-validation (tools/build_intent_model).
@@ -470,11 +471,17 @@ def _first_topic(step: _Step) -> Trigger | None:
 
 def _read_model(compiled: _Compiled, step: _Step, text: str) -> tuple[str, str | None, str] | None:
     """The intent model's reading of free text no word list matched, when it is sure enough."""
+    question = _question(compiled, step, text)
+    agency = next((t for t in step.bundle.triggers if t.words == AGENCY), None)
+    if agency is not None and step.inbound.unsupported and _cue(step, UNIVERSAL):
+        # A language the hotline does not serve, naming ICE or immigration: the word is all we
+        # read, and a missed raid costs more than a staff minute. Where the agency list goes.
+        target = agency.go
+        return (compiled.asks.get(target, target) if question else target), None, target
     reading = _reading(step.inbound) if text else ()
     if not reading:
         return None
     mass, urgent = _urgent_mass(reading)
-    question = _question(compiled, step, text)
     if urgent is not None and mass >= URGENT_MASS:
         target = compiled.asks.get(urgent, urgent) if question else urgent
         return target, None, urgent

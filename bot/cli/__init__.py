@@ -6,6 +6,7 @@ import click
 
 from bot.cli.cases import cases_group
 from bot.cli.flows import flows
+from bot.cli.intent import flows_try
 from bot.cli.privacy import privacy
 from bot.cli.serve import chat, serve
 from bot.cli.staff import staff
@@ -17,5 +18,6 @@ def main() -> None:
     """The New York rights hotline."""
 
 
+flows.add_command(flows_try)
 for command in (serve, chat, flows, translations_group, staff, cases_group, privacy):
     main.add_command(command)

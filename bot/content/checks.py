@@ -21,6 +21,7 @@ def run(loaded: Loaded) -> None:
     locales = _locales(loaded)
     option_collisions(loaded, locales)
     trigger_collisions(loaded, locales)
+    urgent_topic_collisions(loaded, locales)
     command_collisions(loaded, locales)
     sms_budget(loaded, locales)
     urgent_without_case(loaded)
@@ -188,6 +189,53 @@ def trigger_collisions(loaded: Loaded, locales: dict[str, _LocaleFile]) -> None:
                         f"at [{node_id}] it goes to {hit.owner.go}, not to option "
                         f"{_label(node, i)}",
                     )
+
+
+def urgent_topic_collisions(loaded: Loaded, locales: dict[str, _LocaleFile]) -> None:
+    """An urgent list and a topic list must not share a phrase. Triggers are tried in order,
+    in every language, and the first list holding a phrase of the text wins: a topic phrase
+    that is or contains a phrase of an earlier urgent list can never reach its topic (a text
+    of just that phrase opens an urgent case), and an urgent phrase that is or contains a
+    phrase of an earlier topic list never opens a case. Warnings: say which list should keep
+    the phrase."""
+    nodes = {node_id: node for *_, node_id, node in _nodes(loaded)}
+    triggers = [t for flow, _ in loaded.flows.values() for t in flow.triggers]
+
+    def urgent(trigger: Any) -> bool:
+        node = nodes.get(trigger.go)
+        return node is not None and node.urgent
+
+    words = _Words()
+    for t, trigger in enumerate(triggers):
+        for rank, file in enumerate(locales.values()):
+            for _, phrase, _ in file.phrases(trigger.words):
+                words.add((t, rank), phrase, (t, trigger), file)
+    reported: set[tuple[str, str]] = set()
+    for t, trigger in enumerate(triggers):
+        for file in locales.values():
+            for index, phrase, folded in file.phrases(trigger.words):
+                hit = words.first(folded, partial(_other_kind_before, t, urgent(trigger), urgent))
+                if hit is None or (trigger.words, folded) in reported:
+                    continue
+                reported.add((trigger.words, folded))
+                earlier = hit.owner[1]
+                result = (
+                    f"opens an urgent case ({earlier.go}), never {trigger.go}"
+                    if urgent(earlier)
+                    else f"reaches {earlier.go} and opens no case"
+                )
+                loaded.warn(
+                    file.shown,
+                    file.word_line(trigger.words, index),
+                    f"[{trigger.words}] {_clash(phrase, hit, file, earlier.words)}: a text "
+                    f"with it {result}",
+                )
+
+
+def _other_kind_before(
+    t: int, is_urgent: bool, urgent: Callable[[Any], bool], owner: tuple[int, Any]
+) -> bool:
+    return owner[0] < t and urgent(owner[1]) != is_urgent
 
 
 def _label(node: Node, index: int) -> str:

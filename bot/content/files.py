@@ -146,12 +146,14 @@ def check_links(loaded: Loaded) -> None:
                 )
         for i, trigger in enumerate(flow.triggers):
             where: tuple[Any, ...] = ("triggers", i)
-            if trigger.go not in nodes:
-                loaded.error(
-                    shown,
-                    line_of(data, (*where, "go")),
-                    f"trigger go: no node named {trigger.go!r}",
-                )
+            for field_name in ("go", "ask", "urgent"):
+                target = getattr(trigger, field_name)
+                if target is not None and target not in nodes:
+                    loaded.error(
+                        shown,
+                        line_of(data, (*where, field_name)),
+                        f"trigger {field_name}: no node named {target!r}",
+                    )
             if english and trigger.words not in english.words:
                 loaded.error(
                     shown,
@@ -281,7 +283,7 @@ def unreachable(loaded: Loaded) -> None:
     roots: set[str] = set()
     for flow, _ in loaded.flows.values():
         roots.update(t for t in (flow.start, flow.menu) if t)
-        roots.update(t.go for t in flow.triggers)
+        roots.update(t for tr in flow.triggers for t in (tr.go, tr.ask, tr.urgent) if t)
         for node_id, node in flow.nodes.items():
             edges[node_id] = {o.go for o in node.options} | ({node.go} if node.go else set())
             if node.switch is not None:

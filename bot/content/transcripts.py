@@ -10,6 +10,9 @@ A transcript file (tests/transcripts/**/*.yaml):
         node: menu                     # optional: the node waiting after the turn
         events: [language_changed]     # optional: event types that must be among the turn's
         says: "Responda"               # optional: text that must appear in the replies
+        media: 1                       # optional: pictures or voice notes sent with the text
+        location: true                 # optional: a WhatsApp location pin
+        forwarded: true                # optional: WhatsApp marked it forwarded
 """
 
 from __future__ import annotations
@@ -21,8 +24,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, field_validator
 
+from bot.content import intake
 from bot.content.yamlfile import read_yaml
-from bot.engine import Bundle, Inbound, Session, advance
+from bot.engine import Bundle, Session, advance
 
 _UNSET: Any = object()
 
@@ -36,6 +40,9 @@ class Step(BaseModel):
     events: list[str] = []
     no_events: list[str] = []
     says: str | None = None
+    media: int = 0  # pictures, voice notes... sent with the text (Twilio's NumMedia)
+    location: bool = False  # a WhatsApp location pin
+    forwarded: bool = False  # WhatsApp marked the message forwarded
 
     @field_validator("user", mode="before")
     @classmethod
@@ -78,11 +85,13 @@ def run(bundle: Bundle, transcript: Transcript, detect: Any) -> list[Failure]:
     failures: list[Failure] = []
     for number, step in enumerate(transcript.steps, start=1):
         detection = detect(step.user) if step.user.strip() else None
-        inbound = Inbound(
+        inbound = intake.inbound(
             step.user,
-            channel=transcript.channel,  # type: ignore[arg-type]
-            guess=detection.lang if detection else None,
-            guess_sure=bool(detection and detection.lang and not detection.ambiguous),
+            detection,
+            transcript.channel,  # type: ignore[arg-type]
+            media=step.media,
+            location=step.location,
+            forwarded=step.forwarded,
         )
         turn = advance(bundle, session, inbound, lambda: f"CASE{next(ids)}")
         session = turn.session

@@ -6,13 +6,35 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from bot.engine.model import Bundle, Event, EventType, Inbound, Reply, Session, Turn
+from bot.engine.model import Bundle, Event, EventType, Inbound, Reply, Session, Trigger, Turn
 from bot.engine.paging import SEPARATOR, paginate
-from bot.engine.text import PhraseMatcher, fold, word_count
+from bot.engine.text import PhraseIndex, PhraseMatcher, fold, word_count
 
 MAX_HOPS = 25  # a chain of `go` longer than this is a loop the checker should have caught
 # Commands that still work while a person is talking with a staff member.
 RELAY_COMMANDS = ("menu", "stop", "start", "delete", "lang", "help")
+
+
+# Word lists the engine reads beside the flow's triggers, in every language (each optional):
+# a question about what might happen, a text that says it is happening now, a forwarded rumour.
+HYPOTHETICAL = "cue.hypothetical"
+NOW = "cue.now"
+FORWARDED = "cue.forwarded"
+PAST = "cue.past"  # long ago: years ago, last year
+UNIVERSAL = "cue.universal"  # ICE, immigration and its cognates: urgent in any language
+AGENCY = "urgent.ice"  # ICE, la migra, agents: with "now", a topic text becomes urgent
+CUES = (HYPOTHETICAL, NOW, FORWARDED, PAST, UNIVERSAL, AGENCY)
+# The intent model is consulted after the word lists, for free text that matched none. An
+# urgent reading needs this much of the probability on the urgent labels together; a topic
+# needs this much on itself. Set on the tune half by cross-validation (tools/build_intent_model).
+URGENT_MASS = 0.6
+TOPIC_P = 0.6
+# A topic word's text turns urgent on the model's word alone only when it is this sure: on the
+# tune half (model trained on the other rows) 0.8 added urgent texts and no false alarm.
+TOPIC_URGENT_MASS = 0.8
+URGENT_PREFIX = "urgent:"
+OFFER = "lang.offer"  # "reply LANG for <language>", in that language's own script
+UNSUPPORTED_NUMBERS = "unsupported.numbers"  # the numbers to call now, in English and Spanish
 
 
 @dataclass(frozen=True)
@@ -22,6 +44,8 @@ class _Compiled:
     commands: dict[str, dict[str, str]]  # lang -> folded word -> command
     words: dict[tuple[str, str], PhraseMatcher]  # (lang, words key) -> matcher
     languages: dict[str, str]  # folded number or name -> language code
+    index: PhraseIndex[tuple[str, str]]  # trigger and cue phrases -> (words key, language)
+    asks: dict[str, str]  # urgent node -> where a question or a rumour about it goes
 
 
 @lru_cache(maxsize=8)
@@ -41,7 +65,19 @@ def _compile(bundle: Bundle) -> _Compiled:
         languages[str(number)] = code
         for name in (code, locale.name, *locale.aliases):
             languages.setdefault(fold(name), code)
-    return _Compiled(commands, words, languages)
+    # The trigger and cue lists of every language in one index: a text is read once.
+    keys = {*CUES, *(trigger.words for trigger in bundle.triggers)}
+    index = PhraseIndex(
+        (phrase, (key, code))
+        for code, locale in bundle.locales.items()
+        for key in keys
+        for phrase in locale.words.get(key, ())
+    )
+    asks: dict[str, str] = {}
+    for trigger in bundle.triggers:
+        if trigger.ask is not None:
+            asks.setdefault(trigger.go, trigger.ask)
+    return _Compiled(commands, words, languages, index, asks)
 
 
 @dataclass
@@ -54,6 +90,9 @@ class _Step:
     new_id: Callable[[], str]
     replies: list[Reply] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
+    found: set[tuple[str, str]] = field(default_factory=set)  # (words key, lang) in the text
+    found_keys: set[str] = field(default_factory=set)
+    offer: str | None = None  # a language to offer in its own script at the end of the turn
 
     @property
     def lang(self) -> str:
@@ -66,6 +105,12 @@ class _Step:
     def say(self, key: str, suffix: str = "") -> None:
         text, fallback = self.render(key)
         self.replies.append(Reply(key, text + suffix, self.lang, fallback))
+
+    def say_optional(self, key: str) -> None:
+        """Say a text the engine adds by itself, when the locales have it (older content
+        folders may not)."""
+        if key in self.bundle.locales[self.bundle.fallback].messages:
+            self.say(key)
 
     def emit(self, type_: str, **data: object) -> None:
         self.events.append(Event(EventType(type_), dict(data)))
@@ -135,6 +180,12 @@ class _Step:
 
     def result(self, session: Session | None) -> Turn:
         """The turn, with SMS replies longer than the budget cut into pages for MORE."""
+        if self.offer is not None and session is not None and session.awaiting != "lang":
+            locale = self.bundle.locales.get(self.offer)
+            if locale is not None and OFFER in locale.messages:
+                text = self.bundle.text(OFFER, self.offer)[0]
+                self.replies.append(Reply(OFFER, text, self.offer))
+            self.offer = None
         texts = [reply.text for reply in self.replies]
         if self.inbound.channel != "sms" or session is None or not texts:
             return Turn(session, self.replies, self.events, texts)
@@ -158,6 +209,9 @@ def advance(
     session = session.but(turns=session.turns + 1)
     step = _Step(bundle, inbound, session, new_id)
     text = fold(inbound.text)
+    if text:
+        step.found = compiled.index.find(text)
+        step.found_keys = {key for key, _ in step.found}
     missing = bool(session.node and session.node not in bundle.nodes)
     if missing:  # the flows changed mid-conversation: the answer was to a question now gone
         step.emit("node_missing", node=session.node)
@@ -226,14 +280,9 @@ def advance(
                 _choose(step, option.set, option.go)
                 return step.result(step.session)
 
-    trigger = _trigger(compiled, bundle, text)
-    if trigger is not None:
-        target, lang = trigger
-        if step.session.lang is None:
-            step.set_language(lang)
-        step.session = step.session.but(awaiting=None)
-        step.emit("triggered", node=target)
-        step.enter(target)
+    reading = _read_words(compiled, step, text)
+    if reading is not None:
+        _jump(step, *reading, layer="trigger")
         return step.result(step.session)
 
     if node is not None:
@@ -254,26 +303,66 @@ def advance(
                 _choose(step, option.set, option.go)
                 return step.result(step.session)
 
-    if step.session.node is None:  # a new conversation, or one that ended: greet, show the menu
-        if step.session.lang is None and not text and inbound.media == 0:
+    media_only = bool(inbound.media or inbound.location) and not text
+    if media_only:  # a photo, voice note, sticker, contact or location pin with no caption
+        return _media(step)
+
+    if step.session.node is None:  # a new conversation, or one that ended
+        model = _read_model(compiled, step, text)
+        if model is not None:
+            _jump(step, *model, layer="model")
+            return step.result(step.session)
+        # Greet, show the menu.
+        if step.session.lang is None and not text:
             step.set_language(bundle.fallback)
         if step.session.lang is None:
             step.language_menu()
+            if inbound.unsupported:  # not a hotline language: the numbers, in English and Spanish
+                step.say_optional(UNSUPPORTED_NUMBERS)
             return step.result(step.session)
-        if inbound.media and not text:
-            step.say("media.unsupported")
         step.enter(bundle.start)
         return step.result(step.session)
 
-    step.say("media.unsupported" if inbound.media and not text else "not_understood")
+    step.say("not_understood")
     step.prompt_again()
     return step.result(step.session)
 
 
+def _media(step: _Step) -> Turn:
+    """What the hotline can read, and the numbers to call now, in the session's language; the
+    language menu first when the language is not known yet. Never "did not understand"."""
+    if step.session.lang is None:
+        step.language_menu()
+        step.say("media.unsupported")
+        step.say_optional(UNSUPPORTED_NUMBERS)
+        return step.result(step.session)
+    step.say("media.unsupported")
+    step.say_optional("media.call")
+    if step.session.node is None:
+        step.say(step.bundle.nodes[step.bundle.menu].prompt or "menu.main")
+        step.session = step.session.but(node=step.bundle.menu)
+    else:
+        step.prompt_again()
+    return step.result(step.session)
+
+
 def _update_language(step: _Step, inbound: Inbound) -> None:
-    """A sure guess sets a new conversation's language; switching one needs 3+ words."""
+    """A sure guess sets a new conversation's language; switching one needs 3+ words.
+
+    A romanized text (Banglish, Roman Urdu, Arabizi...) starts the conversation in the fallback
+    language, with a one-line offer, in the native script, of the person's own language: many
+    who write Roman Urdu or Banglish do not read the native script comfortably, and English is
+    what most of them read in New York; those who do read it switch with one reply."""
     guess, current = inbound.guess, step.session.lang
+    if guess is not None and guess not in step.bundle.locales:
+        guess = guess.split("-")[0]  # zh-Hant without its locale: zh
     if not inbound.guess_sure or guess is None or guess not in step.bundle.locales:
+        return
+    if inbound.romanized:
+        if current is None:
+            step.set_language(step.bundle.fallback)
+            if guess != step.bundle.fallback:
+                step.offer = guess
         return
     if current is None or (guess != current and word_count(inbound.text) >= 3):
         step.set_language(guess)
@@ -298,18 +387,125 @@ def _matches(compiled: _Compiled, step: _Step, key: str, text: str) -> bool:
     return False
 
 
-def _trigger(compiled: _Compiled, bundle: Bundle, text: str) -> tuple[str, str] | None:
+def _trigger(step: _Step) -> tuple[Trigger, str] | None:
     """Triggers listen in every language: an urgent message must never be missed."""
-    if not text:
+    found = step.found
+    if not found:
         return None
-    for trigger in bundle.triggers:
-        for lang in bundle.languages:
-            matcher = compiled.words.get((lang, trigger.words))
-            if matcher is not None and matcher.search(text):
-                return trigger.go, lang
+    for trigger in step.bundle.triggers:
+        if trigger.words in step.found_keys:
+            for lang in step.bundle.languages:
+                if (trigger.words, lang) in found:
+                    return trigger, lang
     return None
 
 
+def _cue(step: _Step, key: str) -> bool:
+    return key in step.found_keys
+
+
+def _question(compiled: _Compiled, step: _Step, text: str) -> bool:
+    """A question about what might happen, or a rumour passed on: guidance first, then ask
+    whether it is happening now before anyone is paged."""
+    return step.inbound.forwarded or _cue(step, HYPOTHETICAL) or _cue(step, FORWARDED)
+
+
+def _reading(inbound: Inbound) -> tuple[tuple[str, float], ...]:
+    return inbound.intent() if callable(inbound.intent) else inbound.intent
+
+
+def _urgent_mass(reading: tuple[tuple[str, float], ...]) -> tuple[float, str | None]:
+    """The model's probability that the text is urgent, and its likeliest urgent node."""
+    mass, best = 0.0, None
+    for label, p in reading:
+        if label.startswith(URGENT_PREFIX):
+            mass += p
+            best = best or label[len(URGENT_PREFIX) :]
+    return mass, best
+
+
+def _read_words(compiled: _Compiled, step: _Step, text: str) -> tuple[str, str | None, str] | None:
+    """The word lists' reading: (node to enter, language of the words, node it is about).
+
+    Urgent lists come first. A topic word ("job", "school", "car") in a text that also names
+    the agency and says it is happening now (a cue.now word), or that the intent model reads as
+    urgent with TOPIC_URGENT_MASS, is urgent,
+    with that topic's urgent guidance. A question or a forwarded rumour about something urgent
+    gets the guidance and the question "is this happening now?" instead of a case, and so does
+    an urgent text about something long past (cue.past)."""
+    found = _trigger(step)
+    if found is None:
+        return None
+    trigger, lang = found
+    target = trigger.go
+    node = step.bundle.nodes.get(target)
+    urgent = node is not None and node.urgent
+    if urgent and step.inbound.media and not _cue(step, NOW):
+        # A photo with "they left this at my door, is it real?": a question about a paper,
+        # card or flyer, unless the text says it is happening now.
+        topic = _first_topic(step)
+        if topic is not None:
+            trigger, target, urgent = topic, topic.go, False
+    question = _question(compiled, step, text)
+    if not urgent and trigger.urgent is not None and not question:
+        now = _cue(step, AGENCY) and _cue(step, NOW)
+        if now or _urgent_mass(_reading(step.inbound))[0] >= TOPIC_URGENT_MASS:
+            target, urgent = trigger.urgent, True
+    if not urgent and question and trigger.ask is not None and _cue(step, AGENCY):
+        # "What if ICE comes to my job?": the topic's urgent guidance, then "is it now?".
+        return trigger.ask, lang, trigger.urgent or target
+    # Something that happened long ago ("arrested five years ago") is not happening now.
+    if urgent and (question or _cue(step, PAST)):
+        return compiled.asks.get(target, target), lang, target
+    return target, lang, target
+
+
+def _first_topic(step: _Step) -> Trigger | None:
+    """The first trigger going to a node that is not urgent whose words are in the text."""
+    for trigger in step.bundle.triggers:
+        node = step.bundle.nodes.get(trigger.go)
+        if trigger.words in step.found_keys and node is not None and not node.urgent:
+            return trigger
+    return None
+
+
+def _read_model(compiled: _Compiled, step: _Step, text: str) -> tuple[str, str | None, str] | None:
+    """The intent model's reading of free text no word list matched, when it is sure enough."""
+    question = _question(compiled, step, text)
+    agency = next((t for t in step.bundle.triggers if t.words == AGENCY), None)
+    if agency is not None and step.inbound.unsupported and _cue(step, UNIVERSAL):
+        # A language the hotline does not serve, naming ICE or immigration: the word is all we
+        # read, and a missed raid costs more than a staff minute. Where the agency list goes.
+        target = agency.go
+        return (compiled.asks.get(target, target) if question else target), None, target
+    reading = _reading(step.inbound) if text else ()
+    if not reading:
+        return None
+    mass, urgent = _urgent_mass(reading)
+    if urgent is not None and mass >= URGENT_MASS:
+        target = compiled.asks.get(urgent, urgent) if question else urgent
+        return target, None, urgent
+    label, p = reading[0]
+    node = step.bundle.nodes.get(label)
+    if node is None or p < TOPIC_P or label in (step.bundle.menu, step.bundle.start):
+        return None
+    if node.urgent:  # a calm question about an urgent matter: guidance, then "is it now?"
+        return compiled.asks.get(label, label), None, label
+    return label, None, label
+
+
+def _jump(step: _Step, target: str, lang: str | None, about: str, layer: str) -> None:
+    if step.session.lang is None:
+        # A universal word (ICE) in a language the hotline does not serve: the fallback's
+        # guidance, not the language whose list happened to hold the word.
+        sure = lang is not None and not step.inbound.unsupported
+        step.set_language(lang if sure and lang is not None else step.bundle.fallback)
+    step.session = step.session.but(awaiting=None)
+    step.emit("triggered", node=target, layer=layer, about=about)
+    step.enter(target)
+
+
 def _choose(step: _Step, values: dict[str, str], go: str) -> None:
+    step.emit("chosen", node=go, layer="option")
     step.session = step.session.but(vars={**step.session.vars, **values})
     step.enter(go)

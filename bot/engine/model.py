@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -68,10 +70,18 @@ class Node(_Spec):
 
 
 class Trigger(_Spec):
-    """Words (by key, translated in every locale) that jump to a node from anywhere."""
+    """Words (by key, translated in every locale) that jump to a node from anywhere.
+
+    ask: for an urgent node, where a question about what might happen ("what if ICE comes?")
+    or a forwarded rumour goes instead: the same guidance, then "is this happening now?".
+    urgent: for a topic, the urgent node a text goes to when it also says enforcement is
+    happening now ("ICE came to my job" is ICE at a workplace, not a question about work).
+    """
 
     words: str
     go: str
+    ask: str | None = None
+    urgent: str | None = None
 
 
 class Flow(_Spec):
@@ -92,7 +102,7 @@ class Message(_Spec):
 class Locale(_Spec):
     """One `locales/<lang>.yaml` file: texts by key and the words of that language."""
 
-    language: str = Field(pattern=r"^[a-z]{2,3}$")
+    language: str = Field(pattern=r"^[a-z]{2,3}(-[A-Z][a-z]{3})?$")  # zh, zh-Hant
     name: str
     aliases: list[str] = []
     reviewed: bool = False
@@ -151,7 +161,7 @@ class Bundle:
     @property
     def languages(self) -> list[str]:
         """The language menu's order: the fallback first, then by code."""
-        return sorted(self.locales, key=lambda code: (code != self.fallback, code))
+        return list(_language_order(self))
 
     def text(self, key: str, lang: str | None, case: str | None = None) -> tuple[str, bool]:
         """A message in a language, placeholders filled; True when the fallback's text was
@@ -163,6 +173,11 @@ class Bundle:
             message = self.locales[self.fallback].messages[key]
         values = self.directory if case is None else {**self.directory, "case": case}
         return fill(message.text, values), fallback
+
+
+@lru_cache(maxsize=8)  # bundles are compared by identity: one order per loaded bundle
+def _language_order(bundle: Bundle) -> tuple[str, ...]:
+    return tuple(sorted(bundle.locales, key=lambda code: (code != bundle.fallback, code)))
 
 
 @dataclass(frozen=True)
@@ -218,6 +233,14 @@ class Inbound:
     guess: str | None = None  # the detector's language, None when unsure
     guess_sure: bool = False
     relay: bool = False  # a claimed case is open: free text goes to the staff member
+    # The intent model's reading of the text (made by the host, like the language guess):
+    # labels are node ids, "urgent:<node>" for urgent ones, with probabilities, best first.
+    # A callable when the host reads it on demand (the engine calls it at most once a turn).
+    intent: tuple[tuple[str, float], ...] | Callable[[], tuple[tuple[str, float], ...]] = ()
+    forwarded: bool = False  # WhatsApp marked it forwarded: a rumour until the person says not
+    location: bool = False  # a WhatsApp location pin
+    romanized: bool = False  # the guess is a language written in Latin letters (Banglish...)
+    unsupported: bool = False  # the detector saw a language the hotline does not serve
 
 
 @dataclass(frozen=True)
@@ -238,6 +261,7 @@ class EventType(StrEnum):
     STARTED = "started"
     ENDED = "ended"
     TRIGGERED = "triggered"
+    CHOSEN = "chosen"  # an option was picked (by number, word or button)
     LANGUAGE_CHANGED = "language_changed"
     NODE_MISSING = "node_missing"  # the flows changed under a conversation in progress
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 from bot.engine.sms import BUDGET, segments
 
@@ -47,6 +48,15 @@ def _pieces(text: str, hint: str) -> list[str]:
 
 def paginate(texts: list[str], hint: str) -> list[str]:
     """Pack the replies into pages; every page but the last leaves room for the MORE hint."""
+    return list(_paginate(tuple(texts), hint))
+
+
+@lru_cache(maxsize=2048)  # the same bot texts are paged for every person who reaches a node
+def _paginate(texts: tuple[str, ...], hint: str) -> tuple[str, ...]:
+    return tuple(_paginate_now(list(texts), hint))
+
+
+def _paginate_now(texts: list[str], hint: str) -> list[str]:
     whole = SEPARATOR.join(texts)
     if segments(whole) <= BUDGET:  # the common case: one page, no hint
         return [whole]

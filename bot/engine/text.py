@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 import string
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
+from typing import Generic, TypeVar
 
 # Scripts written without spaces between words (or with particles glued to nouns, as in
 # Korean): a phrase there matches anywhere inside the text, not only between word breaks.
@@ -43,7 +44,10 @@ class PhraseMatcher:
             folded = fold(phrase)
             if folded:
                 (unspaced if _UNSPACED.search(folded) else spaced).add(folded)
-        self._unspaced = tuple(sorted(unspaced))
+        # One regular expression per kind: the alternation runs in C, a loop over phrases does
+        # not (a first text is tried against every trigger list of every language).
+        anywhere = "|".join(map(re.escape, sorted(unspaced, key=len, reverse=True)))
+        self._unspaced = re.compile(anywhere) if unspaced else None
         longest_first = sorted(spaced, key=len, reverse=True)
         alternatives = "|".join(map(re.escape, longest_first))
         self._spaced = re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)") if spaced else None
@@ -55,4 +59,53 @@ class PhraseMatcher:
         """`folded_text` must already be folded with `fold`."""
         if self._spaced is not None and self._spaced.search(folded_text):
             return True
-        return any(p in folded_text for p in self._unspaced)
+        return self._unspaced is not None and self._unspaced.search(folded_text) is not None
+
+
+_WORD = re.compile(r"\w+")
+T = TypeVar("T", bound=Hashable)
+
+
+class PhraseIndex(Generic[T]):
+    """Which tagged phrases occur in a text, found in one pass: the words of the text are
+    looked up by runs of up to the longest phrase's length (phrases in unspaced scripts by
+    substrings). Words are runs of letters and digits, as PhraseMatcher's word breaks are."""
+
+    def __init__(self, entries: Iterable[tuple[str, T]]) -> None:
+        self._spaced: dict[str, set[T]] = {}
+        self._unspaced: dict[str, set[T]] = {}
+        for phrase, tag in entries:
+            folded = fold(phrase)
+            if not folded:
+                continue
+            if _UNSPACED.search(folded):
+                self._unspaced.setdefault(folded, set()).add(tag)
+            else:
+                words = " ".join(_WORD.findall(folded))
+                if words:
+                    self._spaced.setdefault(words, set()).add(tag)
+        self._most_words = max((p.count(" ") + 1 for p in self._spaced), default=0)
+        self._lengths = sorted({len(p) for p in self._unspaced})
+
+    def find(self, folded_text: str) -> set[T]:
+        """The tags of every phrase in `folded_text` (already folded with `fold`)."""
+        found: set[T] = set()
+        spaced = self._spaced
+        words = _WORD.findall(folded_text)
+        for i in range(len(words)):
+            run = ""
+            for word in words[i : i + self._most_words]:
+                run = f"{run} {word}" if run else word
+                tags = spaced.get(run)
+                if tags:
+                    found |= tags
+        if self._unspaced and _UNSPACED.search(folded_text):
+            unspaced, size = self._unspaced, len(folded_text)
+            for i in range(size):
+                for length in self._lengths:
+                    if i + length > size:
+                        break
+                    tags = unspaced.get(folded_text[i : i + length])
+                    if tags:
+                        found |= tags
+        return found

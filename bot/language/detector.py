@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from functools import partial
 
+from bot.language import romanized
 from bot.language.codes import LATIN_LANGUAGES
+from bot.language.intent import IntentModel, shared_intent_model
 from bot.language.lexicon import DEFAULT_LEXICON, MAX_PHRASE_WORDS, Lexicon, lexicon_key
 from bot.language.model import LanguageModel, shared_model
 from bot.language.normalize import HEAD_CHARS, model_text
+from bot.language.romanized import other_script
 from bot.language.script import classify_script
+from bot.language.variants import chinese_variant
 
 # Below this probability the best guess is reported as unsure (lang None, ambiguous). Five Latin
 # languages share the mass, so 0.2 is a blind guess. On the tuning half of the evaluation set,
@@ -28,8 +33,21 @@ class Detection:
     lang: str | None
     confidence: float
     ambiguous: bool
-    layer: str  # "script" | "lexicon" | "model" | "none"
+    layer: str  # "script" | "romanized" | "unsupported" | "lexicon" | "model" | "none"
     candidates: tuple[str, ...] = ()
+    romanized: bool = False  # lang written in Latin letters (Banglish, Roman Urdu, Arabizi...)
+    variant: str | None = None  # a locale of lang's written form: "zh-Hant" (Traditional)
+    unsupported: bool = False  # a language the hotline does not serve (candidates: which)
+    # Reads the text with the intent model, on demand: the engine asks only when no word list
+    # matched, so most texts never pay for it.
+    read_intent: Callable[[], tuple[tuple[str, float], ...]] | None = field(
+        default=None, compare=False, repr=False
+    )
+
+    @property
+    def intent(self) -> tuple[tuple[str, float], ...]:
+        """The intent model's reading: (label, probability), best first (see intent.py)."""
+        return self.read_intent() if self.read_intent is not None else ()
 
 
 NOTHING = Detection(None, 0.0, True, "none")
@@ -50,27 +68,49 @@ class Detector:
         threshold: float = DEFAULT_THRESHOLD,
         *,
         model: LanguageModel | None = None,
+        intent: IntentModel | None = None,
     ) -> None:
         self.threshold = threshold
         self.lexicon = Lexicon(DEFAULT_LEXICON, lexicon)
         self.model = model or shared_model()
+        self.intent_model = intent if intent is not None else shared_intent_model()
 
     def set_lexicon(self, lexicon: Mapping[str, Iterable[str]] | None) -> None:
         """Replace the caller's lexicon (the default one stays underneath)."""
         self.lexicon = Lexicon(DEFAULT_LEXICON, lexicon)  # swapped whole: safe across threads
 
     def detect(self, text: str) -> Detection:
-        """The language of an inbound message (first 300 characters are read)."""
+        """The language of an inbound message (first 300 characters are read), with the intent
+        model's reading of it."""
+        found = self.language(text)
+        if self.intent_model is None or not text:
+            return found
+        return replace(found, read_intent=partial(self.intent_model.read, text))
+
+    def language(self, text: str) -> Detection:
+        """The language alone."""
         if not text:
             return NOTHING
         head = text[:HEAD_CHARS]
         verdict = classify_script(head)
         if verdict.lang is not None:
-            return self._decide(verdict.lang, verdict.confidence, "script")
+            found = self._decide(verdict.lang, verdict.confidence, "script")
+            if found.lang == "zh":
+                return replace(found, variant=chinese_variant(head))
+            return found
         if verdict.script == "kana":  # Japanese: not served, let the bot offer its menu
             return Detection(None, 0.0, True, "script", ("zh",))
         if verdict.script not in ("latin", "arabic"):
             return NOTHING
+        if verdict.script == "latin":
+            if not head.isascii() and other_script(head):  # Devanagari, Gurmukhi, Thai...
+                return Detection(None, 0.0, True, "unsupported", unsupported=True)
+            roman = romanized.classify(head)
+            if roman is not None:
+                kind, lang = roman
+                if kind == "romanized":
+                    return Detection(lang, 0.9, False, "romanized", romanized=True)
+                return Detection(None, 0.0, True, "unsupported", (lang,), unsupported=True)
         cleaned = model_text(head)
         if not cleaned:
             return NOTHING

@@ -94,6 +94,8 @@ class Lexicon:
         for lexicon in lexicons:
             for lang, words in (lexicon or {}).items():
                 if lang not in LANGUAGES:
+                    if lang.split("-")[0] in LANGUAGES:  # zh-Hant: the same words as zh,
+                        continue  # converted; the alphabet, not the lexicon, tells them apart
                     raise ValueError(f"unknown language code in lexicon: {lang!r}")
                 if isinstance(words, str):  # a bare string would be read letter by letter
                     words = (words,)

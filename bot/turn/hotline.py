@@ -12,10 +12,10 @@ from enum import StrEnum
 import redis
 
 from bot.config import Settings
-from bot.content import routing
+from bot.content import intake, routing
 from bot.content.live import LiveContent
 from bot.db import Commit, Writes
-from bot.engine import Bundle, Inbound, Session, Turn, advance
+from bot.engine import Bundle, Session, Turn, advance
 from bot.escalation import cases
 from bot.escalation.vault import fernet
 from bot.language import Detection, Detector, get_detector, lexicon_of
@@ -113,13 +113,14 @@ class Hotline:
             return Outcome(json.loads(earlier), None, pseudo)
         session = self.store.parse(raw_session)
         case = self._open_case_of(session)
-        inbound = Inbound(
-            text=msg.text,
-            channel=msg.channel,
+        inbound = intake.inbound(
+            msg.text,
+            detection,
+            msg.channel,
             media=msg.media,
-            guess=detection.lang if detection else None,
-            guess_sure=bool(detection and detection.lang and not detection.ambiguous),
             relay=bool(case and case["status"] == cases.CaseStatus.CLAIMED),
+            forwarded=msg.forwarded,
+            location=msg.location,
         )
         bundle = self.bundle
         if bundle is not self._lexicon_of:  # new words from edited locales teach the detector

@@ -23,6 +23,9 @@ class InboundMessage:
     media: int
     sid: str
     to: str
+    media_types: tuple[str, ...] = ()  # MediaContentType0..: audio/ogg, image/jpeg, text/vcard
+    location: bool = False  # a WhatsApp location pin (Latitude/Longitude; never kept)
+    forwarded: bool = False  # WhatsApp's Forwarded or FrequentlyForwarded mark
 
     def __repr__(self) -> str:  # keep the address and text out of any traceback or log
         return (
@@ -51,6 +54,24 @@ def parse(form: Mapping[str, str]) -> InboundMessage:
     channel: Literal["sms", "whatsapp"] = (
         "whatsapp" if address.lower().startswith("whatsapp:") else "sms"
     )
-    return InboundMessage(
-        channel, address, _clean(form.get("Body") or ""), media, sid, (form.get("To") or "").strip()
+    types = tuple(
+        (form.get(f"MediaContentType{i}") or "").strip().lower() for i in range(min(media, 10))
     )
+    # A tapped quick-reply button sends its text as Body; some senders leave Body empty and
+    # put the button's words in ButtonText or ButtonPayload only.
+    body = form.get("Body") or form.get("ButtonText") or form.get("ButtonPayload") or ""
+    return InboundMessage(
+        channel,
+        address,
+        _clean(body),
+        media,
+        sid,
+        (form.get("To") or "").strip(),
+        media_types=types,
+        location=bool(form.get("Latitude") and form.get("Longitude")),
+        forwarded=_true(form.get("Forwarded")) or _true(form.get("FrequentlyForwarded")),
+    )
+
+
+def _true(value: str | None) -> bool:
+    return (value or "").strip().lower() == "true"

@@ -61,6 +61,7 @@ def test_the_guide_has_commands_and_each_is_the_hotline_command() -> None:
         "flows check --json",
         "flows graph",
         "flows test",
+        "flows try",
         "chat --save-transcript",
         "translations export",
         "translations import",

@@ -127,6 +127,40 @@ def test_an_option_word_a_trigger_takes_elsewhere_is_a_warning(content: Path) ->
     ) in out
 
 
+def test_a_topic_phrase_an_earlier_urgent_list_holds_is_a_warning(content: Path) -> None:
+    # The topic list comes after the urgent one: "fire drill at school" can never reach it.
+    edit(
+        content / "flows" / "main.yaml",
+        "  - words: urgent\n    go: alarm\n",
+        "  - words: urgent\n    go: alarm\n  - words: fact\n    go: fact\n",
+    )
+    locale = words_in_block_style(content, "en", "fact", ["fact", "fire drill"])
+    code, out = check(content)
+    assert code == 0
+    assert (
+        f"locales/en.yaml:{line_of(locale, '- fire drill')}: warning: [fact] 'fire drill' "
+        "contains 'fire', a word of urgent: a text with it opens an urgent case (alarm), "
+        "never fact"
+    ) in out
+
+
+def test_an_urgent_phrase_an_earlier_topic_list_holds_is_a_warning(content: Path) -> None:
+    edit(
+        content / "flows" / "main.yaml",
+        "  - words: urgent\n    go: alarm\n",
+        "  - words: fact\n    go: fact\n  - words: urgent\n    go: alarm\n",
+    )
+    edit(content / "locales" / "en.yaml", "urgent: [fire, emergency]", "urgent: [fire, facts]")
+    line = line_of(content / "locales" / "en.yaml", "urgent: [fire, facts]")
+    code, out = check(content)
+    assert (
+        f"locales/en.yaml:{line}: warning: [urgent] 'facts' is also a word of fact: a text "
+        "with it reaches fact and opens no case"
+    ) in out
+    # The shipped flows have no such collision.
+    assert not [line for line in check(ROOT)[1] if "a text with it" in line]
+
+
 # --- keywords that are global commands ----------------------------------------------------------
 
 

@@ -49,8 +49,8 @@ def test_languages_tuple() -> None:
     ],
 )
 def test_script_layer(detector: Detector, text: str, expected: str) -> None:
-    result = detector.detect(text)
-    assert result == Detection(expected, result.confidence, False, "script")
+    result = detector.language(text)  # detect() adds the intent model's reading
+    assert (result.lang, result.ambiguous, result.layer) == (expected, False, "script")
     assert result.confidence > 0.5
 
 
@@ -72,7 +72,7 @@ def test_arabic_script_without_distinctive_letters_goes_to_the_model(detector: D
     # No letter of these is specific to Arabic or to Urdu: lexicon or model break the tie.
     result = detector.detect("انتظار")
     assert result.layer == "model" and result.lang in ("ar", "ur")
-    assert detector.detect("مرحبا") == Detection("ar", 1.0, False, "lexicon")
+    assert detector.language("مرحبا") == Detection("ar", 1.0, False, "lexicon")
 
 
 def test_japanese_is_not_called_chinese(detector: Detector) -> None:
@@ -117,8 +117,8 @@ def test_shared_word_is_ambiguous(detector: Detector) -> None:
 
 def test_caller_lexicon_is_merged_on_top_of_the_default() -> None:
     custom = Detector(lexicon={"pl": ["dzień dobry", "siema"], "ht": ["sak ap fèt"]})
-    assert custom.detect("dzień dobry") == Detection("pl", 1.0, False, "lexicon")
-    assert custom.detect("Siema!") == Detection("pl", 1.0, False, "lexicon")
+    assert custom.language("dzień dobry") == Detection("pl", 1.0, False, "lexicon")
+    assert custom.language("Siema!") == Detection("pl", 1.0, False, "lexicon")
     assert custom.detect("Sak ap fet").lang == "ht"
     assert custom.detect("hola").lang == "es"  # the default lexicon is still there
     # A caller word that another language already has becomes ambiguous.
@@ -141,7 +141,7 @@ def test_default_lexicon_covers_every_language() -> None:
 
 @pytest.mark.parametrize("text", ["", "   ", "😀👍", "12345", "+1 (212) 555-0100", "?!", "🇺🇸 2"])
 def test_empty_emoji_digits(detector: Detector, text: str) -> None:
-    assert detector.detect(text) == Detection(None, 0.0, True, "none")
+    assert detector.language(text) == Detection(None, 0.0, True, "none")
 
 
 # -- model layer ------------------------------------------------------------------------------
@@ -224,3 +224,29 @@ def test_letters_inside_a_link_like_text_do_not_crash(detector: Detector) -> Non
     # Found by the webhook fuzz test: the link filter removed the only non-Latin letter.
     assert detector.detect("0@\u0750").lang is None
     assert detector.detect("write to me@\u0750 please").lang in (None, "en")
+
+
+def test_detect_carries_the_intent_models_reading(detector: Detector) -> None:
+    urgent = detector.detect("la migra se llevó a mi papá hace una hora")
+    assert urgent.lang == "es"
+    labels = dict(urgent.intent)
+    assert sum(p for label, p in labels.items() if label.startswith("urgent:")) > 0.5
+    calm = dict(detector.detect("how do I get an IDNYC card?").intent)
+    assert sum(p for label, p in calm.items() if label.startswith("urgent:")) < 0.5
+    assert detector.detect("").intent == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "variant"),
+    [
+        ("移民局的人在我家門口", "zh-Hant"),
+        ("我老公喺公司俾人帶走咗", "zh-Hant"),  # Cantonese
+        ("移民局的人在我家门口", None),
+        ("我需要一个律师", None),
+    ],
+)
+def test_traditional_chinese_is_told_from_simplified(
+    detector: Detector, text: str, variant: str | None
+) -> None:
+    result = detector.detect(text)
+    assert result.lang == "zh" and result.variant == variant

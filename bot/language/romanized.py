@@ -1,0 +1,167 @@
+"""Latin-letter texts that are not in a Latin-script hotline language.
+
+Two kinds, both told apart by their small, frequent words (written from general knowledge of
+each language, never from the evaluation set):
+
+- romanized: Bengali (Banglish), Urdu (Roman Urdu; Roman Hindi reads the same), Arabic
+  (Arabizi, with 2/3/5/7/9 for letters), Russian in Latin letters, Mandarin pinyin. They are
+  the person's language, and must never be answered in Spanish, French or Creole because the
+  Latin-script model saw Latin letters;
+- unsupported: Portuguese, Tagalog, Italian, Vietnamese, Wolof, and any alphabet the hotline
+  does not read (Devanagari, Gurmukhi, Thai...). Not a hotline language: the bot must not label
+  them as one on weak evidence.
+
+A text is called romanized or unsupported only when at least two of its words are such words
+(one for a very short text), and more of them than of the hotline languages' own small words.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# fmt: off
+ROMANIZED: dict[str, frozenset[str]] = {
+    "bn": frozenset("""
+         amar amake amra amader tumi tomar apni apnar apnake keno kno ekhon akhon ekhuni
+        kichu korbo korte koren korse korche koreche hobe hoise hoyeche hoilo geche gese gelo
+        nai nei ache ase ashe achhe bhaia abbu ammu dhorse dhorche dhore niye niya niyeche
+        kothay kivabe kemne lagbe  jonno theke kaj kaje kajer barite basay bashay dorja
+        dorjay bolse bollo bolche jani janina jodi tahole shob shobai onek ekta pabo parbo
+        dilam dise dise korlam kortesi kortese bujhtesi bujhi ki_korbo khub kita kortam
+        loigese ekhno chara kono paoa moddhe parthokko sathe rakhte korle jante parbe
+        bhaisab dhorya
+    """.split()),
+    "ur": frozenset("""
+        bhai ko mujhe mujhay mera meri mere  humein hamara hamari hamare aap apka apki apke kya kyun
+        kaise kaisay kahan hai hain tha thi nahi nahin abhi bhi    mein    wale
+        walon gaye gayi gaya liya diya raha rahi rahe chahiye karna karo karein  ammi ghar
+        kaam  madad sakti sakta sakte hoga jaye jaaye agar agr toh bahut bohat pata pooch
+        puchna dafa kuch koi yahan wahan unko usko isko batao bataein zaroori darwaze
+        darwaza pakr lia kia karu karoon
+    """.split()),
+    "ar": frozenset("""
+         enta enti inta inti ya3ni 3and 3end 3ala 3la shu chno wach bghit dyal dial ma3 m3a
+        kifash kifach  wla walla wallah la2 2al 7aja 7ad 5alas khalas yalla habibi ezzay
+        izzay dlwa2ti delwa2ti daba mesh mish mafi  keda lbab lwra9 bidi badi baddi 3ayez
+        3awz 3ayz sho shou leh lesh 3ashan 3shan mashi msh hal2a hala2 ba3d 2abl khassni
+        khasni nhez fel mahal
+    """.split()),
+    "ru": frozenset("""
+        shto chto kak gde menya mne moy moya  muzh muzha zhena syn brata seichas seychas
+        sejchas pomogite pomoch pozhaluysta pozhalujsta spasibo rabote rabota doma vzyali
+        zabrali zaderzhali arestovali nado mozhno nelzya eto oni takoe bez dokumentov
+        dokumenty ochen zdes privet zdravstvuyte
+    """.split()),
+    "zh": frozenset("""
+        zenme zenmeban shenme xianzai gangcai laogong laopo erzi nver yiminju lushi mianfei
+        bangzhu jiuming xiexie nihao ni_hao  tamen zhua zhuazou   jingcha zai_na nali
+        shenfen mei_you meiyou keyi bu_yao buyao menkou
+    """.split()),
+}
+
+UNSUPPORTED: dict[str, frozenset[str]] = {
+    "pt": frozenset("""
+        não nao você voce vocês voces está estão tão agora  uma meu minha ele ela pra pfv
+        obrigado obrigada ajuda levaram pegou imigração imigracao porta batendo também tambem
+        então entao muito trabalho onde eu_faço faço preciso advogado  oi
+    """.split()),
+    "tl": frozenset("""
+        ng ang mga po ko namin natin yung kasi ano pwede hindi wala sila kami tayo siya ako
+        ba naman  kanina dito doon sa_labas asawa anak tulong paano saan kumakatok hinuli
+        dinala trabaho bahay ngayon
+    """.split()),
+    "it": frozenset("""
+        sono della dello  è  devo mio mia fratello sorella aiuto adesso casa_mia davanti
+        bussano hanno appena dell' l'immigrazione immigrazione lavoro fuori perché perche
+        vengono quelli aprire porta serve servono documenti
+    """.split()),
+    "wo": frozenset("""
+        dama soxla ngir sama   dul fey nanga  jërejëf jerejef waaw deedeet
+    """.split()),
+    "pa": frozenset("""
+        chahida hove gaddi sat_sri akal mahine agle kamm veer nu karda phad leya
+    """.split()),
+    "ff": frozenset("""
+             galle  arii  uddita jaaraama noy
+    """.split()),
+}
+
+# The hotline's Latin-script languages' own small words: a romanized or unsupported verdict
+# needs more hits than these get.
+HOTLINE_LATIN: dict[str, frozenset[str]] = {
+    "en": frozenset("""
+        the is are my i you at in to and of they what do have me we it this that please now
+        there their he she his her with from not can will was were
+    """.split()),
+    "es": frozenset("""
+        el la los las que de en y mi mis esta están estan es por para con una un se lo ahora
+        que como qué cómo hay mi_casa tengo ayuda
+    """.split()),
+    "fr": frozenset("""
+        le les des est et je tu il ils elle mon ma mes pas une au aux c'est qu que chez moi
+        nous vous sont
+    """.split()),
+    "pl": frozenset("""
+        jest się sie nie w z na do mnie mój moj moja co jak czy teraz są sa to mam
+    """.split()),
+    "ht": frozenset("""
+        mwen m nan yo li ak pou sa pa ap gen se ki kounye lakay kijan tanpri kòman koman
+    """.split()),
+}
+# fmt: on
+
+_VIETNAMESE = re.compile("[ăđơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ]")
+_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?|[a-z]*\d[a-z0-9]*", re.IGNORECASE)
+
+
+def other_script(text: str) -> bool:
+    """Most letters belong to an alphabet the hotline does not read (Devanagari, Gurmukhi,
+    Thai, Ethiopic...): not Latin, Cyrillic, Arabic, Bengali, Han, Hangul or kana."""
+    other = known = 0
+    for ch in text:
+        if not ch.isalpha():
+            continue
+        name = unicodedata.name(ch, "")
+        if name.startswith(("LATIN", "CYRILLIC", "ARABIC", "BENGALI", "CJK", "HANGUL",
+                            "HIRAGANA", "KATAKANA")):  # fmt: skip
+            known += 1
+        else:
+            other += 1
+    return other > known
+
+
+def classify(text: str) -> tuple[str, str] | None:
+    """("romanized", lang) or ("unsupported", lang) for a Latin-letter text, else None."""
+    lowered = text.lower()
+    if _VIETNAMESE.search(lowered):
+        return "unsupported", "vi"
+    words = _WORD.findall(lowered)
+    if not words:
+        return None
+    pairs = {f"{a}_{b}" for a, b in zip(words, words[1:], strict=False)}
+    tokens = set(words) | pairs
+    arabizi = sum(1 for w in words if _is_arabizi(w))
+    best_kind, best_lang, best = "", "", 0
+    for kind, table in (("romanized", ROMANIZED), ("unsupported", UNSUPPORTED)):
+        for lang, vocabulary in table.items():
+            hits = len(tokens & vocabulary) + (arabizi if lang == "ar" else 0)
+            if hits > best:
+                best_kind, best_lang, best = kind, lang, hits
+    needed = 1 if len(words) <= 3 else 2
+    if best < needed:
+        return None
+    hotline = max(len(tokens & vocabulary) for vocabulary in HOTLINE_LATIN.values())
+    if best <= hotline:
+        return None
+    return best_kind, best_lang
+
+
+def _is_arabizi(word: str) -> bool:
+    """A Latin word with 2, 3, 5, 7 or 9 standing for a letter ("3and", "7aja", "la2")."""
+    return (
+        any(c.isalpha() for c in word)
+        and any(c in "23579" for c in word)
+        and not word.isdigit()
+        and not word.endswith(("st", "nd", "rd", "th", "am", "pm"))
+    )

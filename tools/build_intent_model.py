@@ -1,0 +1,210 @@
+"""Build bot/language/data/intent_model.npz, the intent model the engine consults after the
+word lists.
+
+    python tools/build_intent_model.py [--cv 5]
+
+Training data, and nothing else:
+- the rows of tests/data/first_texts.tsv whose split is `tune` (never the held half): an urgent
+  row is labelled `urgent:<topic>`, a calm row with its topic (`door` for "what if ICE comes",
+  `lawyer`, ... or `menu`);
+- the organizer word lists of locales/*.yaml, each phrase a short example at a lower weight:
+  urgent.door / urgent.ice -> urgent:door, urgent.detained -> urgent:detained, urgent.work ->
+  urgent:work_now, topic.* -> the node its trigger goes to, greetings -> menu.
+
+The model is multinomial logistic regression with L2 over the features of
+bot.language.intent.features (words and character 1-4-grams), trained by full-batch Adam in
+numpy. Features seen in fewer than two examples are dropped, and weights are stored as
+float16. --cv K first reports K-fold cross-validated urgent recall and false urgent on the tune
+rows (the phrases always train), which is how the engine's thresholds were chosen.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bot.language.intent import MODEL_FILE, features  # noqa: E402
+
+TSV = ROOT / "tests" / "data" / "first_texts.tsv"
+URGENT_LISTS = {
+    "urgent.door": "urgent:door",
+    "urgent.ice": "urgent:door",
+    "urgent.detained": "urgent:detained",
+    "urgent.work": "urgent:work_now",
+}
+PHRASE_WEIGHT = 0.05
+L2 = 1e-5
+STEPS = 100
+MIN_COUNT = 2
+
+
+def tune_rows() -> list[tuple[str, str]]:
+    with TSV.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE))
+    examples = []
+    for row in rows:
+        if row["split"] != "tune":
+            continue
+        label = ("urgent:" + row["topic"]) if row["urgent"] == "yes" else row["topic"]
+        examples.append((row["text"], label))
+    return examples
+
+
+def phrases() -> list[tuple[str, str]]:
+    flow = yaml.safe_load((ROOT / "flows" / "main.yaml").read_text(encoding="utf-8"))
+    topic_of = {t["words"]: t["go"] for t in flow["triggers"] if t["words"].startswith("topic.")}
+    examples = []
+    for path in sorted((ROOT / "locales").glob("*.yaml")):
+        locale = yaml.safe_load(path.read_text(encoding="utf-8"))
+        for key, words in (locale.get("words") or {}).items():
+            label = URGENT_LISTS.get(key) or topic_of.get(key)
+            if label:
+                examples += [(str(w), label) for w in words]
+        examples += [(str(w), "menu") for w in locale.get("greetings") or []]
+    return examples
+
+
+class Data:
+    def __init__(self, texts: list[str], vocabulary: dict[str, int]) -> None:
+        rows, cols = [], []
+        for i, text in enumerate(texts):
+            ids = sorted({vocabulary[f] for f in features(text) if f in vocabulary})
+            rows += [i] * len(ids)
+            cols += ids
+        self.n = len(texts)
+        self.rows = np.array(rows, dtype=np.int64)
+        self.cols = np.array(cols, dtype=np.int64)
+        counts = np.bincount(self.rows, minlength=self.n).astype(np.float32)
+        self.norm = 1.0 / np.sqrt(np.maximum(counts, 1.0))
+        self.starts = np.searchsorted(self.rows, np.arange(self.n))
+        self.order = np.argsort(self.cols, kind="stable")
+        sorted_cols = self.cols[self.order]
+        self.unique_cols, self.col_starts = np.unique(sorted_cols, return_index=True)
+        self.empty = counts == 0
+
+    def scores(self, weights: np.ndarray, bias: np.ndarray) -> np.ndarray:
+        # A zero row at the end, so that an empty last example sums nothing.
+        entries = np.vstack([weights[self.cols], np.zeros((1, weights.shape[1]), np.float32)])
+        summed = np.add.reduceat(entries, self.starts)
+        summed[self.empty] = 0.0
+        return summed * self.norm[:, None] + bias
+
+    def gradient(self, residual: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+        grad = np.zeros(shape, dtype=np.float32)
+        scaled = residual * self.norm[:, None]
+        per_entry = scaled[self.rows[self.order]]
+        grad[self.unique_cols] = np.add.reduceat(per_entry, self.col_starts)
+        return grad
+
+
+def softmax(scores: np.ndarray) -> np.ndarray:
+    scores = scores - scores.max(axis=1, keepdims=True)
+    exp = np.exp(scores)
+    return exp / exp.sum(axis=1, keepdims=True)
+
+
+def train(
+    texts: list[str], labels: list[str], weights_per_row: list[float]
+) -> tuple[dict[str, int], np.ndarray, np.ndarray, list[str]]:
+    counts: Counter[str] = Counter()
+    for text in texts:
+        counts.update(set(features(text)))
+    names = sorted(f for f, c in counts.items() if c >= MIN_COUNT)
+    vocabulary = {name: i for i, name in enumerate(names)}
+    classes = sorted(set(labels))
+    index = {label: i for i, label in enumerate(classes)}
+    data = Data(texts, vocabulary)
+    target = np.zeros((len(texts), len(classes)), dtype=np.float32)
+    target[np.arange(len(texts)), [index[label] for label in labels]] = 1.0
+    sample = np.array(weights_per_row, dtype=np.float32)[:, None] / sum(weights_per_row)
+    weights = np.zeros((len(names), len(classes)), dtype=np.float32)
+    bias = np.zeros(len(classes), dtype=np.float32)
+    m_w, v_w = np.zeros_like(weights), np.zeros_like(weights)
+    m_b, v_b = np.zeros_like(bias), np.zeros_like(bias)
+    rate, beta1, beta2 = 0.05, 0.9, 0.999
+    for step in range(1, STEPS + 1):
+        probs = softmax(data.scores(weights, bias))
+        residual = (probs - target) * sample
+        grad_w = data.gradient(residual, weights.shape) + L2 * weights
+        grad_b = residual.sum(axis=0)
+        for param, grad, m, v in ((weights, grad_w, m_w, v_w), (bias, grad_b, m_b, v_b)):
+            m *= beta1
+            m += (1 - beta1) * grad
+            v *= beta2
+            v += (1 - beta2) * grad * grad
+            param -= rate * (m / (1 - beta1**step)) / (np.sqrt(v / (1 - beta2**step)) + 1e-8)
+    return vocabulary, weights, bias, classes
+
+
+def read(model: tuple[dict[str, int], np.ndarray, np.ndarray, list[str]], text: str) -> dict:
+    vocabulary, weights, bias, classes = model
+    ids = list({vocabulary[f] for f in features(text) if f in vocabulary})
+    scores = (weights[ids].sum(axis=0) / np.sqrt(len(ids)) if ids else 0.0) + bias
+    probs = softmax(scores[None, :])[0]
+    return dict(zip(classes, probs.tolist(), strict=True))
+
+
+def cross_validate(rows: list[tuple[str, str]], extra: list[tuple[str, str]], folds: int) -> None:
+    """Out-of-fold readings of the tune rows, for choosing the engine's thresholds."""
+    readings = []
+    for k in range(folds):
+        train_rows = [r for i, r in enumerate(rows) if i % folds != k] + extra
+        weights = [1.0] * (len(train_rows) - len(extra)) + [PHRASE_WEIGHT] * len(extra)
+        model = train([t for t, _ in train_rows], [lab for _, lab in train_rows], weights)
+        readings += [(read(model, t), lab) for i, (t, lab) in enumerate(rows) if i % folds == k]
+    print("urgent mass threshold: recall of urgent rows / share of calm rows read urgent")
+    for threshold in (0.3, 0.4, 0.5, 0.6, 0.7):
+        urgent = [sum(p for k, p in r.items() if k.startswith("urgent:")) for r, _ in readings]
+        hits = sum(u >= threshold for u, (_, lab) in zip(urgent, readings, strict=True)
+                   if lab.startswith("urgent:"))  # fmt: skip
+        alarms = sum(u >= threshold for u, (_, lab) in zip(urgent, readings, strict=True)
+                     if not lab.startswith("urgent:"))  # fmt: skip
+        n_urgent = sum(lab.startswith("urgent:") for _, lab in readings)
+        print(f"  {threshold:.1f}: {hits}/{n_urgent} urgent, {alarms}/{len(readings) - n_urgent}")
+    print("topic threshold: right / read (calm rows only)")
+    calm = [(r, lab) for r, lab in readings if not lab.startswith("urgent:")]
+    for threshold in (0.3, 0.45, 0.6):
+        chosen = [(max(r, key=r.get), lab) for r, lab in calm if max(r.values()) >= threshold]
+        right = sum(best == lab for best, lab in chosen)
+        print(f"  {threshold:.2f}: {right}/{len(chosen)} of {len(calm)}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cv", type=int, default=0, help="report K-fold figures first")
+    args = parser.parse_args()
+    rows, extra = tune_rows(), phrases()
+    if args.cv:
+        cross_validate(rows, extra, args.cv)
+    examples = rows + extra
+    weights = [1.0] * len(rows) + [PHRASE_WEIGHT] * len(extra)
+    vocabulary, w, b, classes = train(
+        [t for t, _ in examples], [lab for _, lab in examples], weights
+    )
+    keep = np.abs(w).max(axis=1) >= 0.01
+    names = np.array(sorted(vocabulary, key=vocabulary.get))[keep]
+    MODEL_FILE.parent.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(
+        MODEL_FILE,
+        features=names,
+        weights=w[keep].astype(np.float16),
+        bias=b.astype(np.float16),
+        labels=np.array(classes),
+    )
+    size = MODEL_FILE.stat().st_size // 1024
+    print(f"{len(rows)} tune rows, {len(extra)} phrases, {keep.sum()} features, "
+          f"{len(classes)} labels: {MODEL_FILE.relative_to(ROOT)} ({size} KB)")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()

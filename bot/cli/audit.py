@@ -205,8 +205,9 @@ CASE_ID = re.compile(rf"\b[{cases.ALPHABET}]{{4}}\b")
 def bot_texts(bundle: Bundle) -> set[str]:
     """Every line and sentence the bot itself can say, in every language ({case} kept)."""
     known: set[str] = set()
-    values = {**bundle.directory, "case": "{case}"}
-    for locale in bundle.locales.values():
+    for code, locale in bundle.locales.items():
+        hours = {name: bundle.hours_text(name, code) for name in bundle.hours}
+        values = {**bundle.directory, **hours, "case": "{case}"}
         for message in locale.messages.values():
             known.update(p.strip() for p in SPLIT.split(fill(message.text, values)))
     for number, code in enumerate(bundle.languages, start=1):  # the language menu's lines

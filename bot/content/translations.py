@@ -341,7 +341,7 @@ def plan(content: Content, lang: str, items: list[Entry]) -> tuple[list[Change],
             continue
         if not item.translation.strip():
             continue  # not translated yet: the file cannot delete a text
-        reasons = placeholder_differences(english[item.key].text, item.translation)
+        reasons = placeholder_differences(english[item.key].text, item.translation, item.key)
         if not reasons and _stray_braces(item.translation) > _stray_braces(english[item.key].text):
             reasons.append("has a { or } outside a {placeholder}: check its spelling")
         if reasons:
@@ -539,10 +539,10 @@ def _dump_all(data: Any, values: dict[str, Any], order: list[str]) -> str:
 def status(content: Content) -> list[dict[str, Any]]:
     """Per language: how many texts, missing, not reviewed, over the SMS budget, in UCS-2."""
     english = content.english
-    directory = directory_texts(content.loaded)
     rows = []
     for code in sorted(content.locales, key=lambda c: (c != FALLBACK, c)):
         locale, _ = content.locales[code]
+        directory = directory_texts(content.loaded, locale)
         own = [k for k in english.messages if k in locale.messages]
         texts = [fill(locale.messages[k].text, directory) for k in own]
         rows.append(

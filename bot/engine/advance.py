@@ -81,7 +81,11 @@ class _Step:
                 continue
             for key in node.say:
                 self.say(key)
-            if node_id in self.bundle.stale:
+            if node_id == self.bundle.start and not self.bundle.translation_checked(self.lang):
+                self.say("welcome.machine")  # once, with the welcome: no person checked it yet
+            if node_id in self.bundle.unreviewed:
+                self.say("review.none")
+            elif node_id in self.bundle.stale:
                 self.say("review.stale")
             if node.sources and not self.session.disclaimed:  # after the answer, once
                 self.say("disclaimer")

@@ -119,6 +119,8 @@ class Flow(_Spec):
 class Message(_Spec):
     text: str
     reviewed: bool | None = None
+    reviewed_by: str | None = None  # who reviewed it (recorded by an import with --reviewer)
+    reviewed_on: dt.date | None = None
 
 
 class Locale(_Spec):

@@ -238,3 +238,13 @@ def test_the_translation_findings_are_fixed(bundle: Bundle) -> None:
             for word in words:  # as a whole word: "считается" (counts) is not "считает"
                 found = re.search(rf"(?<!\w){re.escape(word)}(?!\w)", message.text)
                 assert not found, f"{lang} [{key}] still says {word!r}"
+
+
+@pytest.mark.parametrize("lang", sorted(SILENT_AND_SIGN))
+def test_the_case_number_arrives_by_the_second_sms_page(bundle: Bundle, lang: str) -> None:
+    """It used to come two or three MOREs after the guidance in several languages."""
+    for choice in ("1", "2"):
+        [turn] = in_language(bundle, lang, choice)
+        assert turn.session is not None
+        pages = [turn.outgoing[0], *turn.session.pages]
+        assert any("K7Q2" in page for page in pages[:2]), f"{lang} menu {choice}: {len(pages)}"

@@ -191,11 +191,12 @@ def detect(bundle: Any) -> Any:
 
 @pytest.fixture(scope="session")
 def say(bundle: Any) -> Any:
-    """The shipped text of a message key in a language, placeholders filled."""
-    from bot.engine.text import fill
+    """The shipped text of a message key in a language, placeholders filled (hours in that
+    language's words)."""
 
     def text(lang: str, key: str) -> str:
-        return fill(bundle.locales[lang].messages[key].text, bundle.directory)
+        assert key in bundle.locales[lang].messages, (lang, key)
+        return str(bundle.text(key, lang)[0])
 
     return text
 

@@ -31,6 +31,12 @@ PHONE = re.compile(
     r"\b\d{3}[-.]\d{3}[-.]\d{4}\b|\b\d{10,15}\b)"
 )
 WHATSAPP = re.compile(r"whatsapp:\S+", re.IGNORECASE)
+# An alien registration number (A-number): A and 8 or 9 digits, however grouped, or 9 digits
+# grouped 3-3-3. The bot never asks for one; a person may still send theirs.
+A_NUMBER = re.compile(
+    r"(?<![A-Za-z0-9])A[\s#:.-]{0,3}\d{2,3}[\s.-]?\d{3}[\s.-]?\d{3}\b|\b\d{3}[\s.-]\d{3}[\s.-]\d{3}\b",
+    re.IGNORECASE,
+)
 FERNET = re.compile(r"^gAAAAA[A-Za-z0-9_=-]+$")
 # Fields that hold times or hashes, where a long run of digits is not a number to worry about.
 NOT_PHONE_FIELDS = {"opened_at", "claimed_at", "last_inbound", "created", "t", "f"}
@@ -205,8 +211,9 @@ CASE_ID = re.compile(rf"\b[{cases.ALPHABET}]{{4}}\b")
 def bot_texts(bundle: Bundle) -> set[str]:
     """Every line and sentence the bot itself can say, in every language ({case} kept)."""
     known: set[str] = set()
-    values = {**bundle.directory, "case": "{case}"}
-    for locale in bundle.locales.values():
+    for code, locale in bundle.locales.items():
+        hours = {name: bundle.hours_text(name, code) for name in bundle.hours}
+        values = {**bundle.directory, **hours, "case": "{case}"}
         for message in locale.messages.values():
             known.update(p.strip() for p in SPLIT.split(fill(message.text, values)))
     for number, code in enumerate(bundle.languages, start=1):  # the language menu's lines
@@ -248,6 +255,8 @@ def scan_value(key: str, value: Any, known: set[str], public: set[str]) -> list[
             and PHONE.search(UUID.sub("", text))
         ):
             problems.append(f"{key}: something like a phone number in {field or 'the value'}")
+        elif field not in NOT_PHONE_FIELDS and A_NUMBER.search(UUID.sub("", text)):
+            problems.append(f"{key}: something like an A-number in {field or 'the value'}")
     if key.startswith(sessions.SEEN) or key.startswith(sessions.SESSION):
         pages = (
             value
@@ -300,4 +309,6 @@ def audit_log(path: Path) -> list[str]:
                 problems.append(f"{path}:{number}: a WhatsApp id")
             elif PHONE.search(re.sub(r"\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d[,.]?\d*", "", line)):
                 problems.append(f"{path}:{number}: something like a phone number")
+            elif A_NUMBER.search(line):
+                problems.append(f"{path}:{number}: something like an A-number")
     return problems

@@ -65,30 +65,43 @@ def translations_export(lang: str | None, fmt: str, output: Path | None) -> None
 @translations_group.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--lang", help="The language of the file (default: from the file).")
-def translations_import(file: Path, lang: str | None) -> None:
+@click.option(
+    "--reviewer",
+    help="Your name: texts whose fuzzy mark you cleared are recorded as reviewed by you, today.",
+)
+def translations_import(file: Path, lang: str | None, reviewer: str | None) -> None:
     """Write a translated PO or CSV file back into locales/<lang>.yaml.
 
-    Nothing is written if any entry would break a placeholder: every bad key is listed.
+    Nothing is written if any entry would break a placeholder: every bad key is listed. A key
+    whose text changed in the locale after the export is refused (the file's text is older);
+    the other keys go in, and the command exits with 1.
     """
     content = _translations_content()
+    refused: list[str] = []
     try:
         named, items = translations.read_file(file)
         code = translations.language_of(file, lang or named, content)
-        changes, notes = translations.plan(content, code, items)
+        changes, notes = translations.plan(content, code, items, refused, reviewer)
     except translations.TranslationError as exc:
         fail([*exc.problems, f"Nothing was written: fix {file.name} and import it again."])
     for note in notes:
         click.echo(note)
     if not changes:
         click.echo(f"locales/{code}.yaml already has every text in {file.name}: nothing to do.")
+        if refused:
+            fail(refused)
         return
     try:
         path = translations.apply(content, code, changes)
     except translations.TranslationError as exc:
         fail(exc.problems)
     for change in changes:
-        click.echo(f"  [{change.key}] " + ("reviewed" if change.reviewed else "not reviewed"))
+        mark = "reviewed" if change.reviewed else "not reviewed"
+        by = f" by {change.reviewer} on {change.on}" if change.reviewer else ""
+        click.echo(f"  [{change.key}] {mark}{by}")
     click.echo(f"Updated {len(changes)} text(s) in {path}. Now run: hotline flows check")
+    if refused:
+        fail([*refused, f"{len(refused)} text(s) refused: the rest of {file.name} went in."])
 
 
 @translations_group.command("status")

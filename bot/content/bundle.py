@@ -37,16 +37,18 @@ def check(
 def _check(root: Path, today: dt.date, review_days: int) -> tuple[Bundle | None, list[Problem]]:
     loaded = files.parse(root)
     stale: frozenset[str] = frozenset()
+    unchecked: frozenset[str] = frozenset()
     if not any(p.severity == "error" for p in loaded.problems):
         files.check_links(loaded)
         files.check_locales(loaded)
         files.unreachable(loaded)
         stale = files.review_due(loaded, today, review_days)
+        unchecked = files.unreviewed(loaded)
         checks.run(loaded)
     problems = loaded.problems
     if any(p.severity == "error" for p in problems):
         return None, problems
-    return _bundle(loaded, stale), problems
+    return _bundle(loaded, stale, unchecked), problems
 
 
 def load(root: Path, today: dt.date | None = None, review_days: int = REVIEW_DAYS) -> Bundle:
@@ -57,16 +59,16 @@ def load(root: Path, today: dt.date | None = None, review_days: int = REVIEW_DAY
     return bundle
 
 
-def _bundle(loaded: Loaded, stale: frozenset[str]) -> Bundle:
+def _bundle(loaded: Loaded, stale: frozenset[str], unchecked: frozenset[str]) -> Bundle:
     nodes, triggers, start, menu = {}, [], "", ""
     for flow, _ in loaded.flows.values():
         nodes.update(flow.nodes)
         triggers.extend(flow.triggers)
         start = flow.start or start
         menu = flow.menu or menu
-    directory = (
-        {k: e.text for k, e in loaded.directory[0].entries.items()} if loaded.directory else {}
-    )
+    entries = loaded.directory[0].entries if loaded.directory else {}
+    directory = {k: e.text for k, e in entries.items() if e.text is not None}
+    hours = {k: tuple(e.hours) for k, e in entries.items() if e.hours is not None}
     locales = {locale.language: locale for locale, _ in loaded.locales.values()}
     return Bundle(
         nodes=nodes,
@@ -78,4 +80,6 @@ def _bundle(loaded: Loaded, stale: frozenset[str]) -> Bundle:
         version=loaded.digest.hexdigest()[:12],
         fallback=FALLBACK,
         stale=stale,
+        unreviewed=unchecked,
+        hours=hours,
     )

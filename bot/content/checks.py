@@ -9,7 +9,7 @@ from typing import Any
 
 from bot.content.files import FALLBACK, Loaded
 from bot.content.yamlfile import line_of
-from bot.engine.model import Locale, Node
+from bot.engine.model import Locale, Node, format_hours
 from bot.engine.sms import BUDGET, encoding, segments
 from bot.engine.text import PhraseMatcher, fill, fold
 
@@ -307,10 +307,10 @@ def sms_budget(loaded: Loaded, locales: dict[str, _LocaleFile]) -> None:
     reply they must know to send: a warning, with the count and the encoding that caused it.
     What urgent nodes say must fit one page each, and what they say first must fit it with the
     MORE hint, so it arrives whole in the first SMS: there it is an error."""
-    directory = directory_texts(loaded)
     urgent = {key for _f, _d, _id, node in _nodes(loaded) if node.urgent for key in node.say}
     first = {node.say[0] for _f, _d, _id, node in _nodes(loaded) if node.urgent and node.say}
     for file in locales.values():
+        directory = directory_texts(loaded, file.locale)
         hint = file.locale.messages.get("more.hint")
         for key, message in file.locale.messages.items():
             text = fill(message.text, directory)
@@ -348,11 +348,23 @@ def sms_summary(text: str) -> str:
     return f"{segments(text)} segments ({encoding(text)}, {len(text)} chars)"
 
 
-def directory_texts(loaded: Loaded) -> dict[str, str]:
-    """What each {placeholder} becomes in a text as sent."""
+def directory_texts(loaded: Loaded, locale: Locale | None = None) -> dict[str, str]:
+    """What each {placeholder} becomes in a text as sent in a language (hours in its words,
+    else in English)."""
     if loaded.directory is None:
         return {}
-    return {name: entry.text for name, entry in loaded.directory[0].entries.items()}
+    english = next((lc for lc, _ in loaded.locales.values() if lc.language == FALLBACK), None)
+
+    def words(key: str) -> str:
+        for source in (locale, english):
+            if source is not None and key in source.messages:
+                return source.messages[key].text
+        return ""
+
+    return {
+        name: entry.text if entry.text is not None else format_hours(entry.hours or [], words)
+        for name, entry in loaded.directory[0].entries.items()
+    }
 
 
 def urgent_without_case(loaded: Loaded) -> None:

@@ -9,11 +9,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, model_validator
 
 from bot.content.routing import Routing
 from bot.content.yamlfile import Problem, line_of, read_yaml, validate
-from bot.engine.model import Flow, Locale
+from bot.engine.model import Flow, Hours, Locale
 from bot.engine.text import PLACEHOLDER as _PLACEHOLDER
 
 FALLBACK = "en"
@@ -29,20 +29,35 @@ BUILTIN_KEYS = (
     "media.unsupported",
     "disclaimer",
     "review.stale",
+    "review.none",
+    "welcome.machine",
     "more.hint",
     "outage",
     "rate.limited",
     "case.fallback",
 )
 RUNTIME_PLACEHOLDERS = {"case"}  # filled by the engine, not from the directory
+# The words of opening hours (flows/directory.yaml `hours:`), and what the engine fills in them.
+HOURS_KEYS = ("hours.weekdays", "hours.weekend", "hours.am", "hours.pm", "hours.span")
+HOURS_PLACEHOLDERS = {"hours.am": {"h", "h24"}, "hours.pm": {"h", "h24"}}
+HOURS_PLACEHOLDERS["hours.span"] = {"days", "open", "close"}
 
 
 class DirectoryEntry(BaseModel):
+    """A number, address or site (`text`), or opening hours as data (`hours`), never both:
+    hours are written in each person's language from the locale's `hours.*` texts."""
+
     model_config = ConfigDict(extra="forbid")
-    text: str
+    text: str | None = None
+    hours: list[Hours] | None = None
     source: str
     last_reviewed: Any = None
-    hours: str | None = None
+
+    @model_validator(mode="after")
+    def _one_of(self) -> DirectoryEntry:
+        if (self.text is None) == (self.hours is None):
+            raise ValueError("give either `text:` or `hours:`")
+        return self
 
 
 class Directory(BaseModel):
@@ -237,13 +252,16 @@ def check_locales(loaded: Loaded) -> None:
         return
     directory = loaded.directory[0].entries if loaded.directory else {}
     english_shown = f"locales/{FALLBACK}.yaml"
-    for key in BUILTIN_KEYS:
+    needed = [*BUILTIN_KEYS, *(HOURS_KEYS if any(e.hours for e in directory.values()) else ())]
+    for key in needed:
         if key not in english.messages:
             loaded.error(english_shown, 1, f"message {key!r} is required (the bot says it itself)")
     for shown, (locale, data) in loaded.locales.items():
         for key, message in locale.messages.items():
             line = line_of(data, ("messages", key))
             for name in _PLACEHOLDER.findall(message.text):
+                if name in HOURS_PLACEHOLDERS.get(key, ()):
+                    continue
                 if name not in directory and name not in RUNTIME_PLACEHOLDERS:
                     loaded.error(
                         shown,
@@ -253,7 +271,8 @@ def check_locales(loaded: Loaded) -> None:
             if key not in english.messages:
                 loaded.warn(shown, line, f"[{key}] is not in {english_shown}: nothing uses it")
             else:
-                for reason in placeholder_differences(english.messages[key].text, message.text):
+                english_text = english.messages[key].text
+                for reason in placeholder_differences(english_text, message.text, key):
                     loaded.error(shown, line, f"[{key}] {reason}")
         if locale.language != FALLBACK:
             missing = sorted(set(english.messages) - set(locale.messages))
@@ -261,9 +280,14 @@ def check_locales(loaded: Loaded) -> None:
                 loaded.warn(shown, 1, f"[{key}] missing: the English text is sent instead")
 
 
-def placeholder_differences(english: str, translation: str) -> list[str]:
+def placeholder_differences(english: str, translation: str, key: str = "") -> list[str]:
     """Why a translation's {placeholders} differ from the English text's; empty when they match."""
     source, target = _PLACEHOLDER.findall(english), _PLACEHOLDER.findall(translation)
+    if key in ("hours.am", "hours.pm"):  # a 12-hour {h} or a 24-hour {h24}: either will do
+        source, target = (
+            [n.replace("h24", "h") for n in source],
+            [n.replace("h24", "h") for n in target],
+        )
     reasons = [
         f"placeholder {{{name}}} is missing from the translation"
         for name in dict.fromkeys(source)
@@ -314,12 +338,8 @@ def review_due(loaded: Loaded, today: dt.date, review_days: int) -> frozenset[st
         for node_id, node in flow.nodes.items():
             at = ("nodes", node_id)
             if node.sources and node.last_reviewed is None:
-                loaded.error(
-                    shown,
-                    line_of(data, (*at, "sources")),
-                    f"[{node_id}] has sources but no last_reviewed date",
-                )
-            elif node.last_reviewed is not None and not node.sources:
+                continue  # not reviewed by a person yet: see `unreviewed`
+            if node.last_reviewed is not None and not node.sources:
                 loaded.error(
                     shown,
                     line_of(data, (*at, "last_reviewed")),
@@ -334,6 +354,28 @@ def review_due(loaded: Loaded, today: dt.date, review_days: int) -> frozenset[st
                     f"{review_days} days ago: review it",
                 )
     return frozenset(stale)
+
+
+def unreviewed(loaded: Loaded) -> frozenset[str]:
+    """Sourced nodes no person has reviewed yet (no `last_reviewed:`): the bot says so after
+    their facts (`review.none`), and the check warns once per file."""
+    nodes = set()
+    for shown, (flow, data) in loaded.flows.items():
+        found = [
+            node_id
+            for node_id, node in flow.nodes.items()
+            if node.sources and not node.last_reviewed
+        ]
+        if found:
+            loaded.warn(
+                shown,
+                line_of(data, ("nodes", found[0])),
+                f"{len(found)} node(s) with sources have no last_reviewed date: no person has "
+                "reviewed their facts, so the bot adds the review.none note "
+                f"({', '.join(found[:5])}{', ...' if len(found) > 5 else ''})",
+            )
+        nodes.update(found)
+    return frozenset(nodes)
 
 
 def fingerprint(root: Path) -> tuple[tuple[str, int, int], ...]:

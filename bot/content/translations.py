@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
+import hashlib
 import io
 import re
 from dataclasses import dataclass
@@ -20,6 +22,7 @@ from bot.engine.sms import BUDGET, encoding, segments
 from bot.engine.text import PLACEHOLDER, fill
 
 CSV_HEADER = ["key", "english", "translation", "reviewed"]
+BASE_COLUMN = "base"  # the fingerprint of the translation the file was exported from
 _YES = {"yes", "y", "true", "1", "x", "reviewed"}
 _NO = {"no", "n", "false", "0", "", "not reviewed"}
 
@@ -41,6 +44,13 @@ class Entry:
     translation: str
     reviewed: bool
     line: int = 0  # where it starts in an imported file
+    base: str | None = None  # fingerprint of the locale's text when exported (None: unknown)
+
+
+def fingerprint(text: str) -> str:
+    """A short fingerprint of a translation: an import compares it with the locale's text now,
+    so a file exported before someone changed a text cannot put the older text back."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
 
 
 @dataclass(frozen=True)
@@ -152,6 +162,8 @@ def write_po(items: list[Entry], lang: str, name: str) -> str:
         names = list(dict.fromkeys(PLACEHOLDER.findall(item.english)))
         if names:
             out.append("#. keep: " + " ".join(f"{{{n}}}" for n in names))
+        if item.translation:
+            out.append(f"#. base: {fingerprint(item.translation)}")
         if item.translation and not item.reviewed:
             out.append("#, fuzzy")
         out.append(f"msgctxt {_po_quote(item.key)[0]}")
@@ -207,6 +219,9 @@ def read_po(text: str, shown: str) -> tuple[str | None, list[Entry]]:
                 block = {}
             if line.startswith("#,"):
                 block.setdefault("flags", set()).update(f.strip() for f in line[2:].split(","))
+            base = re.match(r"#\.\s*base:\s*([0-9a-f]+)\s*$", line)
+            if base:
+                block["base"] = base[1]
             continue
         match = _PO_LINE.match(line)
         if match:
@@ -240,7 +255,14 @@ def read_po(text: str, shown: str) -> tuple[str | None, list[Entry]]:
             )
         reviewed = "fuzzy" not in entry.get("flags", set())
         result.append(
-            Entry(entry["msgctxt"], entry["msgid"], entry["msgstr"], reviewed, entry["line"])
+            Entry(
+                entry["msgctxt"],
+                entry["msgid"],
+                entry["msgstr"],
+                reviewed,
+                entry["line"],
+                entry.get("base"),
+            )
         )
     return lang, result
 
@@ -251,7 +273,7 @@ def read_po(text: str, shown: str) -> tuple[str | None, list[Entry]]:
 def write_csv(items: list[Entry]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(CSV_HEADER)
+    writer.writerow([*CSV_HEADER, BASE_COLUMN])
     for item in items:
         writer.writerow(
             [
@@ -259,6 +281,7 @@ def write_csv(items: list[Entry]) -> str:
                 item.english,
                 item.translation,
                 "yes" if item.reviewed and item.translation else "no",
+                fingerprint(item.translation) if item.translation else "",
             ]
         )
     return buffer.getvalue()
@@ -269,17 +292,19 @@ def read_csv(text: str, shown: str) -> list[Entry]:
     header = [h.strip().lower() for h in next(rows, [])]
     if header[:4] != CSV_HEADER:
         raise TranslationError([f"{shown}:1: the first row must be {','.join(CSV_HEADER)}"])
+    has_base = len(header) > 4 and header[4] == BASE_COLUMN
     result = []
     for number, row in enumerate(rows, start=2):
         if not any(cell.strip() for cell in row):
             continue
-        row = [*row, "", "", "", ""][:4]
+        row = [*row, "", "", "", "", ""][:5]
         flag = row[3].strip().lower()
         if flag not in _YES | _NO:
             raise TranslationError(
                 [f"{shown}:{number}: [{row[0]}] reviewed must be yes or no, not {row[3]!r}"]
             )
-        result.append(Entry(row[0].strip(), row[1], row[2], flag in _YES, number))
+        base = row[4].strip() or None if has_base else None
+        result.append(Entry(row[0].strip(), row[1], row[2], flag in _YES, number, base))
     return result
 
 
@@ -315,10 +340,24 @@ class Change:
     text: str
     reviewed: bool
     note: str = ""
+    reviewer: str | None = None  # who cleared the fuzzy mark: recorded with the date
+    on: dt.date | None = None
 
 
-def plan(content: Content, lang: str, items: list[Entry]) -> tuple[list[Change], list[str]]:
-    """What an import would change, and notes; TranslationError listing every bad entry."""
+def plan(
+    content: Content,
+    lang: str,
+    items: list[Entry],
+    refused: list[str] | None = None,
+    reviewer: str | None = None,
+    today: dt.date | None = None,
+) -> tuple[list[Change], list[str]]:
+    """What an import would change, and notes; TranslationError listing every bad entry.
+
+    A text that changed in the locale since the file was exported (its fingerprint differs)
+    is not replaced by the file's older text: that key is refused, with a reason, into
+    `refused`, and the other keys still go in. A text the file marks reviewed that was not
+    reviewed before records `reviewer` (the person importing) and the day."""
     if lang == FALLBACK:
         raise TranslationError(
             [f"{FALLBACK} is the source language: edit locales/{FALLBACK}.yaml itself"]
@@ -342,7 +381,7 @@ def plan(content: Content, lang: str, items: list[Entry]) -> tuple[list[Change],
             continue
         if not item.translation.strip():
             continue  # not translated yet: the file cannot delete a text
-        reasons = placeholder_differences(english[item.key].text, item.translation)
+        reasons = placeholder_differences(english[item.key].text, item.translation, item.key)
         if not reasons and _stray_braces(item.translation) > _stray_braces(english[item.key].text):
             reasons.append("has a { or } outside a {placeholder}: check its spelling")
         if reasons:
@@ -354,12 +393,32 @@ def plan(content: Content, lang: str, items: list[Entry]) -> tuple[list[Change],
             note = "the English text changed since the export: marked as not reviewed"
             notes.append(f"{tag} {note}")
         current = locale.messages.get(item.key)
+        newer = (
+            current is not None
+            and item.base is not None
+            and fingerprint(current.text) != item.base
+            and current.text != item.translation
+        )
+        if newer:
+            reason = (
+                f"{tag} refused: locales/{lang}.yaml has a newer text than this file (it "
+                "changed after the export); importing would put the older text back. Export "
+                "again and redo this entry there."
+            )
+            if refused is None:
+                problems.append(reason)
+            else:
+                refused.append(reason)
+            continue
         if (
             current is None
             or current.text != item.translation
             or (locale.is_reviewed(item.key) != reviewed)
         ):
-            changes.append(Change(item.key, item.translation, reviewed, note))
+            newly = reviewed and not (current is not None and locale.is_reviewed(item.key))
+            day = today or dt.datetime.now(dt.UTC).date()
+            who = (reviewer, day) if newly and reviewer else (None, None)
+            changes.append(Change(item.key, item.translation, reviewed, note, *who))
     if problems:
         raise TranslationError(problems)
     return changes, notes
@@ -391,7 +450,15 @@ def apply(content: Content, lang: str, changes: list[Change]) -> Path:
 
 
 def _value(locale: Locale, change: Change, before: Any) -> Any:
-    """Plain text when the file-wide `reviewed:` already says the right thing, else a mapping."""
+    """Plain text when the file-wide `reviewed:` already says the right thing, else a mapping
+    (with who reviewed it and when, when the import recorded that)."""
+    if change.reviewer:
+        return {
+            "text": _Text(change.text),
+            "reviewed": True,
+            "reviewed_by": change.reviewer,
+            "reviewed_on": change.on,
+        }
     if not isinstance(before, dict) and change.reviewed == locale.reviewed:
         return _Text(change.text)
     return {"text": _Text(change.text), "reviewed": change.reviewed}
@@ -540,10 +607,10 @@ def _dump_all(data: Any, values: dict[str, Any], order: list[str]) -> str:
 def status(content: Content) -> list[dict[str, Any]]:
     """Per language: how many texts, missing, not reviewed, over the SMS budget, in UCS-2."""
     english = content.english
-    directory = directory_texts(content.loaded)
     rows = []
     for code in sorted(content.locales, key=lambda c: (c != FALLBACK, c)):
         locale, _ = content.locales[code]
+        directory = directory_texts(content.loaded, locale)
         own = [k for k in english.messages if k in locale.messages]
         texts = [fill(locale.messages[k].text, directory) for k in own]
         rows.append(

@@ -124,13 +124,8 @@ class _Step:
                 self.emit("node_missing", node=node_id)
                 node_id = self.bundle.start
                 continue
-            for key in node.say:
-                self.say(key)
-            if node_id in self.bundle.stale:
-                self.say("review.stale")
-            if node.sources and not self.session.disclaimed:  # after the answer, once
-                self.say("disclaimer")
-                self.session = self.session.but(disclaimed=True)
+            # The case opens first, so an urgent node can give its number ({case}) right
+            # after the first guidance rather than several SMS pages later.
             variables = {**self.session.vars, **node.set}
             if node.escalate is not None:
                 case_id = self.new_id()
@@ -146,6 +141,17 @@ class _Step:
                 )
                 variables["case"] = case_id  # later answers enrich this case; {case} in texts
             self.session = self.session.but(vars=variables)
+            for key in node.say:
+                self.say(key)
+            if node_id == self.bundle.start and not self.bundle.translation_checked(self.lang):
+                self.say("welcome.machine")  # once, with the welcome: no person checked it yet
+            if node_id in self.bundle.unreviewed:
+                self.say("review.none")
+            elif node_id in self.bundle.stale:
+                self.say("review.stale")
+            if node.sources and not self.session.disclaimed:  # after the answer, once
+                self.say("disclaimer")
+                self.session = self.session.but(disclaimed=True)
             if node.prompt:
                 self.say(node.prompt)
             if node.options:

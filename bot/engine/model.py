@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from bot.engine.text import fill
+from bot.engine.text import PLACEHOLDER, fill
 
 SPEC_VERSION = 1
 COMMANDS = ("stop", "start", "delete", "help", "menu", "lang", "more")
@@ -69,6 +69,38 @@ class Node(_Spec):
     _sources_list = field_validator("sources", mode="before")(_as_list)
 
 
+class Hours(_Spec):
+    """One span of opening hours, as data: formatted in each language by its `hours.*` texts."""
+
+    days: Literal["weekdays", "weekend"]
+    open: int = Field(ge=0, le=24)
+    close: int = Field(ge=0, le=24)
+
+
+def format_hours(spans: tuple[Hours, ...] | list[Hours], words: Callable[[str], str]) -> str:
+    """Opening hours in one language. `words(key)` gives that language's text of a key:
+    `hours.weekdays`, `hours.weekend`, `hours.am` and `hours.pm` (with {h}, the hour on a
+    12-hour clock, or {h24}), and `hours.span` (with {days}, {open} and {close})."""
+
+    def clock(hour: int) -> str:
+        h12 = hour % 12 or 12
+        template = words("hours.am" if hour % 24 < 12 else "hours.pm")
+        return fill(template, {"h": str(h12), "h24": str(hour)})
+
+    parts = [
+        fill(
+            words("hours.span"),
+            {
+                "days": words(f"hours.{span.days}"),
+                "open": clock(span.open),
+                "close": clock(span.close),
+            },
+        )
+        for span in spans
+    ]
+    return ", ".join(parts)
+
+
 class Trigger(_Spec):
     """Words (by key, translated in every locale) that jump to a node from anywhere.
 
@@ -97,6 +129,8 @@ class Flow(_Spec):
 class Message(_Spec):
     text: str
     reviewed: bool | None = None
+    reviewed_by: str | None = None  # who reviewed it (recorded by an import with --reviewer)
+    reviewed_on: dt.date | None = None
 
 
 class Locale(_Spec):
@@ -157,6 +191,8 @@ class Bundle:
     version: str
     fallback: str = "en"
     stale: frozenset[str] = frozenset()  # nodes whose facts are past their review age
+    unreviewed: frozenset[str] = frozenset()  # nodes whose facts no person has reviewed yet
+    hours: dict[str, tuple[Hours, ...]] = field(default_factory=dict)  # {placeholder}: spans
 
     @property
     def languages(self) -> list[str]:
@@ -172,7 +208,23 @@ class Bundle:
         if message is None:
             message = self.locales[self.fallback].messages[key]
         values = self.directory if case is None else {**self.directory, "case": case}
+        hours = [name for name in PLACEHOLDER.findall(message.text) if name in self.hours]
+        if hours:
+            shown = self.fallback if fallback else lang
+            values = {**values, **{name: self.hours_text(name, shown) for name in hours}}
         return fill(message.text, values), fallback
+
+    def hours_text(self, name: str, lang: str | None) -> str:
+        """The opening hours of a directory entry, in a language (its words, else English)."""
+        return format_hours(self.hours[name], lambda key: self.text(key, lang)[0])
+
+    def translation_checked(self, lang: str) -> bool:
+        """Whether a person reviewed every text of a language (the source language counts as
+        checked: its texts are not a translation)."""
+        locale = self.locales.get(lang)
+        if lang == self.fallback or locale is None:
+            return True
+        return all(locale.is_reviewed(key) for key in locale.messages)
 
 
 @lru_cache(maxsize=8)  # bundles are compared by identity: one order per loaded bundle

@@ -83,7 +83,7 @@ def test_flows_test_runs_every_transcript_and_prints_expected_and_got(
     write(folder / "a" / "hi_shows_the_menu.yaml", GOOD)
     write(
         folder / "b" / "hola_is_spanish.yaml",
-        "steps:\n  - user: hola\n    expect: [welcome, menu]\n    language: en\n"
+        "steps:\n  - user: hola\n    expect: [welcome, welcome.machine, menu]\n    language: en\n"
         "  - user: fire\n    says: Un dato\n",
     )
     result = hotline(env, "flows", "test")

@@ -23,14 +23,16 @@ def test_the_shipped_flows_load_without_errors() -> None:
     assert bundle is not None, [str(p) for p in problems if p.severity == "error"]
 
 
-def test_every_fact_bearing_node_has_sources_and_a_review_date() -> None:
+def test_every_fact_bearing_node_has_sources_and_a_review_date_or_the_unreviewed_note() -> None:
+    """A fact names its sources; it has a `last_reviewed:` date only once a named person
+    reviewed it, and until then the bot adds the review.none note after it."""
     bundle = load(ROOT)
     speaking = {node_id for node_id, node in bundle.nodes.items() if node.say}
     unsourced = {node_id for node_id in speaking if not bundle.nodes[node_id].sources}
-    assert unsourced <= NOT_FACTS, f"add sources: and last_reviewed: to {unsourced - NOT_FACTS}"
+    assert unsourced <= NOT_FACTS, f"add sources: to {unsourced - NOT_FACTS}"
     for node_id in speaking - NOT_FACTS:
         node = bundle.nodes[node_id]
-        assert node.last_reviewed is not None, node_id
+        assert node.last_reviewed is not None or node_id in bundle.unreviewed, node_id
         assert all(s.startswith(("legal.md", "directory")) for s in node.sources), node_id
 
 

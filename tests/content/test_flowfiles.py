@@ -94,10 +94,17 @@ def test_unknown_placeholder_in_a_translation(content: Path) -> None:
     )
 
 
-def test_sources_without_review_date(content: Path) -> None:
+def test_sources_without_review_date_mean_not_reviewed_yet(content: Path) -> None:
+    """No `last_reviewed:` is the honest mark of a fact no person has reviewed: the files load,
+    the check warns, and the bot adds the review.none note after that node's facts."""
     flow = content / "flows" / "main.yaml"
     edit(flow, "    last_reviewed: 2026-11-01\n", "")
-    assert any("[fact] has sources but no last_reviewed date" in e for e in errors(content))
+    bundle, problems = check(content)
+    assert bundle is not None and bundle.unreviewed == {"fact"}
+    assert any(
+        p.severity == "warning" and "no last_reviewed date" in p.reason and "fact" in p.reason
+        for p in problems
+    )
 
 
 def test_locale_file_name_must_match_its_language(content: Path) -> None:

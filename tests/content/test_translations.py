@@ -15,6 +15,7 @@ from bot.content.bundle import check
 from bot.content.translations import (
     Entry,
     TranslationError,
+    fingerprint,
     read_csv,
     read_po,
     write_csv,
@@ -57,7 +58,8 @@ TRICKY = Entry(
 def test_po_quotes_escapes_and_splits_lines() -> None:
     text = write_po([TRICKY], "es", "Español")
     assert (
-        '#. keep: {ona_phone}\n#, fuzzy\nmsgctxt "k.tricky"\nmsgid ""\n"Say \\"no\\".\\n"\n'
+        f"#. keep: {{ona_phone}}\n#. base: {fingerprint(TRICKY.translation)}\n"
+        '#, fuzzy\nmsgctxt "k.tricky"\nmsgid ""\n"Say \\"no\\".\\n"\n'
         '"A back\\\\slash,\\ta tab. {ona_phone}"\nmsgstr ""\n"Diga \\"no\\".\\n"\n'
         '"Una barra\\\\invertida,\\tun tab. {ona_phone}"\n'
     ) in text
@@ -157,7 +159,10 @@ def test_export_csv_to_a_file_and_every_language_to_a_folder(content: Path) -> N
         f"Wrote {content / 'es.csv'}: {len(english)} texts, {len(translated)} translated.\n"
     )
     rows = (content / "es.csv").read_text(encoding="utf-8-sig").splitlines()
-    assert rows[:2] == ["key,english,translation,reviewed", "welcome,Welcome.,Bienvenida.,no"]
+    assert rows[:2] == [
+        "key,english,translation,reviewed,base",
+        f"welcome,Welcome.,Bienvenida.,no,{fingerprint('Bienvenida.')}",
+    ]
     folder = hotline(content, "translations", "export", "-o", str(content / "out"))
     assert folder.exit_code == 0, folder.output
     assert sorted(p.name for p in (content / "out").iterdir()) == ["es.po"]
@@ -292,6 +297,62 @@ def test_a_text_whose_english_changed_since_the_export_is_not_reviewed(content: 
         "not reviewed\n  [nyc] not reviewed\n"
     )
     assert spanish(content)["messages"]["nyc"] == "Respuesta."
+
+
+# --- review marks and stale files (issue 14) ---------------------------------------------------
+
+
+def test_export_marks_unreviewed_texts_fuzzy_and_an_import_that_clears_it_records_the_reviewer(
+    content: Path,
+) -> None:
+    po = content / "es.po"
+    assert hotline(content, "translations", "export", "es", "-o", str(po)).exit_code == 0
+    text = po.read_text(encoding="utf-8")
+    base = fingerprint("Bienvenida.")
+    assert f'#. base: {base}\n#, fuzzy\nmsgctxt "welcome"\nmsgid "Welcome."\n' in text
+    replace(po, f"#. base: {base}\n#, fuzzy\n", f"#. base: {base}\n")  # the reviewer's OK
+    result = hotline(content, "translations", "import", str(po), "--reviewer", "Ana R.")
+    assert result.exit_code == 0, result.output
+    assert "  [welcome] reviewed by Ana R. on " in result.output
+    welcome = spanish(content)["messages"]["welcome"]
+    assert welcome["text"] == "Bienvenida." and welcome["reviewed"] is True
+    assert welcome["reviewed_by"] == "Ana R." and welcome["reviewed_on"]
+    bundle, _ = check(content)
+    assert bundle is not None and bundle.locales["es"].is_reviewed("welcome")
+
+
+@pytest.mark.parametrize("fmt", ["po", "csv"])
+def test_a_stale_file_cannot_put_an_older_text_back(content: Path, fmt: str) -> None:
+    """Seen: a stale CSV silently undid a reviewed text. The key whose text changed after the
+    export is refused with a reason; the file's other changes still go in."""
+    exported = content / f"es.{fmt}"
+    assert hotline(content, "translations", "export", "--format", fmt, "es", "-o", str(exported))
+    # After the export, a reviewer corrects the welcome in the locale itself...
+    replace(
+        content / "locales" / "es.yaml",
+        '  welcome: "Bienvenida."',
+        '  welcome:\n    text: "¡Bienvenida!"\n    reviewed: true',
+    )
+    # ...and the old file comes back with its own edit of the welcome and a new text.
+    if fmt == "po":
+        replace(exported, 'msgstr "Bienvenida."', 'msgstr "Bienvenidos."')
+        replace(
+            exported,
+            'msgid "Not understood."\nmsgstr "No entendí."',
+            'msgid "Not understood."\nmsgstr "No le entendí."',
+        )
+    else:
+        replace(exported, ",Bienvenida.,", ",Bienvenidos.,")
+        replace(exported, ",No entendí.,", ",No le entendí.,")
+    result = hotline(content, "translations", "import", str(exported))
+    assert result.exit_code == 1
+    assert (
+        "[welcome] refused: locales/es.yaml has a newer text than this file (it changed after "
+        "the export); importing would put the older text back."
+    ) in result.output
+    messages = spanish(content)["messages"]
+    assert messages["welcome"] == {"text": "¡Bienvenida!", "reviewed": True}
+    assert messages["not_understood"] == "No le entendí."
 
 
 def test_import_refuses_english_unknown_languages_and_nameless_files(content: Path) -> None:

@@ -60,7 +60,8 @@ def test_engine_imports_no_flask_redis_or_rq() -> None:
 def test_first_message_greets_in_the_guessed_language(bundle) -> None:  # type: ignore[no-untyped-def]
     talk = Talk(bundle)
     turn = talk("hola", guess="es")
-    assert keys(turn) == ["welcome", "menu"]
+    # The fixture's Spanish is not reviewed: the welcome says so, once.
+    assert keys(turn) == ["welcome", "welcome.machine", "menu"]
     assert turn.replies[0].text == "Bienvenida."
     assert talk.session and talk.session.lang == "es" and talk.session.node == "menu"
     assert types(turn) == ["language_changed"]
@@ -72,7 +73,8 @@ def test_unsure_first_message_gets_the_language_menu(bundle) -> None:  # type: i
     assert keys(turn) == ["lang.menu"]
     assert "1 English\n2 Español" in turn.replies[0].text
     turn = talk("2")
-    assert keys(turn) == ["welcome", "menu"] and talk.session.lang == "es"  # type: ignore[union-attr]
+    assert keys(turn) == ["welcome", "welcome.machine", "menu"]
+    assert talk.session.lang == "es"  # type: ignore[union-attr]
 
 
 def test_short_messages_never_switch_an_established_language(bundle) -> None:  # type: ignore[no-untyped-def]
@@ -203,3 +205,46 @@ def test_session_round_trips_through_json(bundle) -> None:  # type: ignore[no-un
         node="menu", lang="es", vars={"area": "nyc"}, turns=3, disclaimed=True, pages=("rest",)
     )
     assert Session.from_json(session.to_json()) == session
+
+
+def test_the_welcome_notes_an_unreviewed_translation_until_a_person_reviews_it() -> None:
+    import dataclasses
+
+    bundle = load(FIXTURE)
+    assert not bundle.translation_checked("es") and bundle.translation_checked("en")
+    talk = Talk(bundle)
+    assert keys(talk("hello", guess="en")) == ["welcome", "menu"]  # English is the source
+    spanish = bundle.locales["es"].model_copy(update={"reviewed": True})
+    reviewed = dataclasses.replace(bundle, locales={**bundle.locales, "es": spanish})
+    assert keys(Talk(reviewed)("hola", guess="es")) == ["welcome", "menu"]
+
+
+def test_an_unreviewed_fact_gets_the_not_reviewed_note(bundle) -> None:  # type: ignore[no-untyped-def]
+    import dataclasses
+
+    unreviewed = dataclasses.replace(bundle, unreviewed=frozenset({"fact", "old_fact"}))
+    talk = Talk(unreviewed)
+    talk("hello", guess="en")
+    assert keys(talk("1")) == ["fact", "review.none", "disclaimer"]
+    assert keys(talk("4")) == ["fact", "review.none"]  # not also "checked a while ago"
+
+
+def test_hours_are_data_written_in_the_persons_language() -> None:
+    from bot.engine.model import Hours, format_hours
+
+    spans = [Hours(days="weekdays", open=8, close=20), Hours(days="weekend", open=9, close=17)]
+    english = {
+        "hours.weekdays": "Mon-Fri",
+        "hours.weekend": "Sat-Sun",
+        "hours.am": "{h}am",
+        "hours.pm": "{h}pm",
+        "hours.span": "{days} {open}-{close}",
+    }
+    assert format_hours(spans, english.__getitem__) == "Mon-Fri 8am-8pm, Sat-Sun 9am-5pm"
+    korean = {**english, "hours.weekdays": "평일", "hours.weekend": "주말"}
+    korean |= {"hours.am": "오전 {h}시", "hours.pm": "오후 {h}시"}
+    assert (
+        format_hours(spans, korean.__getitem__) == "평일 오전 8시-오후 8시, 주말 오전 9시-오후 5시"
+    )
+    french = {**english, "hours.am": "{h24}h", "hours.pm": "{h24}h"}
+    assert format_hours(spans[:1], french.__getitem__) == "Mon-Fri 8h-20h"

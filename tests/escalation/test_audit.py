@@ -103,6 +103,24 @@ def test_the_audit_finds_a_planted_number_and_free_text(
     assert not any("app.log:1" in f for f in findings)  # a timestamp is not a number
 
 
+def test_the_audit_finds_a_planted_a_number_like_a_phone_number(
+    esc_config: dict[str, Any], r: redis.Redis, tmp_path: Path
+) -> None:
+    r.set("hl:s:" + "c" * 64, json.dumps({"n": "menu", "v": {"note": "A-123-456-789"}}))
+    log = tmp_path / "app.log"
+    log.write_text("2026-12-04 10:00:00,123 INFO turn ok\nhis number is A 12345678\n")
+    result = audit_cli(esc_config, "--log", str(log))
+    assert result.exit_code == 1
+    findings = json.loads(result.output)["findings"]
+    assert any("hl:s:" in f and "A-number" in f for f in findings), findings
+    assert any(f.endswith("app.log:2: something like an A-number") for f in findings)
+    assert not any("app.log:1" in f for f in findings)
+    for text in ("A123456789", "a# 123-456-789", "123 456 789"):
+        assert audit.A_NUMBER.search(text), text
+    for text in ("I-205", "ICE at 26 Federal Plaza", "K7Q2", "Appellate Division 2018"):
+        assert not audit.A_NUMBER.search(text), text
+
+
 def test_job_payloads_carry_only_ids(r: redis.Redis) -> None:
     queues.enqueue(r, queues.URGENT, jobs.notify_staff, "K7Q2", 0)
     assert audit.audit_redis(r, load_bundle(ROOT)) == []

@@ -14,7 +14,7 @@ from bot.privacy import RedactFilter, redact
 from tests.conftest import Phone
 
 NUMBER = "+17185550123"
-BOT_WORDS = {"1", "3", "7", "LANG"}  # menu numbers and commands: the bot's own words, too
+BOT_WORDS = {"1", "2", "3", "7", "LANG"}  # menu numbers and commands: the bot's own words, too
 SENT = [
     "Hola buenas",
     "1",
@@ -25,6 +25,8 @@ SENT = [
     "1",
     "what happens to my cousin Juan at 26 Federal Plaza",
     "7",
+    "2",
+    "his A-number is A 123 456 789",  # the bot never asks for it; nothing of it may be kept
 ]
 
 
@@ -73,7 +75,7 @@ def test_no_number_or_message_text_in_redis_or_logs(
         for text in SENT:
             if text not in BOT_WORDS:
                 assert text not in haystack
-        for word in ("Pedro", "Juan", "vecino", "cousin"):
+        for word in ("Pedro", "Juan", "vecino", "cousin", "123 456 789", "123456789"):
             assert word not in haystack
 
 

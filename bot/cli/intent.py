@@ -106,6 +106,7 @@ def try_text(
     node, layer, about = reached(turn)
     opened = [e for e in turn.events if e.type == "case_opened"]
     session = turn.session
+    shown = turn.to_json()
     return {
         "text": row.text,
         "lang": row.lang,
@@ -118,8 +119,8 @@ def try_text(
         "node": node,
         "about": about,
         "layer": layer,
-        "keys": [reply.key for reply in turn.replies],
-        "events": [event.to_json() for event in turn.events],
+        "keys": shown["keys"],
+        "events": shown["events"],
         "case_opened": bool(opened),
         "urgency": opened[0].data["urgency"] if opened else None,
         "ms": round(elapsed * 1000, 4),

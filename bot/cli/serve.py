@@ -90,7 +90,8 @@ def chat(channel: Literal["sms", "whatsapp"], as_json: bool, transcript: Path | 
             assert turn is not None  # every chat line has its own sid
             steps.append(transcript_step(text, turn))
             if as_json:
-                click.echo(json.dumps(_turn_json(turn, outcome.texts), ensure_ascii=False))
+                shown = {**turn.to_json(), "replies": outcome.texts}
+                click.echo(json.dumps(shown, ensure_ascii=False))
             else:
                 for text in outcome.texts:
                     click.echo(click.style(text, fg="green"))
@@ -115,15 +116,3 @@ def _lines(interactive: bool) -> Any:
             yield click.prompt("you", prompt_suffix="> ")
         except (EOFError, click.Abort):
             return
-
-
-def _turn_json(turn: Any, texts: list[str]) -> dict[str, Any]:
-    session = turn.session
-    return {
-        "replies": texts,
-        "keys": [reply.key for reply in turn.replies],
-        "language": session.lang if session else None,
-        "node": session.node if session else None,
-        "events": [event.to_json() for event in turn.events],
-        "fallbacks": [reply.key for reply in turn.replies if reply.fallback],
-    }

@@ -335,3 +335,15 @@ class Turn:
     replies: list[Reply]
     events: list[Event]
     outgoing: list[str] = field(default_factory=list)  # the texts to send, paged for SMS
+
+    def to_json(self) -> dict[str, Any]:
+        """The turn as the chat, the simulator and `hotline flows try` show it."""
+        session = self.session
+        return {
+            "replies": self.outgoing,
+            "keys": [reply.key for reply in self.replies],
+            "language": session.lang if session else None,
+            "node": session.node if session else None,
+            "events": [event.to_json() for event in self.events],
+            "fallbacks": [reply.key for reply in self.replies if reply.fallback],
+        }

@@ -43,15 +43,11 @@ def simulator_send() -> Any:
         r.delete(SIM + g.staff.name)
     else:
         r.set(SIM + g.staff.name, json.dumps(turn.session.to_json()), ex=SIM_TTL)
-    return jsonify(
-        replies=[
-            {"text": t, "segments": segments(t), "encoding": encoding(t)} for t in turn.outgoing
-        ],
-        keys=[reply.key for reply in turn.replies],
-        node=turn.session.node if turn.session else None,
-        language=turn.session.lang if turn.session else None,
-        events=[event.to_json() for event in turn.events],
-    )
+    shown = turn.to_json()
+    shown["replies"] = [
+        {"text": t, "segments": segments(t), "encoding": encoding(t)} for t in turn.outgoing
+    ]
+    return jsonify(shown)
 
 
 @bp.post("/simulator/reset")

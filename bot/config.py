@@ -113,7 +113,13 @@ class Settings(BaseModel):
     reply_budget_per_hour: int = _setting(
         "HOTLINE_REPLY_BUDGET_PER_HOUR",
         5000,
-        "replies per hour for all senders together (a guard against SMS-pumping fraud)",
+        "replies per hour for all senders together (a guard against SMS-pumping fraud); "
+        "urgent texts are answered past it",
+    )
+    new_conversations_per_hour: int = _setting(
+        "HOTLINE_NEW_CONVERSATIONS_PER_HOUR",
+        2000,
+        "conversations that may start per hour (0: no cap); urgent texts start past it",
     )
     log_level: str = _setting(
         "HOTLINE_LOG_LEVEL",

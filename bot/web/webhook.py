@@ -110,9 +110,7 @@ def _answer(msg: channels.InboundMessage) -> Response:
         outcome = hl.handle(msg)
         if outcome.refused == Refusal.FLOOD:  # one polite word, then silence
             return twiml([hl.notice("rate.limited", msg.text)])
-        if outcome.refused == Refusal.BUDGET:
-            log.error("webhook: this hour's reply budget is spent; not answering (SMS pumping?)")
-        return twiml(outcome.texts)
+        return twiml(outcome.texts)  # refused by a budget: silence, logged once by the limits
     except redis.RedisError:
         log.error("webhook: Redis unavailable; answered with the hotline numbers")
     except Exception:  # never a 5xx to Twilio: the person still gets numbers to call

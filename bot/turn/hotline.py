@@ -16,7 +16,7 @@ from bot.content import routing
 from bot.content.live import LiveContent
 from bot.db import Commit, Writes
 from bot.engine import Bundle, EventType, Inbound, Session, Turn, advance
-from bot.escalation import cases
+from bot.escalation import cases, queues
 from bot.escalation.vault import fernet
 from bot.language import Detection, Detector, get_detector, lexicon_of
 from bot.privacy import message_key, pseudonym, short
@@ -136,6 +136,10 @@ class Hotline:
             self._lexicon_of = bundle
         # Case ids come from a random source with no I/O; the commit refuses one that exists.
         turn = advance(bundle, session, inbound, cases.new_id)
+        if case and _opens(turn):  # one case per person and emergency: join the open one
+            joined = advance(bundle, session, inbound, lambda: case["id"])
+            if not _opens(joined, above=case["urgency"]):
+                turn = joined
         refused = _over_budget(turn, verdict, started=raw_session is None)
         if refused is not None:
             log.info("turn p=%s refused: %s", short(pseudo), refused)
@@ -213,3 +217,13 @@ def _over_budget(turn: Turn, verdict: Verdict, started: bool) -> Refusal | None:
     if started and verdict.conversations_full:
         return Refusal.BUSY
     return None
+
+
+def _opens(turn: Turn, above: str = "") -> bool:
+    """The turn opens a case (more urgent than `above`, when given)."""
+    rank = {u: n for n, u in enumerate(reversed(queues.PRIORITY), start=1)}
+    return any(
+        e.type == EventType.CASE_OPENED
+        and rank.get(e.data.get("urgency", ""), 0) > rank.get(above, 0)
+        for e in turn.events
+    )

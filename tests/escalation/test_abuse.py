@@ -9,9 +9,9 @@ from typing import Any
 import redis
 
 from bot import create_app
-from bot.escalation import alarms
+from bot.escalation import alarms, cases, jobs, queues
 from tests.conftest import Phone
-from tests.escalation.conftest import ON_CALL, Console, only_case, work
+from tests.escalation.conftest import ON_CALL, Console, only_case, run_scheduled, work
 from tests.support.fake_twilio import FakeTwilio
 from tests.test_webhook import messages
 
@@ -79,3 +79,71 @@ def test_new_conversations_are_capped_per_hour_but_never_urgent_ones(
     assert messages(first.send("xyzzy"))  # conversations already started go on
     assert messages(third.send(URGENT))
     assert only_case(r)["urgency"] == "urgent"
+
+
+def test_urgent_texts_from_a_person_with_an_open_case_join_it(
+    esc_config: dict[str, Any], r: redis.Redis, twilio: FakeTwilio
+) -> None:
+    app = create_app(dict(esc_config, HOTLINE_RATE_PER_MINUTE="100"))
+    person = Phone(app.test_client(), number="+13475550199")
+    assert messages(person.send(URGENT))
+    work(r)  # the first case is announced and paged
+    for n in range(11):
+        assert messages(person.send(f"{URGENT} {'!' * n}"))  # the guidance every time
+    case = only_case(r)
+    work(r)
+    assert [m["To"] for m in twilio.sent] == [ON_CALL[0]]
+    timeline = [e["what"] for e in cases.timeline(r, case["id"])]
+    assert timeline.count("the person wrote again (urgent)") == 11
+
+
+def test_a_raid_pages_each_provider_up_to_the_cap_then_one_digest(
+    esc_config: dict[str, Any], r: redis.Redis, twilio: FakeTwilio
+) -> None:
+    app = create_app(dict(esc_config, HOTLINE_PAGES_PER_WINDOW="5"))
+    for n in range(100):
+        assert messages(Phone(app.test_client(), number=f"+1347556{n:04d}").send(URGENT))
+    work(r)
+    assert len(cases.open_cases(r)) == 100  # every case in the console's queue
+    pages = [m for m in twilio.sent if m["To"] == ON_CALL[0]]
+    assert len(pages) == 5 and all(m["Body"].startswith("URGENT case") for m in pages)
+    [due] = run_scheduled(r, "send_digest")
+    assert due.timestamp() % 300 == 0  # at the window's end
+    work(r)
+    [digest] = twilio.sent[5:]
+    assert digest["To"] == ON_CALL[0]
+    assert digest["Body"].startswith("95 more urgent cases waiting: open the console")
+
+
+def test_the_ack_escalation_pages_the_next_contact_once_per_case(
+    person: Phone, r: redis.Redis, twilio: FakeTwilio
+) -> None:
+    person.send(URGENT)
+    case_id = only_case(r)["id"]
+    work(r)
+    run_scheduled(r, "check_ack")
+    queues.queue(r, queues.URGENT).enqueue(jobs.check_ack, case_id, 0)  # the same check again
+    work(r)
+    sent_to = sorted(m["To"] for m in twilio.sent)
+    assert sent_to == sorted([ON_CALL[0], ON_CALL[1], "+13475550199"])
+    assert len(run_scheduled(r, "check_ack")) == 1  # the next check, once
+
+
+def test_escalation_sends_have_their_own_budget(
+    esc_config: dict[str, Any], r: redis.Redis, twilio: FakeTwilio
+) -> None:
+    app = create_app(dict(esc_config, HOTLINE_ESCALATION_BUDGET_PER_HOUR="1"))
+    for n in range(3):
+        Phone(app.test_client(), number=f"+1347555040{n}").send(URGENT)
+    work(r)
+    assert len([m for m in twilio.sent if m["To"] == ON_CALL[0]]) == 1
+    assert len(cases.open_cases(r)) == 3
+    assert alarms.raised(r) == [alarms.EXPLAIN["escalation"]]
+
+
+def test_an_alarm_is_one_error_line_an_hour(r: redis.Redis, caplog: Any) -> None:
+    caplog.set_level(logging.ERROR)
+    for _ in range(3):
+        alarms.raise_alarm(r, "escalation")
+    [line] = [rec.getMessage() for rec in caplog.records if rec.levelno == logging.ERROR]
+    assert line == f"alarm: {alarms.EXPLAIN['escalation']}"

@@ -7,10 +7,11 @@ import logging
 from typing import Any
 
 import redis
+from twilio.request_validator import RequestValidator
 
 from bot import create_app
 from bot.escalation import alarms, cases, jobs, queues
-from tests.conftest import Phone
+from tests.conftest import AUTH_TOKEN, WEBHOOK, Phone
 from tests.escalation.conftest import ON_CALL, Console, only_case, run_scheduled, work
 from tests.support.fake_twilio import FakeTwilio
 from tests.test_webhook import messages
@@ -147,3 +148,65 @@ def test_an_alarm_is_one_error_line_an_hour(r: redis.Redis, caplog: Any) -> None
         alarms.raise_alarm(r, "escalation")
     [line] = [rec.getMessage() for rec in caplog.records if rec.levelno == logging.ERROR]
     assert line == f"alarm: {alarms.EXPLAIN['escalation']}"
+
+
+def time_passes(r: redis.Redis, seconds: int) -> None:
+    """Every key with a time to live ages by `seconds` (those past it are gone)."""
+    for key in r.scan_iter("*"):
+        ttl = r.pttl(key)
+        if ttl > 0:
+            r.pexpire(key, ttl - seconds * 1000) if ttl > seconds * 1000 else r.delete(key)
+
+
+def test_a_replayed_signed_request_changes_nothing_after_20_minutes(
+    person: Phone, r: redis.Redis, twilio: FakeTwilio
+) -> None:
+    captured = person.form(URGENT)
+    first = person.post(captured)
+    case_id = only_case(r)["id"]
+    work(r)
+    timeline = cases.timeline(r, case_id)
+    time_passes(r, 20 * 60)
+    replay = person.post(captured)
+    assert replay.data == first.data
+    work(r)
+    assert cases.timeline(r, case_id) == timeline and len(cases.open_cases(r)) == 1
+    assert [m["To"] for m in twilio.sent] == [ON_CALL[0]]
+
+
+def reshaped(form: dict[str, str], into: str, absorbed: str) -> dict[str, str]:
+    """`into` swallows the parameter `absorbed`: the string Twilio signs stays the same."""
+    changed = dict(form)
+    changed[into] += absorbed + changed.pop(absorbed)
+    return changed
+
+
+def test_reshaped_signed_requests_are_refused_by_the_format_checks(
+    person: Phone, r: redis.Redis, logs: Any
+) -> None:
+    form = person.form(URGENT, FromCity="NEW YORK", NumMedia="0")
+    del form["Body"]  # keys sort: MessageSid < NumMedia, From < FromCity
+    variants = [reshaped(form, "MessageSid", "NumMedia"), reshaped(form, "From", "FromCity")]
+    validator = RequestValidator(AUTH_TOKEN)
+    for variant in variants:
+        signature = validator.compute_signature(WEBHOOK, form)
+        assert validator.validate(WEBHOOK, variant, signature)  # the attack: still signed
+        response = person.post(variant, signature=signature)
+        assert response.status_code == 200 and messages(response) == []
+    assert r.keys("hl:s:*") == [] and cases.open_cases(r) == []
+    warnings = [rec.getMessage() for rec in logs.records if rec.levelno == logging.WARNING]
+    assert "webhook: malformed MessageSid; not answered" in warnings
+    assert "webhook: malformed From; not answered" in warnings
+    assert not any("3475550199" in w or "NEW YORK" in w for w in warnings)
+
+
+def test_every_signed_inbound_is_scheduled_for_deletion_even_refused_ones(
+    esc_config: dict[str, Any], r: redis.Redis
+) -> None:
+    app = create_app(dict(esc_config, HOTLINE_DELETE_TWILIO_RECORDS="1"))
+    person = Phone(app.test_client(), number="+13475550199")
+    for n in range(12):  # ten answered, one polite refusal, one silence
+        person.send(f"hi {n}")
+    assert messages(person.send("hi", SmsSid="SM" + "f" * 32)) == []  # refused: sids differ
+    assert messages(person.send("hi", MessageSid="SM123")) == []  # refused, and no sid to give
+    assert len(run_scheduled(r, "delete_record")) == 13

@@ -81,6 +81,7 @@ def main() -> None:
         for n in range(args.cases):
             form = {
                 "MessageSid": f"SM{n:032d}",
+                "AccountSid": "AC" + "0" * 32,
                 "From": f"+1718555{n:04d}",
                 "To": "+12125550000",
                 "Body": "ICE is at my door",

@@ -82,6 +82,20 @@ class Settings(BaseModel):
     retry_intervals: tuple[int, ...] = _setting(
         "HOTLINE_RETRY_INTERVALS", (5, 30, 120), "seconds between retries of a failed send"
     )
+    pages_per_window: int = _setting(
+        "HOTLINE_PAGES_PER_WINDOW",
+        5,
+        "on-call pages one provider gets per window; past it, one digest SMS at the window's end",
+    )
+    page_window: int = _setting(
+        "HOTLINE_PAGE_WINDOW", 300, "seconds of the window `HOTLINE_PAGES_PER_WINDOW` counts in"
+    )
+    escalation_budget_per_hour: int = _setting(
+        "HOTLINE_ESCALATION_BUDGET_PER_HOUR",
+        1000,
+        "automatic sends per hour (pages, digests, fallback numbers); past it they stop, with an "
+        "error log and a console banner",
+    )
     public_url: str = _setting(
         "HOTLINE_PUBLIC_URL",
         "",
@@ -113,7 +127,13 @@ class Settings(BaseModel):
     reply_budget_per_hour: int = _setting(
         "HOTLINE_REPLY_BUDGET_PER_HOUR",
         5000,
-        "replies per hour for all senders together (a guard against SMS-pumping fraud)",
+        "replies per hour for all senders together (a guard against SMS-pumping fraud); "
+        "urgent texts are answered past it",
+    )
+    new_conversations_per_hour: int = _setting(
+        "HOTLINE_NEW_CONVERSATIONS_PER_HOUR",
+        2000,
+        "conversations that may start per hour (0: no cap); urgent texts start past it",
     )
     log_level: str = _setting(
         "HOTLINE_LOG_LEVEL",

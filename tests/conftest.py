@@ -8,6 +8,7 @@ import socket
 import subprocess
 import time
 from collections.abc import Iterator
+from hashlib import sha256
 from pathlib import Path
 from typing import Any
 
@@ -127,7 +128,8 @@ class Phone:
     def form(self, body: str, sid: str | None = None, **extra: str) -> dict[str, str]:
         self.count += 1
         form = {
-            "MessageSid": sid or f"SM{self.count:032d}{abs(hash(self.address)) % 997:03d}",
+            "MessageSid": sid
+            or "SM" + sha256(f"{self.address} {self.count}".encode()).hexdigest()[:32],
             "AccountSid": "AC" + "0" * 32,
             "From": self.address,
             "To": "+15559990000",

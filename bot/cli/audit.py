@@ -20,7 +20,7 @@ import redis
 from bot.content import routing
 from bot.engine import Bundle
 from bot.engine.text import fill
-from bot.escalation import cases
+from bot.escalation import alarms, cases, jobs
 from bot.turn import limits, sessions
 from bot.web.console import simulator, staff
 
@@ -80,7 +80,7 @@ def inventory(route: routing.Routing | None = None) -> list[Kept]:
             "answer already given to a MessageSid",
             f"Redis `{sessions.SEEN}<hmac of sid>`",
             "the bot's own reply texts, for Twilio retries",
-            f"{sessions.SEEN_TTL // 60} minutes",
+            f"{sessions.SEEN_TTL // 3600} hours (a replayed request changes nothing)",
             "the bot",
         ),
         Kept(
@@ -135,10 +135,17 @@ def inventory(route: routing.Routing | None = None) -> list[Kept]:
         ),
         Kept(
             "rate counters",
-            f"Redis `{limits.SENDER}...`, `{limits.BUDGET}...`",
+            f"Redis `{limits.SENDER}...`, `{limits.BUDGET}...`, `{limits.STARTED}...`",
             "counts under HMAC(daily random key, address); the key expires after 2 days",
-            "2 minutes (sender), 2 hours (budget)",
+            "2 minutes (sender), 2 hours (budgets)",
             "the bot",
+        ),
+        Kept(
+            "escalation counters",
+            f"Redis `{jobs.PAGES}...`, `{jobs.SENT}...`, `{jobs.ONCE}...`, `{alarms.ALARM}...`",
+            "pages per provider and window, sends per hour, what was done per case id, alarms",
+            f"up to {jobs.ONCE_TTL // 86400} days",
+            "the workers; alarms in the console",
         ),
         Kept(
             "simulator session",

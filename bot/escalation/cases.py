@@ -86,6 +86,12 @@ def open_case(
     return case_id
 
 
+def joined(pipe: Writes, case_id: str, urgency: str, now: float) -> None:
+    """The person with this open case wrote about an emergency again: it joins the case's
+    timeline (inside the turn's commit); no second case, no second page."""
+    _timeline(pipe, case_id, f"the person wrote again ({urgency})", now)
+
+
 def get(r: redis.Redis, case_id: str) -> dict[str, str]:
     return {k.decode(): v.decode() for k, v in r.hgetall(CASE + case_id).items()}
 

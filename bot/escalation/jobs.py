@@ -28,7 +28,7 @@ from bot.config import Settings
 from bot.content import routing
 from bot.content.live import LiveContent
 from bot.engine import Bundle
-from bot.escalation import cases, outbound, queues
+from bot.escalation import alarms, cases, outbound, queues
 from bot.escalation.cases import CaseStatus
 from bot.escalation.vault import fernet
 from bot.language.codes import NAMES as LANGUAGE_NAMES
@@ -37,6 +37,10 @@ log = logging.getLogger(__name__)
 WHATSAPP_WINDOW = 24 * 3600  # free-form WhatsApp messages only within 24 h of the person's last
 ANNOUNCE_WITHIN = 30  # seconds: a case still in the outbox after this is announced by the sweep
 DELETE_AFTER = timedelta(minutes=2)
+ONCE = "hl:once:"  # + what was done (a page, an escalation, a digest) -> set once; ids only
+ONCE_TTL = 7 * 86400
+PAGES = "hl:pages:"  # + provider + window -> pages asked for in that window
+SENT = "hl:esc:sent:"  # + hour -> automatic sends this hour
 _settings: list[Settings] = []  # the worker's settings, set once at its start
 
 
@@ -193,21 +197,97 @@ def case_opened(case_id: str) -> str:
                 continue
 
 
+def _done(r: redis.Redis, what: str) -> bool:
+    """`what` (a page, an escalation, a digest) was done already: a retried or repeated job
+    does not do it again. Marked only once done, so a worker killed midway loses nothing."""
+    return bool(r.exists(ONCE + what))
+
+
+def _mark(r: Any, what: str) -> None:
+    r.set(ONCE + what, "1", ex=ONCE_TTL)
+
+
+def _within_budget(r: redis.Redis) -> bool:
+    """Count one automatic send against the hour's escalation budget; past it, the alarm."""
+    key = f"{SENT}{int(time.time() // 3600)}"
+    pipe = r.pipeline(transaction=False)
+    pipe.incr(key)
+    pipe.expire(key, 7200)
+    if int(pipe.execute()[0]) <= settings().escalation_budget_per_hour:
+        return True
+    alarms.raise_alarm(r, "escalation")
+    return False
+
+
+def _page_slot(r: redis.Redis, provider: str, now: float) -> bool:
+    """A page to `provider` fits this window's cap; the first one past it schedules the
+    window's digest (one SMS at the window's end counting all it held back)."""
+    cfg = settings()
+    window = int(now // cfg.page_window)
+    key = f"{PAGES}{provider}:{window}"
+    pipe = r.pipeline(transaction=False)
+    pipe.incr(key)
+    pipe.expire(key, 3 * cfg.page_window)
+    count = int(pipe.execute()[0])
+    if count <= cfg.pages_per_window:
+        return True
+    if count == cfg.pages_per_window + 1:
+        wait = timedelta(seconds=(window + 1) * cfg.page_window - now)
+        _enqueue_in(r, queues.URGENT, wait, send_digest, provider, window)
+    return False
+
+
 def notify_staff(case_id: str, contact: int) -> str:
-    """SMS one on-call contact: the case id, its urgency and summary, and where to open it."""
+    """SMS one on-call contact, once per case and contact: the case id, its urgency and
+    summary, and where to open it. Past the provider's pages for this window, the case waits
+    for the window's digest (it is in the console's queue all along)."""
     found = _find(case_id)
     if found is None:
         return "gone"
     r, case, _route, provider = found
     if provider is None or contact >= len(provider.contacts):
         return "no contact"
+    page = f"page:{case_id}:{contact}"
+    if _done(r, page):
+        return "already paged"
+    if not _page_slot(r, provider.id, time.time()):
+        _mark(r, page)
+        cases.note(r, case_id, f"on-call contact {contact + 1}: in the digest (page cap)")
+        return "in digest"
+    if not _within_budget(r):
+        _mark(r, page)
+        cases.note(r, case_id, "not paged: this hour's escalation budget is spent")
+        return "over budget"
     cfg = settings()
     link = cfg.public_url.rstrip("/") + f"/console/cases/{case_id}"
     body = f"{case['urgency'].upper()} case {case_id} ({summary(case)}) - open the console: {link}"
     _send(r, provider.contacts[contact], cfg.from_number, body)
+    _mark(r, page)
     cases.note(r, case_id, f"on-call contact {contact + 1} notified")
     log.info("case %s: on-call contact %d notified", case_id, contact + 1)
     return "notified"
+
+
+def send_digest(provider_id: str, window: int) -> str:
+    """One SMS to the provider's first on-call contact for the pages a window held back."""
+    r = _redis()
+    cfg = settings()
+    _bundle, route = content()
+    provider = route.provider(provider_id)
+    held = int(r.get(f"{PAGES}{provider_id}:{window}") or 0) - cfg.pages_per_window
+    if provider is None or not provider.contacts or held <= 0:
+        return "nothing to send"
+    digest = f"digest:{provider_id}:{window}"
+    if _done(r, digest):
+        return "already sent"
+    if not _within_budget(r):
+        return "over budget"
+    link = cfg.public_url.rstrip("/") + "/console/"
+    body = f"{held} more urgent cases waiting: open the console: {link}"
+    _send(r, provider.contacts[0], cfg.from_number, body)
+    _mark(r, digest)
+    log.info("digest to %s: %d cases held back", provider_id, held)
+    return f"digest {held}"
 
 
 def post_to_provider(case_id: str) -> str:
@@ -249,14 +329,22 @@ def check_ack(case_id: str, contact: int) -> str:
     if found is None or found[1]["status"] != CaseStatus.OPEN:
         return "claimed or closed"
     r, case, route, provider = found
-    cases.note(r, case_id, f"not claimed within {route.ack_minutes} minutes")
+    escalation = f"ack:{case_id}:{contact}"
+    if _done(r, escalation):  # a retry or a second copy: escalated already
+        return "already escalated"
     queue = queues.for_urgency(case["urgency"])
-    if contact == 0:
-        _enqueue(r, queue, send_fallback, case_id)
-    if provider and contact + 1 < len(provider.contacts):
-        _enqueue(r, queue, notify_staff, case_id, contact + 1)
-        wait = timedelta(minutes=route.ack_minutes)
-        _enqueue_in(r, queue, wait, check_ack, case_id, contact + 1)
+    with r.pipeline() as pipe:  # marked and queued together: never twice, never lost
+        pipe.watch(cases.CASE + case_id)  # claimed meanwhile: the retry sees it
+        pipe.multi()
+        cases.note(pipe, case_id, f"not claimed within {route.ack_minutes} minutes")
+        if contact == 0:
+            _enqueue(r, queue, send_fallback, case_id, pipeline=pipe)
+        if provider and contact + 1 < len(provider.contacts):
+            _enqueue(r, queue, notify_staff, case_id, contact + 1, pipeline=pipe)
+            wait = timedelta(minutes=route.ack_minutes)
+            _enqueue_in(r, queue, wait, check_ack, case_id, contact + 1, pipeline=pipe)
+        _mark(pipe, escalation)
+        pipe.execute()
     return "escalated"
 
 
@@ -276,6 +364,9 @@ def send_fallback(case_id: str) -> str:
     if not case:
         return "gone"
     bundle, _route = content()
+    if not _within_budget(r):
+        cases.note(r, case_id, "fallback not sent: this hour's escalation budget is spent")
+        return "over budget"
     sid = _send_to_person(r, case_id, bundle.text("case.fallback", case["lang"])[0])
     cases.note(r, case_id, "fallback numbers sent to the person" if sid else "fallback not sent")
     return "sent" if sid else "not sent"

@@ -47,7 +47,9 @@ def stage(
     """Add the turn's effects to its commit; nothing here writes to Redis directly."""
     staged = Staged()
     for event in turn.events:
-        if event.type == EventType.CASE_OPENED:
+        if event.type == EventType.CASE_OPENED and case and event.data["case"] == case["id"]:
+            cases.joined(writes, case["id"], event.data["urgency"], now)  # no new case, no page
+        elif event.type == EventType.CASE_OPENED:
             provider = route.provider_for(event.data, route.local_time(now))
             way_back = seal(f, {"address": msg.address, "hotline": msg.to})
             case_id = cases.open_case(

@@ -15,14 +15,14 @@ from bot.config import Settings
 from bot.content import intake, routing
 from bot.content.live import LiveContent
 from bot.db import Commit, Writes
-from bot.engine import Bundle, Session, Turn, advance
-from bot.escalation import cases
+from bot.engine import Bundle, EventType, Session, Turn, advance
+from bot.escalation import cases, queues
 from bot.escalation.vault import fernet
 from bot.language import Detection, Detector, get_detector, lexicon_of
 from bot.privacy import message_key, pseudonym, short
 from bot.turn import effects
 from bot.turn.inbound import InboundMessage
-from bot.turn.limits import Limits
+from bot.turn.limits import Limits, Verdict
 from bot.turn.sessions import SessionStore
 
 log = logging.getLogger(__name__)
@@ -34,7 +34,8 @@ MAX_ATTEMPTS = 50  # a burst of simultaneous messages from one person retries th
 class Refusal(StrEnum):
     FLOOD = "flood"  # the first message over the sender's limit: one polite reply
     SILENCE = "silence"  # more over the limit: no reply
-    BUDGET = "budget"  # this hour's replies for everyone are spent
+    BUDGET = "budget"  # this hour's replies for everyone are spent (never for urgent texts)
+    BUSY = "busy"  # this hour's new conversations are spent (never for urgent texts)
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,12 @@ class Hotline:
         self.previous = settings.secret_previous.encode()
         self.store = SessionStore(settings.session_ttl, settings.stop_ttl)
         self.live = LiveContent(settings.content_dir, settings.review_days)
-        self.limits = Limits(r, settings.rate_per_minute, settings.reply_budget_per_hour)
+        self.limits = Limits(
+            r,
+            settings.rate_per_minute,
+            settings.reply_budget_per_hour,
+            settings.new_conversations_per_hour,
+        )
         self.fernet = fernet(settings)
         self.detector: Detector = get_detector(lexicon_of(self.bundle))
         self._lexicon_of = self.bundle
@@ -73,13 +79,14 @@ class Hotline:
     def handle(self, msg: InboundMessage, now: float | None = None) -> Outcome:
         """One turn: read, run the pure engine, commit only if the session did not change
         meanwhile; else run again on the new session, so no update is lost. The first read
-        also counts the sender and the hour's replies (one round trip for both)."""
+        also counts the sender and reads the hour's budgets (one round trip for all)."""
         now = time.time() if now is None else now
         pseudo = pseudonym(self.secret, msg.address)
         sid_key = message_key(self.secret, msg.sid)
         if self.previous:
             self._carry_over(pseudonym(self.previous, msg.address), pseudo)
         detection = self.detector.detect(msg.text) if msg.text else None
+        verdict = Verdict(None, False, False)
         for attempt in range(MAX_ATTEMPTS):
             pipe = self.r.pipeline(transaction=False)
             if attempt == 0:
@@ -87,10 +94,10 @@ class Hotline:
             pipe.mget(self.store.key(pseudo), self.store.seen_key(sid_key))
             results = pipe.execute()
             if attempt == 0:
-                refused = self.limits.verdict(results[:-1])
-                if refused:
-                    return Outcome([], None, pseudo, refused=Refusal(refused))
-            outcome = self._turn(pseudo, sid_key, msg, detection, results[-1], now)
+                verdict = self.limits.verdict(results[:-1])
+                if verdict.sender:
+                    return Outcome([], None, pseudo, refused=Refusal(verdict.sender))
+            outcome = self._turn(pseudo, sid_key, msg, detection, results[-1], now, verdict)
             if outcome is not None:
                 return outcome
         raise RuntimeError("too many simultaneous messages from one person")
@@ -103,9 +110,11 @@ class Hotline:
         detection: Detection | None,
         read: list[bytes | None],
         now: float,
+        verdict: Verdict,
     ) -> Outcome | None:
         """Run the pure engine on what was read and commit (one round trip); None to run the
-        turn again (the session changed meanwhile, or a new case's id was taken)."""
+        turn again (the session changed meanwhile, or a new case's id was taken). A turn the
+        budgets refuse is not committed: the hotline never heard it."""
         key, seen = self.store.key(pseudo), self.store.seen_key(sid_key)
         raw_session, earlier = read
         if earlier is not None:  # Twilio retried: answer the same, change nothing
@@ -128,6 +137,14 @@ class Hotline:
             self._lexicon_of = bundle
         # Case ids come from a random source with no I/O; the commit refuses one that exists.
         turn = advance(bundle, session, inbound, cases.new_id)
+        if case and _opens(turn):  # one case per person and emergency: join the open one
+            joined = advance(bundle, session, inbound, lambda: case["id"])
+            if not _opens(joined, above=case["urgency"]):
+                turn = joined
+        refused = _over_budget(turn, verdict, started=raw_session is None)
+        if refused is not None:
+            log.info("turn p=%s refused: %s", short(pseudo), refused)
+            return Outcome([], None, pseudo, refused=refused)
         writes = Writes()
         staged = effects.stage(
             writes, self.r, self.fernet, self.routing, pseudo, msg, turn, case, now
@@ -147,6 +164,13 @@ class Hotline:
         except Exception:  # saved is what counts: the worker's sweep announces a new case
             log.exception("turn p=%s saved, but its follow-up failed", short(pseudo))
         effects.log_turn(short(pseudo), turn)
+        if turn.outgoing:
+            try:
+                self.limits.spend(started=raw_session is None, now=now)
+            except redis.RedisError:  # answered is what counts; the counter is a guard
+                log.warning(
+                    "turn p=%s answered, but the reply budget was not counted", short(pseudo)
+                )
         return Outcome(turn.outgoing, turn, pseudo, case, staged.opened)
 
     def _carry_over(self, old: str, new: str) -> None:
@@ -176,3 +200,31 @@ class Hotline:
         cases.erase_person(self.r, writes, pseudo)
         self.store.erase(pseudo, writes)
         writes.apply(self.r)
+
+
+def urgent(turn: Turn) -> bool:
+    """The turn opened (or joined) an urgent case: no budget ever silences it."""
+    return any(
+        e.type == EventType.CASE_OPENED and e.data.get("urgency") == "urgent" for e in turn.events
+    )
+
+
+def _over_budget(turn: Turn, verdict: Verdict, started: bool) -> Refusal | None:
+    """Why the hour's budgets refuse this non-urgent turn, if they do."""
+    if urgent(turn):
+        return None
+    if verdict.budget_spent and turn.outgoing:
+        return Refusal.BUDGET
+    if started and verdict.conversations_full:
+        return Refusal.BUSY
+    return None
+
+
+def _opens(turn: Turn, above: str = "") -> bool:
+    """The turn opens a case (more urgent than `above`, when given)."""
+    rank = {u: n for n, u in enumerate(reversed(queues.PRIORITY), start=1)}
+    return any(
+        e.type == EventType.CASE_OPENED
+        and rank.get(e.data.get("urgency", ""), 0) > rank.get(above, 0)
+        for e in turn.events
+    )

@@ -1,8 +1,13 @@
-"""Per-sender rate limit and a global reply budget, against floods and SMS-pumping fraud.
+"""Per-sender rate limit, a global reply budget and a cap on new conversations, against floods
+and SMS-pumping fraud.
 
 The limiter never sees a number: it keys each sender by HMAC(today's random key, address). The
 daily key lives only in Redis and expires after two days, so yesterday's counters cannot be
 linked to anyone, not even with HOTLINE_SECRET.
+
+The per-sender limit guards the door; the budget guards replies: only replies actually sent
+count against it, and an urgent text is never refused by it (the hotline decides that after
+the engine ran, see bot/turn/hotline.py).
 """
 
 from __future__ import annotations
@@ -11,17 +16,24 @@ import hashlib
 import hmac
 import secrets
 import time
+from dataclasses import dataclass
 
 import redis
+
+from bot.escalation import alarms
 
 DAY_KEY = "hl:rate:key:"  # + UTC date -> random bytes, gone after two days
 SENDER = "hl:rate:s:"  # + rotating pseudonym + minute -> messages this minute
 BUDGET = "hl:rate:out:"  # + hour -> replies sent this hour, all senders together
+STARTED = "hl:rate:new:"  # + hour -> conversations started this hour
 
 
 class Limits:
-    def __init__(self, r: redis.Redis, per_minute: int, per_hour_total: int) -> None:
+    def __init__(
+        self, r: redis.Redis, per_minute: int, per_hour_total: int, new_per_hour: int = 0
+    ) -> None:
         self.r, self.per_minute, self.per_hour_total = r, per_minute, per_hour_total
+        self.new_per_hour = new_per_hour  # 0: no cap
         self._day: tuple[str, bytes] = ("", b"")
 
     def _day_key(self, now: float) -> bytes:
@@ -33,22 +45,45 @@ class Limits:
         return self._day[1]
 
     def count(self, pipe: redis.client.Pipeline, address: str, now: float | None = None) -> None:
-        """Queue the counters on `pipe`: this sender's messages this minute, and this hour's
-        replies for everyone. `verdict` reads their results."""
+        """Queue on `pipe`: count this sender's message this minute; read this hour's replies
+        and new conversations (read only: they count when a reply goes). `verdict` reads the
+        four results."""
         now = time.time() if now is None else now
         token = hmac.new(self._day_key(now), address.encode(), hashlib.sha256).hexdigest()[:24]
-        sender, budget = f"{SENDER}{token}:{int(now // 60)}", f"{BUDGET}{int(now // 3600)}"
+        sender, hour = f"{SENDER}{token}:{int(now // 60)}", int(now // 3600)
         pipe.incr(sender)
         pipe.expire(sender, 120)
-        pipe.incr(budget)
-        pipe.expire(budget, 7200)
+        pipe.get(f"{BUDGET}{hour}")
+        pipe.get(f"{STARTED}{hour}")
 
-    def verdict(self, results: list[int]) -> str | None:
-        """None to go on; "flood" the first time a sender passes the limit (one polite reply),
-        "silence" after that, "budget" when this hour's replies are spent."""
-        mine, _, everyone, _ = results
-        if mine > self.per_minute:
-            return "flood" if mine == self.per_minute + 1 else "silence"
-        if everyone > self.per_hour_total:
-            return "budget"
-        return None
+    def verdict(self, results: list[int | bytes | None]) -> Verdict:
+        """The sender's standing ("flood" the first time past the limit: one polite reply;
+        "silence" after that), and whether the budget and the new-conversation cap are full."""
+        mine, _, replies, started = results
+        sender: str | None = None
+        if int(mine or 0) > self.per_minute:
+            sender = "flood" if int(mine or 0) == self.per_minute + 1 else "silence"
+        budget_spent = int(replies or 0) >= self.per_hour_total
+        full = bool(self.new_per_hour) and int(started or 0) >= self.new_per_hour
+        return Verdict(sender, budget_spent, full)
+
+    def spend(self, started: bool, now: float | None = None) -> None:
+        """A reply went out (and, if `started`, a new conversation began): count it. The reply
+        that spends the budget raises the alarm, once an hour."""
+        now = time.time() if now is None else now
+        hour = int(now // 3600)
+        pipe = self.r.pipeline(transaction=False)
+        pipe.incr(f"{BUDGET}{hour}")
+        pipe.expire(f"{BUDGET}{hour}", 7200)
+        if started:
+            pipe.incr(f"{STARTED}{hour}")
+            pipe.expire(f"{STARTED}{hour}", 7200)
+        if pipe.execute()[0] >= self.per_hour_total:
+            alarms.raise_alarm(self.r, "replies", now)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    sender: str | None  # "flood", "silence" or None to go on
+    budget_spent: bool  # this hour's replies are spent: only urgent texts are answered
+    conversations_full: bool  # this hour's new conversations are spent: only urgent ones start

@@ -9,7 +9,8 @@ from bot.engine import Session
 
 SESSION = "hl:s:"  # + pseudonym -> the session as compact JSON
 SEEN = "hl:m:"  # + HMAC of MessageSid -> the reply already given to that message
-SEEN_TTL = 900  # Twilio retries within seconds; a quarter hour covers any retry policy
+SEEN_TTL = 48 * 3600  # Twilio retries within seconds; a captured request replayed later is
+# still recognised for two days (the key is an HMAC of the sid; the value, the reply given)
 
 
 class SessionStore:

@@ -12,6 +12,7 @@ from twilio.request_validator import RequestValidator
 
 from bot.engine.sms import MAX_MESSAGE
 from bot.escalation import jobs
+from bot.turn import formats
 from bot.turn import inbound as channels
 from bot.turn.hotline import Refusal
 from bot.web.state import get_redis, hotline, settings
@@ -76,8 +77,9 @@ def status() -> Response:
     """Twilio's status callback: a final message's record can be deleted."""
     if not _verified():
         abort(403)
-    if request.form.get("MessageStatus") in FINAL and request.form.get("MessageSid"):
-        jobs.forget_later(get_redis(), settings(), request.form["MessageSid"])
+    sid = formats.message_sid(request.form)
+    if request.form.get("MessageStatus") in FINAL and sid:
+        jobs.forget_later(get_redis(), settings(), sid)
     return Response("", status=204)
 
 
@@ -87,17 +89,28 @@ def inbound() -> Response:
         log.warning("webhook: invalid or missing signature")
         abort(403)
     try:
-        msg = channels.parse(request.form)
-    except channels.BadInbound as exc:
-        log.warning("webhook: unusable form (%s)", exc)
-        return twiml([])
-    try:
+        malformed = formats.problem(request.form)
+        if malformed:  # a reshaped or forged form: no value is logged
+            log.warning("webhook: %s; not answered", malformed)
+            return twiml([])
+        try:
+            msg = channels.parse(request.form)
+        except channels.BadInbound as exc:
+            log.warning("webhook: unusable form (%s)", exc)
+            return twiml([])
         return _answer(msg)
     finally:  # every signed message, answered or refused, leaves no copy at Twilio
-        try:
-            jobs.forget_later(get_redis(), settings(), msg.sid)
-        except redis.RedisError:
-            log.error("webhook: could not schedule the deletion of Twilio's copy")
+        _forget(formats.message_sid(request.form))
+
+
+def _forget(sid: str | None) -> None:
+    """Schedule the deletion of Twilio's copy of a well-formed message sid."""
+    if sid is None:
+        return
+    try:
+        jobs.forget_later(get_redis(), settings(), sid)
+    except redis.RedisError:
+        log.error("webhook: could not schedule the deletion of Twilio's copy")
 
 
 def _answer(msg: channels.InboundMessage) -> Response:
@@ -110,9 +123,7 @@ def _answer(msg: channels.InboundMessage) -> Response:
         outcome = hl.handle(msg)
         if outcome.refused == Refusal.FLOOD:  # one polite word, then silence
             return twiml([hl.notice("rate.limited", msg.text)])
-        if outcome.refused == Refusal.BUDGET:
-            log.error("webhook: this hour's reply budget is spent; not answering (SMS pumping?)")
-        return twiml(outcome.texts)
+        return twiml(outcome.texts)  # refused by a budget: silence, logged once by the limits
     except redis.RedisError:
         log.error("webhook: Redis unavailable; answered with the hotline numbers")
     except Exception:  # never a 5xx to Twilio: the person still gets numbers to call

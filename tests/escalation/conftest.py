@@ -95,7 +95,11 @@ def person(esc_app: Any) -> Phone:
 def work(r: redis.Redis) -> None:
     """A real forking RQ worker, in burst mode, on the queues in priority order, with the
     settings of the app the test made (as `hotline serve` and the Procfile's worker have)."""
-    worker.build(jobs.settings(), r).work(burst=True, with_scheduler=False)
+    burst = worker.build(jobs.settings(), r)
+    # No command channel: its thread sleeps up to 60 s in redis-py and stopping it waits for
+    # that (a burst run takes no commands anyway).
+    burst.subscribe = lambda: None  # type: ignore[method-assign]
+    burst.work(burst=True, with_scheduler=False)
 
 
 def run_scheduled(r: redis.Redis, func: str) -> list[datetime]:

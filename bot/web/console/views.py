@@ -25,7 +25,7 @@ from flask import (
 from rq.job import Job
 from rq.registry import FailedJobRegistry
 
-from bot.escalation import cases, queues
+from bot.escalation import alarms, cases, queues
 from bot.escalation import jobs as work
 from bot.language.codes import NAMES as LANGUAGE_NAMES
 from bot.privacy import redact
@@ -61,6 +61,7 @@ def helpers() -> dict[str, Any]:
         "when": when,
         "languages": LANGUAGE_NAMES,
         "label": lambda topic: hotline().routing.label(topic),
+        "alarms": lambda: alarms.raised(get_redis()),
     }
 
 

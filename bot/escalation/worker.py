@@ -50,7 +50,13 @@ class HotlineWorker(Worker):
 
 def build(settings: Settings, r: Any = None) -> HotlineWorker:
     """A worker on the hotline's queues; with `r`, on that connection (tests, burst runs)."""
-    r = r or db.connect(settings.redis_url, settings.data_dir, worker=True)
+    r = r or db.connect(
+        settings.redis_url,
+        settings.data_dir,
+        worker=True,
+        sentinels=settings.redis_sentinels,
+        master=settings.redis_sentinel_master,
+    )
     return HotlineWorker(
         [queues.queue(r, name) for name in queues.PRIORITY],
         connection=r,

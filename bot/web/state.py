@@ -12,7 +12,12 @@ from bot.turn.hotline import Hotline
 
 
 def init_app(app: Flask, settings: Settings) -> None:
-    r = db.connect(settings.redis_url, settings.data_dir)
+    r = db.connect(
+        settings.redis_url,
+        settings.data_dir,
+        sentinels=settings.redis_sentinels,
+        master=settings.redis_sentinel_master,
+    )
     app.extensions["settings"] = settings
     app.extensions["redis"] = r
     app.extensions["hotline"] = Hotline(r, settings)

@@ -143,6 +143,9 @@ class Writes:
     def expire(self, key: str, seconds: int) -> None:
         self._add("EXPIRE", key, seconds)
 
+    def hincrby(self, key: str, field: str, amount: int = 1) -> None:
+        self._add("HINCRBY", key, field, amount)
+
     def rpush(self, key: str, *values: Any) -> None:
         self._add("RPUSH", key, *values)
 

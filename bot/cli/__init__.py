@@ -7,6 +7,7 @@ import click
 from bot.cli.cases import cases_group
 from bot.cli.flows import flows
 from bot.cli.privacy import privacy
+from bot.cli.reports import reports_command
 from bot.cli.serve import chat, serve
 from bot.cli.staff import staff
 from bot.cli.translations import translations_group
@@ -19,3 +20,4 @@ def main() -> None:
 
 for command in (serve, chat, flows, translations_group, staff, cases_group, privacy):
     main.add_command(command)
+main.add_command(reports_command)

@@ -17,6 +17,7 @@ from typing import Any
 
 import redis
 
+from bot import reports
 from bot.content import routing
 from bot.engine import Bundle
 from bot.engine.text import fill
@@ -140,6 +141,15 @@ def inventory(route: routing.Routing | None = None) -> list[Kept]:
             "an organizer's test conversation (no person involved)",
             f"{simulator.SIM_TTL // 60} minutes",
             "that organizer",
+        ),
+        Kept(
+            "report counters",
+            f"Redis `{reports.DAY}<date>`, `{reports.MONTH}<month>`",
+            "counts per day (never per hour) by language, channel, topic, urgency, provider, "
+            "wait bucket; reports per month by agency, kind, borough or area; no pseudonym, "
+            "case id, number or text",
+            "HOTLINE_REPORTS_DAYS after the day's last count (default 400 days)",
+            "organizers (`hotline reports`, suppressed below HOTLINE_REPORTS_THRESHOLD)",
         ),
         Kept(
             "jobs",

@@ -6,7 +6,7 @@ from __future__ import annotations
 import redis
 from flask import Flask, current_app
 
-from bot import db
+from bot import db, reports
 from bot.config import Settings
 from bot.turn.hotline import Hotline
 
@@ -18,6 +18,7 @@ def init_app(app: Flask, settings: Settings) -> None:
         sentinels=settings.redis_sentinels,
         master=settings.redis_sentinel_master,
     )
+    reports.use(settings.reports_days)
     app.extensions["settings"] = settings
     app.extensions["redis"] = r
     app.extensions["hotline"] = Hotline(r, settings)

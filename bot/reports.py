@@ -165,7 +165,7 @@ def _total_of(group: str) -> str:
     return CONVERSATIONS if group.startswith("conv.") else f"{group}:*"
 
 
-def _with_totals(cells: dict[str, int]) -> dict[str, int]:
+def with_totals(cells: dict[str, int]) -> dict[str, int]:
     out = dict(cells)
     for field, n in cells.items():
         if ":" in field and not field.startswith("conv."):
@@ -235,7 +235,7 @@ def report(r: Any, since: date, until: date, grain: Grain, threshold: int) -> di
     for level, g in enumerate(GRAINS[: GRAINS.index(grain) + 1]):
         published[g] = {}
         for period in (p for m in months for p in periods(m.first, m.last, g)):
-            raw = _with_totals(_sum(by_day.get(d, {}) for d in period.days()))
+            raw = with_totals(_sum(by_day.get(d, {}) for d in period.days()))
             finer = [
                 [pub for p, pub in published[f].items() if period.first <= p.first <= period.last]
                 for f in GRAINS[:level]
@@ -270,7 +270,7 @@ def accountability(r: Any, months: list[date], threshold: int) -> list[dict[str,
     rows = []
     for month in months:
         found = {k.decode(): int(v) for k, v in r.hgetall(MONTH + month.strftime("%Y-%m")).items()}
-        shown = publish(_with_totals(found), [], threshold)
+        shown = publish(with_totals(found), [], threshold)
         cells = []
         for field in sorted(found):
             agency, kind, place = field.removeprefix("acct:").split("|")

@@ -13,6 +13,7 @@ from flask import Flask, jsonify
 
 from bot import config, privacy
 from bot.escalation import jobs
+from bot.web import metrics
 from bot.web import state as app_state
 
 
@@ -47,6 +48,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(webhook_bp)
     app.register_blueprint(console_bp)
+    metrics.init_app(app)
 
     @app.get("/healthz")
     def healthz() -> Any:

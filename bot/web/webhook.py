@@ -14,6 +14,7 @@ from bot.engine.sms import MAX_MESSAGE
 from bot.escalation import jobs
 from bot.turn import inbound as channels
 from bot.turn.hotline import Refusal
+from bot.web import metrics
 from bot.web.state import get_redis, hotline, settings
 
 bp = Blueprint("webhook", __name__)
@@ -108,6 +109,8 @@ def _answer(msg: channels.InboundMessage) -> Response:
         return twiml([])
     try:
         outcome = hl.handle(msg)
+        if outcome.refused:
+            metrics.refused(get_redis(), outcome.refused.value)
         if outcome.refused == Refusal.FLOOD:  # one polite word, then silence
             return twiml([hl.notice("rate.limited", msg.text)])
         if outcome.refused == Refusal.BUDGET:

@@ -201,6 +201,10 @@ def load(
         settings = Settings.model_validate({k: _from_text(k, v) for k, v in values.items()})
     except ValidationError as exc:
         raise ConfigError(f"bad setting: {exc}") from None
+    if settings.redis_sentinels and not settings.redis_sentinel_master:
+        raise ConfigError(
+            "REDIS_SENTINELS is set: set REDIS_SENTINEL_MASTER too (the master's name)"
+        )
     if settings.production:
         if settings.secret in ("", DEV_SECRET) or len(settings.secret) < 32:
             raise ConfigError(
@@ -210,6 +214,7 @@ def load(
             raise ConfigError("TWILIO_AUTH_TOKEN must be set in production")
         if not settings.redis_url and not settings.redis_sentinels:
             raise ConfigError(
-                "REDIS_URL must be set in production (the embedded Redis is for laptops)"
+                "REDIS_URL (or REDIS_SENTINELS) must be set in production "
+                "(the embedded Redis is for laptops)"
             )
     return settings

@@ -44,6 +44,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     jobs.use(settings)  # jobs this process queues (and runs, in tests) follow the same settings
 
     from bot.web.console import bp as console_bp
+    from bot.web.console import reports_page  # noqa: F401  adds the Reports page to the console
     from bot.web.webhook import bp as webhook_bp
 
     app.register_blueprint(webhook_bp)

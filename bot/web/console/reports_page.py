@@ -10,17 +10,12 @@ import sys
 from datetime import date, timedelta
 from typing import Any
 
-import pygal
 from flask import Response, abort, g, render_template, request
 from markupsafe import Markup
 
 from bot import reports
 from bot.web.console.views import bp, login_required
 from bot.web.state import get_redis, settings
-
-# pygal adds an import hook (for its optional map plugins) without find_spec, which makes every
-# later import warn; the hotline uses no plugin, so take the hook out again.
-sys.meta_path[:] = [f for f in sys.meta_path if type(f).__name__ != "PluginImportFixer"]
 
 SCRIPT = re.compile(r"<script\b.*?</script>", re.DOTALL)
 CHARTS = (  # (title, the cells' group)
@@ -47,8 +42,20 @@ def _asked() -> dict[str, Any]:
     return reports.report(get_redis(), first, last, grain, settings().reports_threshold)
 
 
+def _pygal() -> Any:
+    """pygal, imported when a chart is drawn. It adds an import hook (for its optional map
+    plugins) without find_spec, which makes every later import warn; the hotline uses no
+    plugin, so the hook is taken out again at once."""
+    import pygal
+    import pygal.style
+
+    sys.meta_path[:] = [f for f in sys.meta_path if type(f).__name__ != "PluginImportFixer"]
+    return pygal
+
+
 def chart(title: str, group: str, found: dict[str, Any]) -> Markup:
     """A stacked bar per period; a suppressed cell is drawn as nothing (and listed below)."""
+    pygal = _pygal()
     bars = pygal.StackedBar(
         js=[],  # pygal's default loads a script from a CDN: none here
         disable_xml_declaration=True,

@@ -90,13 +90,20 @@ def count_opened(w: Counter, provider: str, event: dict[str, Any], now: float) -
 
 def count_claimed(w: Counter, provider: str, opened_at: float, now: float) -> None:
     """A case's first claim: by provider, and how long it waited, as a histogram bucket."""
-    waited = now - opened_at
-    bucket = next((label for bound, label in WAIT_BUCKETS if waited <= bound), "more")
     _add(
         w,
         DAY + local_day(now).isoformat(),
-        [f"case.claimed:{provider or '-'}", f"claim.within:{bucket}"],
+        [f"case.claimed:{provider or '-'}", f"claim.within:{_bucket(now - opened_at)}"],
     )
+
+
+def count_replied(w: Counter, provider: str, opened_at: float, now: float) -> None:
+    """A case's first staff reply: how long after it opened, as a histogram bucket."""
+    _add(w, DAY + local_day(now).isoformat(), [f"reply.within:{_bucket(now - opened_at)}"])
+
+
+def _bucket(waited: float) -> str:
+    return next((label for bound, label in WAIT_BUCKETS if waited <= bound), "more")
 
 
 def count_closed(w: Counter, provider: str, now: float) -> None:

@@ -14,7 +14,7 @@ import redis
 from click.testing import CliRunner
 
 from bot import reports
-from bot.cli import main
+from bot.cli import audit, main
 from bot.escalation import cases
 from bot.turn.inbound import InboundMessage
 
@@ -197,6 +197,10 @@ def test_cases_claimed_and_closed_count_per_provider_once(app: Any, r: redis.Red
     script.conversation(["ICE is at my door"], now)
     [case] = cases.open_cases(r)
     assert cases.claim(r, case["id"], "maria") and cases.claim(r, case["id"], "maria")
+    f = app.extensions["hotline"].fernet
+    for _ in range(2):  # the first reply counts, not the next
+        cases.add_message(r, f, case["id"], "staff", "We are on our way.", 3600, by="maria")
+    assert audit.audit_redis(r, app.extensions["hotline"].bundle) == []  # times are not numbers
     cases.close(r, case["id"], "maria")
     cases.close(r, case["id"], "maria")
     day = r.hgetall(reports.DAY + reports.local_day(now).isoformat())
@@ -206,3 +210,4 @@ def test_cases_claimed_and_closed_count_per_provider_once(app: Any, r: redis.Red
     assert counts[f"case.claimed:{provider}"] == 1
     assert counts[f"case.closed:{provider}"] == 1
     assert counts["claim.within:5m"] == 1 and counts["urgency:urgent"] == 1
+    assert counts["reply.within:5m"] == 1

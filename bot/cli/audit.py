@@ -34,7 +34,15 @@ PHONE = re.compile(
 WHATSAPP = re.compile(r"whatsapp:\S+", re.IGNORECASE)
 FERNET = re.compile(r"^gAAAAA[A-Za-z0-9_=-]+$")
 # Fields that hold times or hashes, where a long run of digits is not a number to worry about.
-NOT_PHONE_FIELDS = {"opened_at", "claimed_at", "last_inbound", "created", "t", "f"}
+NOT_PHONE_FIELDS = {
+    "opened_at",
+    "claimed_at",
+    "first_reply_at",
+    "last_inbound",
+    "created",
+    "t",
+    "f",
+}
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 SPLIT = re.compile(r"\n+|(?<=[.!?。！？؟।۔:])\s+")
 

@@ -182,7 +182,18 @@ def add_message(
     entry = {"t": round(now), "from": sender, "by": by, "text": text, "held": False}
     length = target.rpush(key, seal(f, entry))
     target.expire(key, ttl)
+    if sender == "staff" and isinstance(target, redis.Redis):
+        _count_first_reply(target, case_id, now)
     return None if length is None else int(length) - 1
+
+
+def _count_first_reply(r: redis.Redis, case_id: str, now: float) -> None:
+    """The first staff reply on a case counts in the reports' time-to-first-reply buckets."""
+    if r.hsetnx(CASE + case_id, "first_reply_at", f"{now:.0f}"):
+        provider, opened_at = r.hmget(CASE + case_id, "provider", "opened_at")
+        pipe = r.pipeline(transaction=False)
+        reports.count_replied(pipe, (provider or b"").decode(), float(opened_at or now), now)
+        pipe.execute()
 
 
 def mark_held(r: redis.Redis, case_id: str, held: bool) -> None:

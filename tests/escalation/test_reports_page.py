@@ -30,7 +30,7 @@ def test_organizers_see_reports_as_svg_and_csv_and_staff_do_not(
     page = organizer.client.get("/console/reports" + query)
     assert page.status_code == 200
     html = page.get_data(as_text=True)
-    assert html.count("<svg") == 4
+    assert html.count("<svg") == 5
     assert "<script" not in html and not re.search(r"(src|href)=\"https?://", html)
     rows = organizer.client.get("/console/reports.csv" + query).get_data(as_text=True)
     assert f"{today},conv.lang:en,12" in rows

@@ -23,6 +23,7 @@ CHARTS = (  # (title, the cells' group)
     ("Conversations started, by channel", "conv.channel"),
     ("Cases opened, by urgency", "urgency"),
     ("Time to claim", "claim.within"),
+    ("Time to the first staff reply", "reply.within"),
 )
 
 

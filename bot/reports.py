@@ -231,9 +231,14 @@ def _sum(cells: Iterable[dict[str, int]]) -> dict[str, int]:
     return out
 
 
-def report(r: Any, since: date, until: date, grain: Grain, threshold: int) -> dict[str, Any]:
-    """The published report: one row per whole period, each cell a count or "<threshold"."""
-    chosen = periods(since, until, grain)
+def report(
+    r: Any, since: date, until: date, grain: Grain, threshold: int, now: date | None = None
+) -> dict[str, Any]:
+    """The published report: one row per whole period that has ended (a period still running
+    would change from one day's report to the next, and the change is one day's people), each
+    cell a count, "<threshold" or "suppressed"."""
+    ended_before = now or today()
+    chosen = [p for p in periods(since, until, grain) if p.last < ended_before]
     months = periods(chosen[0].first, chosen[-1].last, "month") if chosen else []
     by_day = read_days(r, (d for month in months for d in month.days()))
     # Publish at every grain up to the chosen one, finest first, so each knows what the finer
@@ -259,7 +264,9 @@ def report(r: Any, since: date, until: date, grain: Grain, threshold: int) -> di
         "since": str(chosen[0].first) if chosen else str(since),
         "until": str(chosen[-1].last) if chosen else str(until),
         "periods": rows,
-        "accountability": accountability(r, [m.first for m in months], threshold),
+        "accountability": accountability(
+            r, [m.first for m in months if m.last < ended_before], threshold
+        ),
     }
 
 

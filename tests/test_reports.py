@@ -211,3 +211,11 @@ def test_cases_claimed_and_closed_count_per_provider_once(app: Any, r: redis.Red
     assert counts[f"case.closed:{provider}"] == 1
     assert counts["claim.within:5m"] == 1 and counts["urgency:urgent"] == 1
     assert counts["reply.within:5m"] == 1
+
+
+def test_a_period_still_running_is_not_published(week: Script, r: redis.Redis) -> None:
+    """Else the same week, reported on Thursday and on Friday, would differ by Friday's people."""
+    during = reports.report(r, WEEK, WEEK, "week", 10, now=WEEK + timedelta(days=4))
+    assert during["periods"] == [] and during["accountability"] == []
+    after = reports.report(r, WEEK, WEEK, "week", 10, now=WEEK + timedelta(days=7))
+    assert [row["period"] for row in after["periods"]] == ["2026-11-w1"]

@@ -144,6 +144,26 @@ class Settings(BaseModel):
     data_dir: Path = _setting(
         "HOTLINE_DATA_DIR", ROOT / ".hotline", "where the embedded Redis keeps its file"
     )
+    redis_sentinels: tuple[str, ...] = _setting(
+        "REDIS_SENTINELS",
+        (),
+        "comma-separated host:port of Redis Sentinels; with REDIS_SENTINEL_MASTER, web and "
+        "worker find the master through them (and follow a failover) instead of REDIS_URL",
+    )
+    redis_sentinel_master: str = _setting(
+        "REDIS_SENTINEL_MASTER", "", "the master's name the Sentinels monitor (e.g. hotline)"
+    )
+    metrics_token: str = _setting(
+        "HOTLINE_METRICS_TOKEN",
+        "",
+        "bearer token Prometheus sends to GET /metrics; unset: /metrics answers 404",
+    )
+    reports_days: int = _setting(
+        "HOTLINE_REPORTS_DAYS", 400, "days the aggregate report counters are kept"
+    )
+    reports_threshold: int = _setting(
+        "HOTLINE_REPORTS_THRESHOLD", 10, "report cells below this count show as <N (suppressed)"
+    )
 
     @property
     def production(self) -> bool:
@@ -201,6 +221,10 @@ def load(
         settings = Settings.model_validate({k: _from_text(k, v) for k, v in values.items()})
     except ValidationError as exc:
         raise ConfigError(f"bad setting: {exc}") from None
+    if settings.redis_sentinels and not settings.redis_sentinel_master:
+        raise ConfigError(
+            "REDIS_SENTINELS is set: set REDIS_SENTINEL_MASTER too (the master's name)"
+        )
     if settings.production:
         if settings.secret in ("", DEV_SECRET) or len(settings.secret) < 32:
             raise ConfigError(
@@ -208,8 +232,9 @@ def load(
             )
         if settings.twilio_auth_token in ("", DEV_AUTH_TOKEN):
             raise ConfigError("TWILIO_AUTH_TOKEN must be set in production")
-        if not settings.redis_url:
+        if not settings.redis_url and not settings.redis_sentinels:
             raise ConfigError(
-                "REDIS_URL must be set in production (the embedded Redis is for laptops)"
+                "REDIS_URL (or REDIS_SENTINELS) must be set in production "
+                "(the embedded Redis is for laptops)"
             )
     return settings

@@ -12,6 +12,7 @@ from typing import Any
 import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
+from redis.sentinel import Sentinel
 
 log = logging.getLogger(__name__)
 _embedded: dict[str, Any] = {}
@@ -31,9 +32,18 @@ def embedded_url(data_dir: str | Path) -> str:
     return f"unix://{_embedded[str(folder)].socket_file}"
 
 
-def connect(url: str, data_dir: str | Path, worker: bool = False) -> redis.Redis:
+def connect(
+    url: str,
+    data_dir: str | Path,
+    worker: bool = False,
+    sentinels: tuple[str, ...] = (),
+    master: str = "",
+) -> redis.Redis:
     """Web connections fail fast (a turn must answer within Twilio's 15 s even when Redis is
-    gone); a worker's may wait, since RQ blocks on the queues for minutes at a time."""
+    gone); a worker's may wait, since RQ blocks on the queues for minutes at a time. With
+    Sentinels, both ask them for the master on every new connection, so they follow a failover."""
+    if sentinels and master:
+        return sentinel_master(sentinels, master, worker)
     if worker:
         return redis.Redis.from_url(url or embedded_url(data_dir), health_check_interval=30)
     return redis.Redis.from_url(
@@ -43,6 +53,19 @@ def connect(url: str, data_dir: str | Path, worker: bool = False) -> redis.Redis
         health_check_interval=30,
         retry=Retry(NoBackoff(), 1),
     )
+
+
+def sentinel_master(sentinels: tuple[str, ...], master: str, worker: bool = False) -> redis.Redis:
+    """A client of the master the Sentinels name. A connection that finds the old master gone
+    (or demoted to a read-only replica) is dropped, and the next one asks the Sentinels again."""
+    hosts = [(host, int(port)) for host, _, port in (s.rpartition(":") for s in sentinels)]
+    ask = {"socket_timeout": 0.5, "socket_connect_timeout": 0.5}  # a dead Sentinel: next one
+    fast: dict[str, Any] = {"health_check_interval": 30}
+    if not worker:
+        fast.update(socket_timeout=2, socket_connect_timeout=1, retry=Retry(NoBackoff(), 1))
+    client = Sentinel(hosts, sentinel_kwargs=ask).master_for(master, **fast)
+    client.__dict__[REPLICATED] = True
+    return client
 
 
 def stop_embedded() -> None:
@@ -120,6 +143,9 @@ class Writes:
     def expire(self, key: str, seconds: int) -> None:
         self._add("EXPIRE", key, seconds)
 
+    def hincrby(self, key: str, field: str, amount: int = 1) -> None:
+        self._add("HINCRBY", key, field, amount)
+
     def rpush(self, key: str, *values: Any) -> None:
         self._add("RPUSH", key, *values)
 
@@ -137,7 +163,16 @@ class Writes:
         for command in self.commands:
             args += [len(command), *command]
         keys = [session_key, seen_key, *self.absent]
-        return Commit(int(_script(r, _COMMIT)(keys=keys, args=args)))
+        result = Commit(int(_script(r, _COMMIT)(keys=keys, args=args)))
+        if result == Commit.WRITTEN and self.absent and r.__dict__.get(REPLICATED):
+            # A new case is acknowledged to the person with its number: let a replica have it
+            # first, so a failover right after cannot lose it (bounded: the answer must go).
+            r.execute_command("WAIT", 1, REPLICA_WAIT_MS)
+        return result
+
+
+REPLICATED = "_hotline_replicated"  # a client whose master has replicas (Sentinel)
+REPLICA_WAIT_MS = 500
 
 
 def _script(r: redis.Redis, source: str) -> Any:

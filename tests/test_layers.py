@@ -14,10 +14,21 @@ ALLOWED: dict[str, set[str]] = {
     "config": set(),
     "privacy": set(),
     "db": set(),
+    "reports": {"engine"},  # aggregate counters: written by turns and cases, read by web and cli
     "content": {"engine", "language"},
-    "escalation": {"engine", "language", "content", "config", "db", "privacy"},
-    "turn": {"engine", "language", "content", "config", "db", "privacy", "escalation"},
-    "web": {"engine", "language", "content", "config", "db", "privacy", "escalation", "turn"},
+    "escalation": {"engine", "language", "content", "config", "db", "privacy", "reports"},
+    "turn": {"engine", "language", "content", "config", "db", "privacy", "escalation", "reports"},
+    "web": {
+        "engine",
+        "language",
+        "content",
+        "config",
+        "db",
+        "privacy",
+        "escalation",
+        "turn",
+        "reports",
+    },
     "cli": {
         "engine",
         "language",
@@ -28,6 +39,7 @@ ALLOWED: dict[str, set[str]] = {
         "escalation",
         "turn",
         "web",
+        "reports",
     },
 }
 

@@ -17,6 +17,7 @@ from typing import Any
 
 import redis
 
+from bot import reports
 from bot.content import routing
 from bot.engine import Bundle
 from bot.engine.text import fill
@@ -39,7 +40,15 @@ A_NUMBER = re.compile(
 )
 FERNET = re.compile(r"^gAAAAA[A-Za-z0-9_=-]+$")
 # Fields that hold times or hashes, where a long run of digits is not a number to worry about.
-NOT_PHONE_FIELDS = {"opened_at", "claimed_at", "last_inbound", "created", "t", "f"}
+NOT_PHONE_FIELDS = {
+    "opened_at",
+    "claimed_at",
+    "first_reply_at",
+    "last_inbound",
+    "created",
+    "t",
+    "f",
+}
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 SPLIT = re.compile(r"\n+|(?<=[.!?。！？؟।۔:])\s+")
 
@@ -153,6 +162,15 @@ def inventory(route: routing.Routing | None = None) -> list[Kept]:
             "an organizer's test conversation (no person involved)",
             f"{simulator.SIM_TTL // 60} minutes",
             "that organizer",
+        ),
+        Kept(
+            "report counters",
+            f"Redis `{reports.DAY}<date>`, `{reports.MONTH}<month>`",
+            "counts per day (never per hour) by language, channel, topic, urgency, provider, "
+            "wait bucket; reports per month by agency, kind, borough or area; no pseudonym, "
+            "case id, number or text",
+            "HOTLINE_REPORTS_DAYS after the day's last count (default 400 days)",
+            "organizers (`hotline reports`, suppressed below HOTLINE_REPORTS_THRESHOLD)",
         ),
         Kept(
             "jobs",

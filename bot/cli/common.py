@@ -21,7 +21,9 @@ def settings() -> Settings:
 
 def connect(cfg: Settings | None = None) -> redis.Redis:
     cfg = cfg or settings()
-    return db.connect(cfg.redis_url, cfg.data_dir)
+    return db.connect(
+        cfg.redis_url, cfg.data_dir, sentinels=cfg.redis_sentinels, master=cfg.redis_sentinel_master
+    )
 
 
 def fail(lines: list[str] | str) -> NoReturn:

@@ -16,6 +16,7 @@ from typing import Any
 import redis
 from cryptography.fernet import Fernet
 
+from bot import reports
 from bot.db import Writes
 from bot.escalation import queues
 from bot.escalation.vault import seal, unseal
@@ -82,6 +83,7 @@ def open_case(
     pipe.expire(OWNED + pseudo, OWNED_TTL)
     pipe.zadd(OUTBOX, {case_id: now})
     pipe.require_absent(CASE + case_id)
+    reports.count_opened(pipe, provider, event, now)
     _timeline(pipe, case_id, "opened", now)
     return case_id
 
@@ -147,7 +149,12 @@ def claim(r: redis.Redis, case_id: str, staff: str) -> bool:
             holder = pipe.hget(key, "assignee")
             if status.decode() == CaseStatus.CLAIMED and holder and holder.decode() != staff:
                 return False
+            provider, opened_at = pipe.hmget(key, "provider", "opened_at")
             pipe.multi()
+            if status.decode() == CaseStatus.OPEN:  # the first claim counts, not a repeat
+                reports.count_claimed(
+                    pipe, (provider or b"").decode(), float(opened_at or 0), time.time()
+                )
             pipe.hset(
                 key,
                 mapping={
@@ -181,7 +188,18 @@ def add_message(
     entry = {"t": round(now), "from": sender, "by": by, "text": text, "held": False}
     length = target.rpush(key, seal(f, entry))
     target.expire(key, ttl)
+    if sender == "staff" and isinstance(target, redis.Redis):
+        _count_first_reply(target, case_id, now)
     return None if length is None else int(length) - 1
+
+
+def _count_first_reply(r: redis.Redis, case_id: str, now: float) -> None:
+    """The first staff reply on a case counts in the reports' time-to-first-reply buckets."""
+    if r.hsetnx(CASE + case_id, "first_reply_at", f"{now:.0f}"):
+        provider, opened_at = r.hmget(CASE + case_id, "provider", "opened_at")
+        pipe = r.pipeline(transaction=False)
+        reports.count_replied(pipe, (provider or b"").decode(), float(opened_at or now), now)
+        pipe.execute()
 
 
 def mark_held(r: redis.Redis, case_id: str, held: bool) -> None:
@@ -221,6 +239,9 @@ def _purge(pipe: Writes, case_ids: Iterable[str]) -> None:
 def close(r: redis.Redis, case_id: str, staff: str) -> None:
     """Closing purges the case, its thread and its handle; the audit keeps who closed it."""
     writes = Writes()
+    provider = r.hget(CASE + case_id, "provider")
+    if provider is not None:  # a case closed twice counts once
+        reports.count_closed(writes, provider.decode(), time.time())
     _purge(writes, [case_id])
     writes.apply(r)
     audit(r, staff, "close", case_id)

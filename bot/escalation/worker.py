@@ -9,7 +9,7 @@ from typing import Any
 
 from rq import Worker
 
-from bot import config, db, privacy
+from bot import config, db, privacy, reports
 from bot.config import Settings
 from bot.escalation import jobs, outbound, queues
 
@@ -23,6 +23,7 @@ class HotlineWorker(Worker):
     def __init__(self, *args: Any, settings: Settings, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         jobs.use(settings)
+        reports.use(settings.reports_days)
 
     def work(self, burst: bool = False, **kwargs: Any) -> bool:  # type: ignore[override]
         self._burst = burst
@@ -50,7 +51,13 @@ class HotlineWorker(Worker):
 
 def build(settings: Settings, r: Any = None) -> HotlineWorker:
     """A worker on the hotline's queues; with `r`, on that connection (tests, burst runs)."""
-    r = r or db.connect(settings.redis_url, settings.data_dir, worker=True)
+    r = r or db.connect(
+        settings.redis_url,
+        settings.data_dir,
+        worker=True,
+        sentinels=settings.redis_sentinels,
+        master=settings.redis_sentinel_master,
+    )
     return HotlineWorker(
         [queues.queue(r, name) for name in queues.PRIORITY],
         connection=r,

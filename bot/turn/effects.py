@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import redis
 from cryptography.fernet import Fernet
 
+from bot import reports
 from bot.content.routing import Routing
 from bot.db import Writes
 from bot.engine import EventType, Turn
@@ -64,6 +65,7 @@ def stage(
             staged.opened.append((case_id, event.data["urgency"]))
         elif event.type == EventType.ERASED:
             cases.erase_person(r, writes, pseudo)
+    reports.count_turn(writes, turn, msg.channel, now)
     if case and turn.session is not None:
         staged.release_held = _follow_case(writes, f, route, case, msg, turn, now)
     return staged

@@ -13,6 +13,7 @@ from flask import Flask, jsonify
 
 from bot import config, privacy
 from bot.escalation import jobs
+from bot.web import metrics
 from bot.web import state as app_state
 
 
@@ -43,10 +44,12 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     jobs.use(settings)  # jobs this process queues (and runs, in tests) follow the same settings
 
     from bot.web.console import bp as console_bp
+    from bot.web.console import reports_page  # noqa: F401  adds the Reports page to the console
     from bot.web.webhook import bp as webhook_bp
 
     app.register_blueprint(webhook_bp)
     app.register_blueprint(console_bp)
+    metrics.init_app(app)
 
     @app.get("/healthz")
     def healthz() -> Any:

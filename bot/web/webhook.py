@@ -15,6 +15,7 @@ from bot.escalation import jobs
 from bot.turn import formats
 from bot.turn import inbound as channels
 from bot.turn.hotline import Refusal
+from bot.web import metrics
 from bot.web.state import get_redis, hotline, settings
 
 bp = Blueprint("webhook", __name__)
@@ -121,6 +122,8 @@ def _answer(msg: channels.InboundMessage) -> Response:
         return twiml([])
     try:
         outcome = hl.handle(msg)
+        if outcome.refused:
+            metrics.refused(get_redis(), outcome.refused.value)
         if outcome.refused == Refusal.FLOOD:  # one polite word, then silence
             return twiml([hl.notice("rate.limited", msg.text)])
         return twiml(outcome.texts)  # refused by a budget: silence, logged once by the limits

@@ -30,7 +30,9 @@ ROMANIZED: dict[str, frozenset[str]] = {
         dorjay bolse bollo bolche jani janina jodi tahole shob shobai onek ekta pabo parbo
         dilam dise dise korlam kortesi kortese bujhtesi bujhi ki_korbo khub kita kortam
         loigese ekhno chara kono paoa moddhe parthokko sathe rakhte korle jante parbe
-        bhaisab dhorya
+        bhaisab dhorya amader tader ora oder keu kothao jacche jaitese ashse ashche bolte
+        parben dite nite hoy hoye ekhane okhane dokane apu vai vaia bhabi chele meye korchi
+        dorkar thakbo jabo jaibo
     """.split()),
     "ur": frozenset("""
         bhai ko mujhe mujhay mera meri mere  humein hamara hamari hamare aap apka apki apke kya kyun
@@ -38,7 +40,9 @@ ROMANIZED: dict[str, frozenset[str]] = {
         walon gaye gayi gaya liya diya raha rahi rahe chahiye karna karo karein  ammi ghar
         kaam  madad sakti sakta sakte hoga jaye jaaye agar agr toh bahut bohat pata pooch
         puchna dafa kuch koi yahan wahan unko usko isko batao bataein zaroori darwaze
-        darwaza pakr lia kia karu karoon
+        darwaza pakr lia kia karu karoon hamare unhon logon aadmi bachon shohar biwi beta
+        beti hogi chahta chahti kyunke lekin magar phir zyada jaldi foran mushkil masla
+        pareshan gayi aaye aaya aayi
     """.split()),
     "ar": frozenset("""
          enta enti inta inti ya3ni 3and 3end 3ala 3la shu chno wach bghit dyal dial ma3 m3a

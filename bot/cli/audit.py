@@ -20,7 +20,7 @@ import redis
 from bot.content import routing
 from bot.engine import Bundle
 from bot.engine.text import fill
-from bot.escalation import cases
+from bot.escalation import cases, delivery, local_outbox
 from bot.turn import limits, sessions
 from bot.web.console import simulator, staff
 
@@ -105,6 +105,20 @@ def inventory(route: routing.Routing | None = None) -> list[Kept]:
             "the person's address, encrypted (Fernet); erased when they answer No",
             f"until the case closes, or {r.handle_days} days (`handle_days`)",
             "only the send jobs",
+        ),
+        Kept(
+            "delivery status of a case's messages",
+            f"Redis `{cases.CASE}<id>{delivery.DELIVERY}`, `{delivery.SID}<message sid>`",
+            "per message sent for the case: Twilio's sid, status and error code; no number",
+            f"until the case closes (the sid map: at most {delivery.SID_TTL // 86400} days)",
+            "the same staff",
+        ),
+        Kept(
+            "local outbox (development without a Twilio account only)",
+            f"Redis `{local_outbox.OUTBOX}`",
+            "messages the hotline would have sent: masked number and body, encrypted (Fernet)",
+            f"the last {local_outbox.KEEP}, for {local_outbox.TTL // 3600} h",
+            "organizers",
         ),
         Kept(
             "a person's case ids",

@@ -17,7 +17,7 @@ import redis
 from cryptography.fernet import Fernet
 
 from bot.db import Writes
-from bot.escalation import queues
+from bot.escalation import delivery, queues
 from bot.escalation.vault import seal, unseal
 
 CASE = "hl:case:"  # + id -> hash of the case's fields
@@ -199,13 +199,15 @@ def handle(r: redis.Redis, f: Fernet, case_id: str) -> dict[str, str] | None:
     return unseal(f, raw) if raw else None
 
 
-def _purge(pipe: Writes, case_ids: Iterable[str]) -> None:
+def _purge(r: redis.Redis, pipe: Writes, case_ids: Iterable[str]) -> None:
     for case_id in case_ids:
         pipe.delete(
             CASE + case_id,
             CASE + case_id + ":timeline",
             CASE + case_id + ":thread",
             CASE + case_id + ":handle",
+            CASE + case_id + delivery.DELIVERY,
+            *(delivery.SID + e["sid"] for e in delivery.for_case(r, case_id).values() if e["sid"]),
         )
         for urgency in queues.PRIORITY:
             pipe.zrem(QUEUE + urgency, case_id)
@@ -215,12 +217,12 @@ def _purge(pipe: Writes, case_ids: Iterable[str]) -> None:
 def close(r: redis.Redis, case_id: str, staff: str) -> None:
     """Closing purges the case, its thread and its handle; the audit keeps who closed it."""
     writes = Writes()
-    _purge(writes, [case_id])
+    _purge(r, writes, [case_id])
     writes.apply(r)
     audit(r, staff, "close", case_id)
 
 
 def erase_person(r: redis.Redis, pipe: Writes, pseudo: str) -> None:
     """DELETE: every case this person opened, with its thread and handle, goes at once."""
-    _purge(pipe, [raw.decode() for raw in r.smembers(OWNED + pseudo)])
+    _purge(r, pipe, [raw.decode() for raw in r.smembers(OWNED + pseudo)])
     pipe.delete(OWNED + pseudo)

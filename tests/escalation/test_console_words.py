@@ -1,0 +1,68 @@
+"""How the console says things: New York time, relative times, answers and channels in words,
+one "not given"; and `hotline staff add` takes only providers that exist."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import redis
+from click.testing import CliRunner
+
+from bot.cli import main
+from bot.web.console import staff, words
+
+NOON_IN_NEW_YORK = dt.datetime(2026, 12, 4, 12, 5, tzinfo=ZoneInfo("America/New_York"))
+
+
+def test_times_are_in_the_hotline_zone_and_relative() -> None:
+    t = NOON_IN_NEW_YORK.timestamp()
+    assert words.when(t, "America/New_York") == "Dec 4, 12:05 PM EST"
+    assert words.ago(t, t + 20) == "just now"
+    assert words.ago(t, t + 4 * 60 + 30) == "4 min ago"
+    assert words.ago(t, t + 2 * 3600 + 5 * 60) == "2 h 5 min ago"
+
+
+def test_answers_read_as_words_with_one_way_to_say_not_given() -> None:
+    given = {"case": "ABCD", "area": "nyc", "contact": "yes", "borough": "staten_island"}
+    assert words.answers(given) == [
+        ("Where", "New York City"),
+        ("May we write back", "yes"),
+        ("Borough", "Staten Island"),
+    ]
+    assert words.place("") == words.answer("area", "") == words.NOT_GIVEN == "not given"
+    assert words.channel("whatsapp") == "WhatsApp" and words.channel("sms").startswith("text")
+
+
+def test_the_case_page_speaks_in_words(person: Any, r: redis.Redis, staffer: Any) -> None:
+    from tests.escalation.conftest import only_case
+
+    person.send("ICE is at my door")
+    person.send("1")  # yes, write back
+    case_id = only_case(r)["id"]
+    page = staffer.client.get(f"/console/cases/{case_id}").get_data(as_text=True)
+    assert 'May we write back</dt><dd class="answer">yes' in page
+    assert "contact: yes" not in page and "UTC" not in page and "SMS" in page
+    assert "just now" in page
+
+
+def test_staff_add_takes_only_providers_in_the_routing_file(
+    config: dict[str, Any], r: redis.Redis
+) -> None:
+    env = {k: str(v) for k, v in config.items()}
+    runner = CliRunner()
+    refused = runner.invoke(
+        main, ["staff", "add", "ana", "--provider", "rapid", "--password", "x" * 12], env=env
+    )
+    assert refused.exit_code == 2 and "rapid_response" in refused.output
+    assert staff.get(r, "ana") is None
+    helped = runner.invoke(main, ["staff", "add", "--help"], env=env)
+    assert "rapid_response" in helped.output and "legal_services" in helped.output
+    added = runner.invoke(
+        main,
+        ["staff", "add", "ana", "--provider", "legal_services", "--password", "x" * 12],
+        env=env,
+    )
+    assert added.exit_code == 0, added.output
+    assert staff.get(r, "ana") == staff.Staff("ana", "legal_services", "staff")

@@ -33,7 +33,16 @@ PHONE = re.compile(
 WHATSAPP = re.compile(r"whatsapp:\S+", re.IGNORECASE)
 FERNET = re.compile(r"^gAAAAA[A-Za-z0-9_=-]+$")
 # Fields that hold times or hashes, where a long run of digits is not a number to worry about.
-NOT_PHONE_FIELDS = {"opened_at", "claimed_at", "last_inbound", "created", "t", "f"}
+NOT_PHONE_FIELDS = {
+    "opened_at",
+    "claimed_at",
+    "last_inbound",
+    "created",
+    "t",
+    "f",
+    "reply_by",
+    "replied_at",
+}
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 SPLIT = re.compile(r"\n+|(?<=[.!?。！？؟।۔:])\s+")
 
@@ -214,12 +223,13 @@ def _decode(raw: bytes) -> Any:
 
 
 CASE_ID = re.compile(rf"\b[{cases.ALPHABET}]{{4}}\b")
+MINUTES = re.compile(r"(?<![\d-])\d{1,3}(?![\d-])")  # {reply_minutes}, as filled in
 
 
 def bot_texts(bundle: Bundle) -> set[str]:
     """Every line and sentence the bot itself can say, in every language ({case} kept)."""
     known: set[str] = set()
-    values = {**bundle.directory, "case": "{case}"}
+    values = {**bundle.directory, "case": "{case}", "reply_minutes": "{reply_minutes}"}
     for locale in bundle.locales.values():
         for message in locale.messages.values():
             known.update(p.strip() for p in SPLIT.split(fill(message.text, values)))
@@ -242,6 +252,7 @@ def _free_text(value: Any, known: set[str]) -> list[str]:
                 piece
                 and not _known(piece, known)
                 and not _known(CASE_ID.sub("{case}", piece), known)
+                and not _known(MINUTES.sub("{reply_minutes}", piece), known)
             ):
                 found.append(piece[:40])
     return found

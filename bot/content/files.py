@@ -34,7 +34,9 @@ BUILTIN_KEYS = (
     "rate.limited",
     "case.fallback",
 )
-RUNTIME_PLACEHOLDERS = {"case"}  # filled by the engine, not from the directory
+# Filled at run time, not from the directory: {case} by the engine, {reply_minutes} (the
+# provider's target time to a first reply) by the host once it knows the provider.
+RUNTIME_PLACEHOLDERS = {"case", "reply_minutes"}
 
 
 class DirectoryEntry(BaseModel):

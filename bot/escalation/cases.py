@@ -53,6 +53,7 @@ def open_case(
     handle: bytes,
     handle_ttl: int,
     now: float | None = None,
+    reply_minutes: int | None = None,
 ) -> str:
     """Write the case, its reply handle, its queue entry and its outbox entry, inside the
     turn's commit; the commit refuses the turn if the id is taken (the turn runs again)."""
@@ -74,6 +75,8 @@ def open_case(
             "provider": provider,
             "opened_at": f"{now:.0f}",
             "last_inbound": f"{now:.0f}",
+            # the first reply promised to the person, by then (urgent cases with a provider)
+            "reply_by": f"{now + reply_minutes * 60:.0f}" if reply_minutes else "",
         },
     )
     pipe.set(CASE + case_id + ":handle", handle, ex=handle_ttl)

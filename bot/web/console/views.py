@@ -199,6 +199,7 @@ def reply(case_id: str) -> Any:
     index = cases.add_message(r, hotline().fernet, case_id, "staff", text, ttl, by=g.staff.name)
     assert index is not None
     delivery.pending(r, case_id, f"reply:{index}")
+    r.hsetnx(cases.CASE + case_id, "replied_at", f"{time.time():.0f}")  # the first reply's time
     work.reply(r, case_id, found["urgency"], index)
     cases.note(r, case_id, f"{g.staff.name} replied")
     cases.audit(r, g.staff.name, "reply", case_id)

@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from bot.content.replies import REPLIES_FILE, Replies
 from bot.content.routing import Routing
 from bot.content.yamlfile import Problem, line_of, read_yaml, validate
 from bot.engine.model import Flow, Locale
@@ -107,6 +108,8 @@ def parse(root: Path) -> Loaded:
                 loaded.directory = (directory, data)
         elif path.name == ROUTING_FILE:
             _routing, problems = validate(Routing, data, shown)
+        elif path.name == REPLIES_FILE:
+            _replies, problems = validate(Replies, data, shown)
         else:
             flow, problems = validate(Flow, data, shown)
             if flow is not None:

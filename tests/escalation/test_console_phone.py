@@ -131,3 +131,23 @@ def test_a_delivered_reply_shows_delivered_without_a_reload(
     work(r)
     phone_page.wait_for_selector('[data-ref="reply:0"][data-status="delivered"]', timeout=10_000)
     assert phone_page.inner_text('[data-reason="reply:0"]') == ""
+
+
+def test_a_canned_reply_fills_the_box_in_spanish_and_the_segments_follow_typing(
+    phone_page: Any, esc_app: Any, r: redis.Redis, say: Any
+) -> None:
+    from bot.engine.sms import segments
+
+    staff.add(r, "maria", PASSWORD, "rapid", "staff")
+    Phone(esc_app.test_client(), number="+13475550168").send("ICE está en mi puerta")
+    case_id = only_case(r)["id"]
+    _login(phone_page, "maria")
+    phone_page.goto(f"/console/cases/{case_id}")
+    phone_page.select_option("#canned", label="We could not reach you")
+    text = say("es", "reply.could_not_reach")
+    assert phone_page.input_value("#reply-text") == text
+    assert phone_page.get_attribute("#segments", "data-segments") == str(segments(text))
+    more = " Gracias. " * 20 + "Llámenos."  # longer, and á makes it UCS-2
+    phone_page.type("#reply-text", more)
+    assert phone_page.get_attribute("#segments", "data-segments") == str(segments(text + more))
+    assert "UCS-2" in phone_page.inner_text("#segments")

@@ -4,6 +4,7 @@ one "not given"; and `hotline staff add` takes only providers that exist."""
 from __future__ import annotations
 
 import datetime as dt
+import html
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -66,3 +67,38 @@ def test_staff_add_takes_only_providers_in_the_routing_file(
     )
     assert added.exit_code == 0, added.output
     assert staff.get(r, "ana") == staff.Staff("ana", "legal_services", "staff")
+
+
+def test_canned_replies_come_in_the_persons_language(
+    esc_app: Any, r: redis.Redis, staffer: Any, say: Any
+) -> None:
+    from tests.conftest import Phone
+    from tests.escalation.conftest import only_case
+
+    Phone(esc_app.test_client(), number="+13475550166").send("ICE está en mi puerta")
+    case_id = only_case(r)["id"]
+    page = staffer.client.get(f"/console/cases/{case_id}").get_data(as_text=True)
+    assert 'id="canned"' in page and "Do you have a court date?" in page
+    assert f'data-text="{say("es", "reply.court_date")}"' in html.unescape(page)
+
+
+def test_every_canned_reply_has_a_text_in_every_language(bundle: Any) -> None:
+    from bot.content import replies
+    from tests.conftest import ROOT
+
+    canned = replies.load(ROOT).replies
+    assert {c.id for c in canned} == {"lawyer_will_call", "court_date", "could_not_reach"}
+    for c in canned:
+        for lang, locale in bundle.locales.items():
+            assert c.key in locale.messages, (lang, c.key)
+
+
+def test_a_broken_replies_file_is_refused_with_its_line(content: Any) -> None:
+    from bot.cli import main
+
+    (content / "flows" / "replies.yaml").write_text(
+        "spec_version: 1\nreplies:\n  - id: court_date\n    label: Court?\n"
+    )
+    result = CliRunner().invoke(main, ["flows", "check"], env={"HOTLINE_CONTENT_DIR": str(content)})
+    assert result.exit_code == 1
+    assert "flows/replies.yaml:3" in result.output and "key" in result.output

@@ -26,6 +26,7 @@ from flask import (
 from rq.job import Job
 from rq.registry import FailedJobRegistry
 
+from bot.content import replies
 from bot.escalation import cases, delivery, local_outbox, queues
 from bot.escalation import jobs as work
 from bot.language.codes import NAMES as LANGUAGE_NAMES
@@ -155,8 +156,20 @@ def case(case_id: str) -> Any:
         timeline=cases.timeline(r, case_id),
         thread=cases.thread(r, hotline().fernet, case_id),
         statuses=delivery.for_case(r, case_id),
+        canned=_canned(found["lang"]),
         max_reply=MAX_REPLY,
     )
+
+
+def _canned(lang: str) -> list[dict[str, str]]:
+    """The organizers' canned replies, each in the person's language (English when a text is
+    missing there), for staff to pick and edit."""
+    bundle = hotline().bundle
+    english = bundle.locales[bundle.fallback].messages
+    found = replies.load(settings().content_dir).replies
+    return [
+        {"label": c.label, "text": bundle.text(c.key, lang)[0]} for c in found if c.key in english
+    ]
 
 
 @bp.get("/cases/<case_id>/status.json")

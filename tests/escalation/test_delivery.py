@@ -180,3 +180,30 @@ def test_each_failure_is_explained(code: str, words: str) -> None:
 def test_the_case_prefix_is_the_same_in_both_modules() -> None:
     assert delivery.CASE == cases.CASE
     assert jobs.OUTSIDE_WINDOW == 63016
+
+
+def test_a_reply_twilio_says_is_outside_the_whatsapp_window_goes_as_the_template(
+    esc_app: Any, r: redis.Redis, twilio: FakeTwilio, staffer: Console
+) -> None:
+    person = Phone(esc_app.test_client(), number="+13475550178", channel="whatsapp")
+    person.send("ICE is at my door")
+    case_id = only_case(r)["id"]
+    work(r)
+    twilio.refuse["+13475550178"] = 63016  # our clock says inside 24 h; Twilio knows better
+    staffer.post(f"/console/cases/{case_id}/reply", text="Hola")
+    work(r)
+    assert twilio.sent[-1]["ContentSid"].startswith("HX")
+    tracked = delivery.for_case(r, case_id)
+    assert tracked["reply:0"]["code"] == "63016" and tracked["template:0"]["status"] == "delivered"
+    assert "template is being sent" in _page(staffer, case_id)
+    assert cases.get(r, case_id)["held"] == "1"
+
+
+def test_failed_jobs_say_in_plain_words_what_went_wrong(
+    person: Phone, r: redis.Redis, twilio: FakeTwilio, staffer: Console
+) -> None:
+    twilio.fail_next = 100
+    person.send("ICE is at my door")
+    work(r)
+    page = staffer.client.get("/console/jobs").get_data(as_text=True)
+    assert "Twilio answered with an error. Retry once Twilio is working again." in page

@@ -18,6 +18,7 @@ from typing import Any
 
 from twilio.request_validator import RequestValidator
 
+OUTSIDE_WINDOW = 63016  # Twilio's refusal of a free-form WhatsApp message past 24 hours
 # The status callback's poster: (url, form, X-Twilio-Signature) -> anything.
 StatusPoster = Callable[[str, dict[str, str], str], Any]
 
@@ -89,6 +90,8 @@ class FakeTwilio:
                 if fake.delay:
                     time.sleep(fake.delay)
                 refused = fake.refuse.get(form.get("To", "").removeprefix("whatsapp:"))
+                if refused == OUTSIDE_WINDOW and form.get("ContentSid"):
+                    refused = None  # an approved template may go outside WhatsApp's window
                 if refused:
                     return self._answer(
                         400,

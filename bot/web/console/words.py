@@ -78,3 +78,20 @@ def minutes_left(seconds: float) -> str:
     """Time left to a target, or how far past it."""
     minutes = int(abs(seconds) // 60)
     return f"{minutes} min left" if seconds >= 0 else f"{minutes} min late"
+
+
+FAILURES = (  # (what a failed job's last line contains, what it means and what to do)
+    ("TwilioRestException", "Twilio answered with an error. Retry once Twilio is working again."),
+    (
+        "ConnectionError",
+        "Could not reach the service (a network error, or it is down). Retry once it is back.",
+    ),
+    ("Timeout", "The service did not answer in time. Retry once it is back."),
+    ("HTTPError", "The provider's webhook answered with an error. Ask the provider, then retry."),
+    ("URLError", "Could not reach the provider's webhook. Ask the provider, then retry."),
+)
+
+
+def failure(reason: str) -> str:
+    """A failed job's reason in plain words (the raw line stays available beside it)."""
+    return next((words for found, words in FAILURES if found in reason), "It failed: see details.")

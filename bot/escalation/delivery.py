@@ -120,26 +120,34 @@ def _write(
     now: float | None = None,
     force: bool = False,
 ) -> None:
-    """Write one message's status, only while the case exists and never backwards."""
+    """Write one message's status, only while the case exists (watched, so a close at the same
+    moment leaves nothing behind) and never backwards."""
     case = CASE + case_id
-    if not r.exists(case):
-        return  # closed or erased: its status goes with it
-    old = _load(r.hget(_key(case_id), ref))
-    if not force and old and old.get("sid") == entry["sid"]:
-        if _rank(entry["status"]) <= _rank(old["status"]):
-            return
     now = time.time() if now is None else now
-    entry = {**entry, "t": str(round(now))}
     with r.pipeline() as pipe:
-        pipe.hset(_key(case_id), ref, json.dumps(entry))
-        if ref.startswith("reply:"):
-            pipe.hset(case, "reply_status", shown(entry["status"]))
-        if old is None or shown(old.get("status", "")) != shown(entry["status"]):
-            line = f"{describe(ref)}: {shown(entry['status'])}"
-            if entry["code"]:
-                line += f" (error {entry['code']})"
-            pipe.rpush(case + ":timeline", json.dumps({"t": round(now), "what": line}))
-        pipe.execute()
+        while True:
+            try:
+                pipe.watch(case, _key(case_id))
+                if not pipe.exists(case):
+                    return  # closed or erased: its status goes with it
+                old = _load(pipe.hget(_key(case_id), ref))
+                if not force and old and old.get("sid") == entry["sid"]:
+                    if _rank(entry["status"]) <= _rank(old["status"]):
+                        return
+                written = {**entry, "t": str(round(now))}
+                pipe.multi()
+                pipe.hset(_key(case_id), ref, json.dumps(written))
+                if ref.startswith("reply:"):
+                    pipe.hset(case, "reply_status", shown(written["status"]))
+                if old is None or shown(old.get("status", "")) != shown(written["status"]):
+                    line = f"{describe(ref)}: {shown(written['status'])}"
+                    if written["code"]:
+                        line += f" (error {written['code']})"
+                    pipe.rpush(case + ":timeline", json.dumps({"t": round(now), "what": line}))
+                pipe.execute()
+                return
+            except redis.WatchError:
+                continue  # the case or its statuses changed meanwhile: look again
 
 
 def _load(raw: bytes | None) -> dict[str, Any] | None:

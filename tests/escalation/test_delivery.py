@@ -207,3 +207,12 @@ def test_failed_jobs_say_in_plain_words_what_went_wrong(
     work(r)
     page = staffer.client.get("/console/jobs").get_data(as_text=True)
     assert "Twilio answered with an error. Retry once Twilio is working again." in page
+
+
+def test_a_status_for_a_closed_case_leaves_nothing_behind(r: redis.Redis, esc_app: Any) -> None:
+    r.hset(cases.CASE + "AAAA", "id", "AAAA")
+    delivery.track(r, "AAAA", "reply:0", "SM" + "c" * 32)
+    cases.close(r, "AAAA", "maria")
+    assert delivery.record(r, "SM" + "c" * 32, "delivered") is None  # its sid map went too
+    delivery.pending(r, "AAAA", "reply:1")
+    assert r.keys(cases.CASE + "AAAA*") == []

@@ -122,6 +122,12 @@ def open_cases(r: redis.Redis, provider: str | None = None) -> list[dict[str, st
     return found
 
 
+def missed_target(case: dict[str, str], now: float) -> bool:
+    """An urgent case with no staff reply past the time its provider promised the person."""
+    reply_by = case.get("reply_by")
+    return bool(reply_by) and not case.get("replied_at") and now > float(reply_by or 0)
+
+
 def audit(r: redis.Redis, staff: str, action: str, case_id: str) -> None:
     pipe = r.pipeline()
     pipe.lpush(

@@ -11,8 +11,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import redis
+from click.testing import CliRunner
 
 from bot import create_app
+from bot.cli import main
 from bot.escalation import cases
 from bot.turn.inbound import InboundMessage
 from tests.escalation.conftest import ROUTING, Console
@@ -70,6 +72,11 @@ def test_the_queue_shows_time_left_and_marks_a_missed_target(
     fresh_row = rows.split(f'data-case="{fresh["id"]}"')[1].split("</tr>")[0]
     assert "first reply target missed" in late_row and "late" in late_row
     assert "min left" in fresh_row and "missed" not in fresh_row
+    assert console.client.get("/console/queue.json").get_json()["missed"] == 1
+    env = {k: str(v) for k, v in promise_app.extensions["settings"].environ().items()}
+    listed = CliRunner().invoke(main, ["cases", "list"], env=env).output
+    assert "1 urgent case(s) past the first-reply target" in listed
     console.post(f"/console/cases/{late['id']}/reply", text="Hola")
     rows = console.client.get("/console/queue.json").get_json()["rows"]
     assert "missed" not in rows.split(f'data-case="{late["id"]}"')[1].split("</tr>")[0]
+    assert console.client.get("/console/queue.json").get_json()["missed"] == 0

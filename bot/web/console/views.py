@@ -119,7 +119,9 @@ def _queue() -> dict[str, Any]:
     """The queue as this staffer may see it, with what the page and its live updates need."""
     visible = [c for c in cases.open_cases(get_redis()) if g.staff.sees(c)]
     urgent = [c["id"] for c in visible if c["urgency"] == queues.URGENT and c["status"] == "open"]
-    return {"cases": visible, "urgent_open": urgent, "now": time.time()}
+    now = time.time()
+    missed = sum(cases.missed_target(c, now) for c in visible)
+    return {"cases": visible, "urgent_open": urgent, "now": now, "missed": missed}
 
 
 @bp.get("/")
@@ -134,7 +136,12 @@ def queue_json() -> Any:
     """The queue's rows, rendered, for the page to swap in place (no case text, no number)."""
     found = _queue()
     rows = render_template("console/queue_rows.html", **found)
-    return jsonify(rows=rows, count=len(found["cases"]), urgent_open=found["urgent_open"])
+    return jsonify(
+        rows=rows,
+        count=len(found["cases"]),
+        urgent_open=found["urgent_open"],
+        missed=found["missed"],
+    )
 
 
 def _case_or_404(case_id: str) -> dict[str, str]:

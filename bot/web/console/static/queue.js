@@ -44,6 +44,11 @@
       table.tBodies[0].innerHTML = queue.rows;
       table.hidden = queue.count === 0;
       empty.hidden = queue.count !== 0;
+      const missed = document.getElementById("missed");
+      if (missed) {
+        missed.hidden = queue.missed === 0;
+        document.getElementById("missed-count").textContent = String(queue.missed);
+      }
       const fresh = queue.urgent_open.filter((id) => !known.has(id));
       known = new Set(queue.urgent_open);
       title(queue.urgent_open.length);

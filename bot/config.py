@@ -140,6 +140,9 @@ class Settings(BaseModel):
         "info",
         "log level; INFO logs one line per turn (pseudonym prefix, node, language, events)",
     )
+    timezone: str = _setting(
+        "HOTLINE_TIMEZONE", "America/New_York", "the time zone the console shows times in"
+    )
     content_dir: Path = _setting("HOTLINE_CONTENT_DIR", ROOT, "folder holding flows/ and locales/")
     data_dir: Path = _setting(
         "HOTLINE_DATA_DIR", ROOT / ".hotline", "where the embedded Redis keeps its file"
@@ -168,6 +171,11 @@ class Settings(BaseModel):
     @property
     def production(self) -> bool:
         return self.env == PRODUCTION
+
+    @property
+    def local_outbox(self) -> bool:
+        """Development with no Twilio account: outbound messages go to the local outbox."""
+        return not self.production and not self.twilio_account_sid and not self.twilio_api_url
 
     def with_(self, **changes: Any) -> Settings:
         """A copy with some fields changed (by field name), validated again."""

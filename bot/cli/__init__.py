@@ -7,6 +7,7 @@ import click
 from bot.cli.cases import cases_group
 from bot.cli.flows import flows
 from bot.cli.intent import flows_try
+from bot.cli.outbox import outbox_group
 from bot.cli.privacy import privacy
 from bot.cli.reports import reports_command
 from bot.cli.serve import chat, serve
@@ -20,6 +21,15 @@ def main() -> None:
 
 
 flows.add_command(flows_try)
-for command in (serve, chat, flows, translations_group, staff, cases_group, privacy):
+for command in (
+    serve,
+    chat,
+    flows,
+    translations_group,
+    staff,
+    cases_group,
+    privacy,
+    outbox_group,
+):
     main.add_command(command)
 main.add_command(reports_command)

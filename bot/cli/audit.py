@@ -21,7 +21,7 @@ from bot import reports
 from bot.content import routing
 from bot.engine import Bundle
 from bot.engine.text import fill
-from bot.escalation import alarms, cases, jobs
+from bot.escalation import alarms, cases, delivery, jobs, local_outbox
 from bot.turn import limits, sessions
 from bot.web.console import simulator, staff
 
@@ -48,6 +48,8 @@ NOT_PHONE_FIELDS = {
     "created",
     "t",
     "f",
+    "reply_by",
+    "replied_at",
 }
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 SPLIT = re.compile(r"\n+|(?<=[.!?。！？؟।۔:])\s+")
@@ -120,6 +122,20 @@ def inventory(route: routing.Routing | None = None) -> list[Kept]:
             "the person's address, encrypted (Fernet); erased when they answer No",
             f"until the case closes, or {r.handle_days} days (`handle_days`)",
             "only the send jobs",
+        ),
+        Kept(
+            "delivery status of a case's messages",
+            f"Redis `{cases.CASE}<id>{delivery.DELIVERY}`, `{delivery.SID}<message sid>`",
+            "per message sent for the case: Twilio's sid, status and error code; no number",
+            f"until the case closes (the sid map: at most {delivery.SID_TTL // 86400} days)",
+            "the same staff",
+        ),
+        Kept(
+            "local outbox (development without a Twilio account only)",
+            f"Redis `{local_outbox.OUTBOX}`",
+            "messages the hotline would have sent: masked number and body, encrypted (Fernet)",
+            f"the last {local_outbox.KEEP}, for {local_outbox.TTL // 3600} h",
+            "organizers",
         ),
         Kept(
             "a person's case ids",
@@ -231,6 +247,7 @@ def _decode(raw: bytes) -> Any:
 
 
 CASE_ID = re.compile(rf"\b[{cases.ALPHABET}]{{4}}\b")
+MINUTES = re.compile(r"(?<![\d-])\d{1,3}(?![\d-])")  # {reply_minutes}, as filled in
 
 
 def bot_texts(bundle: Bundle) -> set[str]:
@@ -238,7 +255,7 @@ def bot_texts(bundle: Bundle) -> set[str]:
     known: set[str] = set()
     for code, locale in bundle.locales.items():
         hours = {name: bundle.hours_text(name, code) for name in bundle.hours}
-        values = {**bundle.directory, **hours, "case": "{case}"}
+        values = {**bundle.directory, **hours, "case": "{case}", "reply_minutes": "{reply_minutes}"}
         for message in locale.messages.values():
             known.update(p.strip() for p in SPLIT.split(fill(message.text, values)))
     for number, code in enumerate(bundle.languages, start=1):  # the language menu's lines
@@ -260,6 +277,7 @@ def _free_text(value: Any, known: set[str]) -> list[str]:
                 piece
                 and not _known(piece, known)
                 and not _known(CASE_ID.sub("{case}", piece), known)
+                and not _known(MINUTES.sub("{reply_minutes}", piece), known)
             ):
                 found.append(piece[:40])
     return found

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 
 import click
 
@@ -39,6 +40,10 @@ def cases_list(as_json: bool) -> None:
         return
     if not rows:
         click.echo("No open cases.")
+    now = time.time()
+    missed = sum(cases.missed_target(c, now) for c in found)
+    if missed:
+        click.echo(f"{missed} urgent case(s) past the first-reply target promised to the person.")
     for row in rows:
         click.echo(
             f"{row['id']}  {row['urgency']:<7} {row['topic']:<14} {row['lang']}  "

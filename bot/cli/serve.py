@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import secrets
 import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from typing import Any, Literal
 
@@ -16,6 +18,8 @@ import click
 from bot import config, db
 from bot.cli.common import connect, settings
 from bot.cli.flows import check_new_transcript, save_transcript, transcript_step
+
+log = logging.getLogger("hotline.serve")
 
 
 @click.command()
@@ -36,22 +40,78 @@ def serve(host: str, port: int) -> None:
         click.echo(f"Embedded Redis: {os.environ['REDIS_URL']}")
         cfg = settings()
     app = create_app()
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "bot.escalation.worker"], env=os.environ.copy()
-    )
+    worker = Supervised([sys.executable, "-m", "bot.escalation.worker"])
     base = cfg.public_url.rstrip("/") or f"http://{host}:{port}"
     click.echo(
         f"Webhook URL (point your Twilio number's messaging webhook here, HTTP POST):\n"
         f"  {base}/twilio/messages"
     )
+    click.echo(
+        f"Staff console: {base}/console/\n"
+        f"  add an account first: hotline staff add NAME --provider "
+        f"{_provider_ids(cfg)[0]} --role organizer"
+    )
+    if cfg.local_outbox:
+        click.echo("No Twilio account: messages go to the local outbox (hotline outbox list).")
     if cfg.twilio_auth_token == config.DEV_AUTH_TOKEN:
         click.echo(f"Development auth token for signing test requests: {config.DEV_AUTH_TOKEN}")
     try:
         run_simple(host, port, app, threaded=True, use_reloader=False)
     finally:
-        worker.terminate()
-        worker.wait(timeout=30)
+        worker.stop()
         db.stop_embedded()
+
+
+def _provider_ids(cfg: config.Settings) -> list[str]:
+    from bot.content import routing
+
+    return [p.id for p in routing.load(cfg.content_dir).providers] or ["default"]
+
+
+class Supervised:
+    """The worker `serve` starts, restarted when it dies (with the reason in the log), so
+    texts keep reaching staff."""
+
+    CHECK_EVERY = 1.0  # seconds
+
+    def __init__(self, command: list[str]) -> None:
+        self.command = command
+        self.stopping = threading.Event()
+        self.process = self._start()
+        threading.Thread(target=self._watch, daemon=True, name="worker-supervisor").start()
+
+    def _start(self) -> subprocess.Popen[bytes]:
+        return subprocess.Popen(self.command, env=os.environ.copy())
+
+    def _watch(self) -> None:
+        while not self.stopping.wait(self.CHECK_EVERY):
+            code = self.process.poll()
+            if code is None or self.stopping.is_set():
+                continue
+            why = f"killed by signal {-code}" if code < 0 else f"exited with status {code}"
+            self._bury(self.process.pid)
+            log.error(
+                "the worker (pid %d) %s: nothing reaches staff; restarting it",
+                self.process.pid,
+                why,
+            )
+            self.process = self._start()
+            log.warning("worker restarted (pid %d)", self.process.pid)
+
+    @staticmethod
+    def _bury(pid: int) -> None:
+        from bot.escalation import worker
+
+        try:
+            cfg = settings()
+            worker.bury(db.connect(cfg.redis_url, cfg.data_dir), pid)
+        except Exception:  # Redis down too: /healthz says so by itself
+            log.exception("could not register the worker's death")
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.process.terminate()
+        self.process.wait(timeout=30)
 
 
 @click.command()

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
+from bot import config
 from bot.cli.common import connect
 from bot.web.console import staff as accounts
 
@@ -13,9 +16,34 @@ def staff() -> None:
     """Console accounts."""
 
 
+class ProviderId(click.Choice):  # type: ignore[type-arg]
+    """The provider ids in flows/routing.yaml, read when the command runs (or shows --help)."""
+
+    def __init__(self) -> None:
+        super().__init__([])
+
+    @property  # type: ignore[override]
+    def choices(self) -> list[str]:
+        from bot.content import routing
+
+        try:
+            return [p.id for p in routing.load(config.load().content_dir).providers]
+        except Exception:  # a broken routing file or setting: `hotline flows check` says why
+            return []
+
+    @choices.setter
+    def choices(self, _value: Any) -> None:
+        pass
+
+
 @staff.command("add")
 @click.argument("name")
-@click.option("--provider", required=True, help="The provider id in flows/routing.yaml.")
+@click.option(
+    "--provider",
+    required=True,
+    type=ProviderId(),
+    help="The provider (an id in flows/routing.yaml) whose cases this account sees.",
+)
 @click.option(
     "--role", type=click.Choice(["staff", "organizer"]), default="staff", show_default=True
 )

@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
+from bot.content.replies import REPLIES_FILE, Replies
 from bot.content.routing import Routing
 from bot.content.yamlfile import Problem, line_of, read_yaml, validate
 from bot.engine.model import Flow, Hours, Locale
@@ -36,7 +37,9 @@ BUILTIN_KEYS = (
     "rate.limited",
     "case.fallback",
 )
-RUNTIME_PLACEHOLDERS = {"case"}  # filled by the engine, not from the directory
+# Filled at run time, not from the directory: {case} by the engine, {reply_minutes} (the
+# provider's target time to a first reply) by the host once it knows the provider.
+RUNTIME_PLACEHOLDERS = {"case", "reply_minutes"}
 # The words of opening hours (flows/directory.yaml `hours:`), and what the engine fills in them.
 HOURS_KEYS = ("hours.weekdays", "hours.weekend", "hours.am", "hours.pm", "hours.span")
 HOURS_PLACEHOLDERS = {"hours.am": {"h", "h24"}, "hours.pm": {"h", "h24"}}
@@ -120,6 +123,8 @@ def parse(root: Path) -> Loaded:
                 loaded.directory = (directory, data)
         elif path.name == ROUTING_FILE:
             _routing, problems = validate(Routing, data, shown)
+        elif path.name == REPLIES_FILE:
+            _replies, problems = validate(Replies, data, shown)
         else:
             flow, problems = validate(Flow, data, shown)
             if flow is not None:

@@ -45,6 +45,7 @@ class Provider(_Spec):
     on_call: OnCall = OnCall()
     contacts: list[str] = []
     webhook: Webhook | None = None
+    reply_minutes: int = Field(30, ge=1)  # the target time to a first reply, urgent cases
 
     def takes(self, case: dict[str, Any]) -> bool:
         wanted = {

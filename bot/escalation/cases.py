@@ -18,7 +18,7 @@ from cryptography.fernet import Fernet
 
 from bot import reports
 from bot.db import Writes
-from bot.escalation import queues
+from bot.escalation import delivery, queues
 from bot.escalation.vault import seal, unseal
 
 CASE = "hl:case:"  # + id -> hash of the case's fields
@@ -54,6 +54,7 @@ def open_case(
     handle: bytes,
     handle_ttl: int,
     now: float | None = None,
+    reply_minutes: int | None = None,
 ) -> str:
     """Write the case, its reply handle, its queue entry and its outbox entry, inside the
     turn's commit; the commit refuses the turn if the id is taken (the turn runs again)."""
@@ -75,6 +76,8 @@ def open_case(
             "provider": provider,
             "opened_at": f"{now:.0f}",
             "last_inbound": f"{now:.0f}",
+            # the first reply promised to the person, by then (urgent cases with a provider)
+            "reply_by": f"{now + reply_minutes * 60:.0f}" if reply_minutes else "",
         },
     )
     pipe.set(CASE + case_id + ":handle", handle, ex=handle_ttl)
@@ -125,6 +128,12 @@ def open_cases(r: redis.Redis, provider: str | None = None) -> list[dict[str, st
             if case and (provider is None or case.get("provider") == provider):
                 found.append(case)
     return found
+
+
+def missed_target(case: dict[str, str], now: float) -> bool:
+    """An urgent case with no staff reply past the time its provider promised the person."""
+    reply_by = case.get("reply_by")
+    return bool(reply_by) and not case.get("replied_at") and now > float(reply_by or 0)
 
 
 def audit(r: redis.Redis, staff: str, action: str, case_id: str) -> None:
@@ -223,13 +232,15 @@ def handle(r: redis.Redis, f: Fernet, case_id: str) -> dict[str, str] | None:
     return unseal(f, raw) if raw else None
 
 
-def _purge(pipe: Writes, case_ids: Iterable[str]) -> None:
+def _purge(r: redis.Redis, pipe: Writes, case_ids: Iterable[str]) -> None:
     for case_id in case_ids:
         pipe.delete(
             CASE + case_id,
             CASE + case_id + ":timeline",
             CASE + case_id + ":thread",
             CASE + case_id + ":handle",
+            CASE + case_id + delivery.DELIVERY,
+            *(delivery.SID + e["sid"] for e in delivery.for_case(r, case_id).values() if e["sid"]),
         )
         for urgency in queues.PRIORITY:
             pipe.zrem(QUEUE + urgency, case_id)
@@ -242,12 +253,12 @@ def close(r: redis.Redis, case_id: str, staff: str) -> None:
     provider = r.hget(CASE + case_id, "provider")
     if provider is not None:  # a case closed twice counts once
         reports.count_closed(writes, provider.decode(), time.time())
-    _purge(writes, [case_id])
+    _purge(r, writes, [case_id])
     writes.apply(r)
     audit(r, staff, "close", case_id)
 
 
 def erase_person(r: redis.Redis, pipe: Writes, pseudo: str) -> None:
     """DELETE: every case this person opened, with its thread and handle, goes at once."""
-    _purge(pipe, [raw.decode() for raw in r.smembers(OWNED + pseudo)])
+    _purge(r, pipe, [raw.decode() for raw in r.smembers(OWNED + pseudo)])
     pipe.delete(OWNED + pseudo)

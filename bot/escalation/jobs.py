@@ -28,12 +28,13 @@ from bot.config import Settings
 from bot.content import routing
 from bot.content.live import LiveContent
 from bot.engine import Bundle
-from bot.escalation import alarms, cases, outbound, queues
+from bot.escalation import alarms, cases, delivery, outbound, queues
 from bot.escalation.cases import CaseStatus
 from bot.escalation.vault import fernet
 from bot.language.codes import NAMES as LANGUAGE_NAMES
 
 log = logging.getLogger(__name__)
+OUTSIDE_WINDOW = 63016  # Twilio's error for a free-form WhatsApp message past the window
 WHATSAPP_WINDOW = 24 * 3600  # free-form WhatsApp messages only within 24 h of the person's last
 ANNOUNCE_WITHIN = 30  # seconds: a case still in the outbox after this is announced by the sweep
 DELETE_AFTER = timedelta(minutes=2)
@@ -132,15 +133,35 @@ def _redis() -> redis.Redis:
     return job.connection if job is not None else redis.Redis.from_url(os.environ["REDIS_URL"])
 
 
+def _last_try() -> bool:
+    job = get_current_job()
+    return job is None or not job.retries_left
+
+
 def _send(
-    r: redis.Redis, to: str, from_: str, body: str | None = None, **options: str | None
-) -> str | None:
-    """Send through Twilio and, when configured, schedule the deletion of Twilio's copy."""
+    r: redis.Redis,
+    case_id: str,
+    ref: str,
+    to: str,
+    from_: str,
+    body: str | None = None,
+    **options: str | None,
+) -> outbound.Sent:
+    """Send through Twilio, record the message's delivery status under the case as `ref`, and,
+    when configured, schedule the deletion of Twilio's copy."""
     cfg = settings()
-    sid = outbound.send(cfg, to, from_, body, **options)
-    if sid:
-        forget_later(r, cfg, sid)
-    return sid
+    try:
+        sent = outbound.send(cfg, r, to, from_, body, **options)
+    except Exception:
+        if _last_try():  # every retry spent: staff see it failed, not "queued" forever
+            delivery.refused(r, case_id, ref, "unreachable")
+        raise
+    if sent.sid:
+        delivery.track(r, case_id, ref, sent.sid)
+        forget_later(r, cfg, sent.sid)
+    else:
+        delivery.refused(r, case_id, ref, str(sent.error))
+    return sent
 
 
 def summary(case: dict[str, str]) -> str:
@@ -261,7 +282,7 @@ def notify_staff(case_id: str, contact: int) -> str:
     cfg = settings()
     link = cfg.public_url.rstrip("/") + f"/console/cases/{case_id}"
     body = f"{case['urgency'].upper()} case {case_id} ({summary(case)}) - open the console: {link}"
-    _send(r, provider.contacts[contact], cfg.from_number, body)
+    _send(r, case_id, f"page:{contact}", provider.contacts[contact], cfg.from_number, body)
     _mark(r, page)
     cases.note(r, case_id, f"on-call contact {contact + 1} notified")
     log.info("case %s: on-call contact %d notified", case_id, contact + 1)
@@ -284,7 +305,9 @@ def send_digest(provider_id: str, window: int) -> str:
         return "over budget"
     link = cfg.public_url.rstrip("/") + "/console/"
     body = f"{held} more urgent cases waiting: open the console: {link}"
-    _send(r, provider.contacts[0], cfg.from_number, body)
+    sent = outbound.send(cfg, r, provider.contacts[0], cfg.from_number, body)  # for no one case
+    if sent.sid:
+        forget_later(r, cfg, sent.sid)
     _mark(r, digest)
     log.info("digest to %s: %d cases held back", provider_id, held)
     return f"digest {held}"
@@ -348,13 +371,14 @@ def check_ack(case_id: str, contact: int) -> str:
     return "escalated"
 
 
-def _send_to_person(r: redis.Redis, case_id: str, body: str) -> str | None:
+def _send_to_person(r: redis.Redis, case_id: str, ref: str, body: str) -> str | None:
+    """Send to the person; their message's sid, or None when it was not sent."""
     cfg = settings()
     way_back = cases.handle(r, fernet(cfg), case_id)
     if way_back is None:
         cases.note(r, case_id, "could not write back: the reply handle has expired")
         return None
-    return _send(r, way_back["address"], way_back["hotline"], body)
+    return _send(r, case_id, ref, way_back["address"], way_back["hotline"], body).sid or None
 
 
 def send_fallback(case_id: str) -> str:
@@ -367,7 +391,7 @@ def send_fallback(case_id: str) -> str:
     if not _within_budget(r):
         cases.note(r, case_id, "fallback not sent: this hour's escalation budget is spent")
         return "over budget"
-    sid = _send_to_person(r, case_id, bundle.text("case.fallback", case["lang"])[0])
+    sid = _send_to_person(r, case_id, "fallback", bundle.text("case.fallback", case["lang"])[0])
     cases.note(r, case_id, "fallback numbers sent to the person" if sid else "fallback not sent")
     return "sent" if sid else "not sent"
 
@@ -383,25 +407,42 @@ def send_reply(case_id: str, index: int) -> str:
     entry = cases.thread(r, f, case_id)[index]
     late = time.time() - float(case.get("last_inbound", 0)) > WHATSAPP_WINDOW
     if case["channel"] == "whatsapp" and late:
-        way_back = cases.handle(r, f, case_id)
-        if way_back is None:
-            cases.note(r, case_id, "could not write back: the reply handle has expired")
-            return "no handle"
-        template = cfg.whatsapp_template_sid
-        _send(
-            r,
-            way_back["address"],
-            way_back["hotline"],
-            body=None if template else entry["text"],
-            content_sid=template or None,
-        )
-        cases.set_message(r, f, case_id, index, {**entry, "held": True})
-        cases.mark_held(r, case_id, True)
-        cases.note(r, case_id, "past WhatsApp's 24 hours: template sent, reply held")
-        return "held"
-    sid = _send_to_person(r, case_id, entry["text"])
-    cases.note(r, case_id, "staff reply sent" if sid else "staff reply not sent")
-    return "sent" if sid else "not sent"
+        return _send_template(r, case_id, index, entry)
+    ref = f"reply:{index}"
+    way_back = cases.handle(r, f, case_id)
+    if way_back is None:
+        cases.note(r, case_id, "could not write back: the reply handle has expired")
+        delivery.refused(r, case_id, ref, "expired")
+        return "no handle"
+    sent = _send(r, case_id, ref, way_back["address"], way_back["hotline"], entry["text"])
+    if sent.error == OUTSIDE_WINDOW and case["channel"] == "whatsapp":
+        return _send_template(r, case_id, index, entry)  # Twilio knows the window better
+    cases.note(r, case_id, "staff reply sent" if sent.sid else "staff reply not sent")
+    return "sent" if sent.sid else "not sent"
+
+
+def _send_template(r: redis.Redis, case_id: str, index: int, entry: dict[str, Any]) -> str:
+    """Past WhatsApp's 24 hours: the approved template goes, and the reply waits for an answer."""
+    cfg = settings()
+    f = fernet(cfg)
+    way_back = cases.handle(r, f, case_id)
+    if way_back is None:
+        cases.note(r, case_id, "could not write back: the reply handle has expired")
+        return "no handle"
+    template = cfg.whatsapp_template_sid
+    _send(
+        r,
+        case_id,
+        f"template:{index}",
+        way_back["address"],
+        way_back["hotline"],
+        body=None if template else entry["text"],
+        content_sid=template or None,
+    )
+    cases.set_message(r, f, case_id, index, {**entry, "held": True})
+    cases.mark_held(r, case_id, True)
+    cases.note(r, case_id, "past WhatsApp's 24 hours: template sent, reply held")
+    return "held"
 
 
 def deliver_held(case_id: str) -> str:
@@ -411,7 +452,7 @@ def deliver_held(case_id: str) -> str:
     delivered = 0
     for index, entry in enumerate(cases.thread(r, f, case_id)):
         if entry.get("held"):
-            if _send_to_person(r, case_id, entry["text"]):
+            if _send_to_person(r, case_id, f"reply:{index}", entry["text"]):
                 cases.set_message(r, f, case_id, index, {**entry, "held": False})
                 delivered += 1
     cases.mark_held(r, case_id, False)

@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import Any
 
+import redis
 from twilio.base.exceptions import TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
 from bot.config import Settings
+from bot.escalation import local_outbox
 
 TWILIO_API = "https://api.twilio.com"
 # Twilio errors that no retry can fix: unsubscribed recipient, region not allowed, outside the
 # WhatsApp window, invalid number.
-FINAL_ERRORS = {21610, 21408, 63016, 21211, 21614}
+FINAL_ERRORS = {21610, 21408, 63016, 21211, 21612, 21614}
+STATUS_PATH = "/twilio/status"
 log = logging.getLogger(__name__)
 
 
@@ -53,25 +57,47 @@ def delete(settings: Settings, sid: str) -> None:
         raise
 
 
+@dataclass(frozen=True)
+class Sent:
+    """What became of one send: Twilio's sid, or the error code it refused it with for good."""
+
+    sid: str = ""
+    error: int | None = None
+
+
+def status_callback(settings: Settings) -> str | None:
+    """Where Twilio reports each message's status (signed like every webhook), when the hotline
+    has a public URL."""
+    base = settings.public_url.rstrip("/")
+    return base + STATUS_PATH if base else None
+
+
 def send(
     settings: Settings,
+    r: redis.Redis,
     to: str,
     from_: str,
     body: str | None = None,
     content_sid: str | None = None,
     content_variables: str | None = None,
-) -> str | None:
-    """Send one message; returns its sid, or None when Twilio refused it for good."""
+) -> Sent:
+    """Send one message with a status callback; in development without a Twilio account, into
+    the local outbox instead. Raises on errors worth a retry."""
+    if settings.local_outbox:
+        return Sent(local_outbox.put(settings, r, to, body, content_sid))
     options: dict[str, Any] = {"to": to, "from_": from_}
     if content_sid:
         options.update(content_sid=content_sid, content_variables=content_variables)
     else:
         options["body"] = body
+    callback = status_callback(settings)
+    if callback:
+        options["status_callback"] = callback
     try:
         sid = client(settings).messages.create(**options).sid
     except TwilioRestException as exc:
         if exc.code in FINAL_ERRORS:
             log.warning("twilio refused a message for good (error %s)", exc.code)
-            return None
+            return Sent(error=exc.code)
         raise  # anything else is worth a retry: RQ schedules it
-    return sid
+    return Sent(sid or "")

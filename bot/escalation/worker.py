@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+from datetime import UTC, datetime
 from typing import Any
 
 from rq import Worker
@@ -14,6 +15,7 @@ from bot.config import Settings
 from bot.escalation import jobs, outbound, queues
 
 SWEEP_SECONDS = 15  # how often an idle worker wakes to sweep the outbox
+HEARTBEAT_FRESH = 60  # seconds: a worker silent longer than this is taken for dead
 
 
 class HotlineWorker(Worker):
@@ -40,6 +42,14 @@ class HotlineWorker(Worker):
         """An idle worker wakes this often, so the sweep runs even when no job comes."""
         return SWEEP_SECONDS
 
+    def unsubscribe(self) -> None:
+        """RQ unsubscribes, then stops its listening thread; by then the thread has read the
+        unsubscribe's answer and waits out a 60 s poll, and every worker's exit (each burst in
+        the tests, each restart) takes a minute. Stop the thread first, so that answer ends it."""
+        if self.pubsub_thread:
+            self.pubsub_thread.stop(timeout=0)
+        super().unsubscribe()
+
     def run_maintenance_tasks(self) -> None:
         super().run_maintenance_tasks()
         jobs.sweep_outbox(self.connection)
@@ -47,6 +57,28 @@ class HotlineWorker(Worker):
     def execute_job(self, job: Any, queue: Any) -> Any:
         jobs.content()  # reloads here, before the fork, when an organizer changed a file
         return super().execute_job(job, queue)
+
+
+def alive(r: Any, now: datetime | None = None) -> list[Any]:
+    """Workers on the hotline's queues whose RQ heartbeat is fresh (an idle one beats every
+    SWEEP_SECONDS; a killed one leaves its registration behind for minutes, but no beat)."""
+    now = now or datetime.now(UTC)
+    found = Worker.all(connection=r, serializer=queues.SERIALIZER)
+    return [
+        w
+        for w in found
+        if w.last_heartbeat is not None
+        and (now - w.last_heartbeat.replace(tzinfo=UTC)).total_seconds() < HEARTBEAT_FRESH
+        and not w.death_date
+    ]
+
+
+def bury(r: Any, pid: int) -> None:
+    """Register the death of a worker process that was killed (it could not say so itself),
+    so /healthz tells at once that nothing reaches staff."""
+    for found in Worker.all(connection=r, serializer=queues.SERIALIZER):
+        if found.pid == pid:
+            found.register_death()
 
 
 def build(settings: Settings, r: Any = None) -> HotlineWorker:

@@ -19,7 +19,7 @@ from bot import reports
 from bot.content.routing import Routing
 from bot.db import Writes
 from bot.engine import EventType, Turn
-from bot.escalation import cases, jobs
+from bot.escalation import cases, jobs, queues
 from bot.escalation.vault import seal
 from bot.turn.inbound import InboundMessage
 
@@ -32,6 +32,7 @@ class Staged:
 
     opened: list[tuple[str, str]] = field(default_factory=list)  # (case id, urgency)
     release_held: bool = False
+    promise: tuple[str, int] | None = None  # (language, minutes): when to expect a reply
 
 
 def stage(
@@ -53,6 +54,10 @@ def stage(
         elif event.type == EventType.CASE_OPENED:
             provider = route.provider_for(event.data, route.local_time(now))
             way_back = seal(f, {"address": msg.address, "hotline": msg.to})
+            urgent = event.data["urgency"] == queues.URGENT
+            minutes = provider.reply_minutes if provider and urgent else None
+            if minutes:
+                staged.promise = (event.data["lang"], minutes)
             case_id = cases.open_case(
                 writes,
                 pseudo,
@@ -61,6 +66,7 @@ def stage(
                 way_back,
                 route.handle_days * 86400,
                 now,
+                minutes,
             )
             staged.opened.append((case_id, event.data["urgency"]))
         elif event.type == EventType.ERASED:

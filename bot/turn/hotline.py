@@ -26,6 +26,7 @@ from bot.turn.limits import Limits, Verdict
 from bot.turn.sessions import SessionStore
 
 log = logging.getLogger(__name__)
+PROMISE = "case.promise"  # when to expect a first reply: {reply_minutes}, filled here
 
 
 MAX_ATTEMPTS = 50  # a burst of simultaneous messages from one person retries this often
@@ -153,7 +154,8 @@ class Hotline:
             self.store.erase(pseudo, writes)
         else:
             self.store.save(pseudo, turn.session, writes)
-        self.store.remember(sid_key, turn.outgoing, writes)
+        outgoing = turn.outgoing + self._promise(staged)
+        self.store.remember(sid_key, outgoing, writes)
         result = writes.commit(self.r, key, seen, raw_session)
         if result in (Commit.CHANGED, Commit.ID_TAKEN):
             return None
@@ -171,7 +173,18 @@ class Hotline:
                 log.warning(
                     "turn p=%s answered, but the reply budget was not counted", short(pseudo)
                 )
-        return Outcome(turn.outgoing, turn, pseudo, case, staged.opened)
+        return Outcome(outgoing, turn, pseudo, case, staged.opened)
+
+    def _promise(self, staged: effects.Staged) -> list[str]:
+        """When to expect a first reply, and what to do if none comes, once the turn knows
+        which provider took the urgent case (the engine does not). Its own message, after the
+        engine's pages, so it arrives now even when the case message continues after MORE."""
+        bundle = self.bundle
+        if staged.promise is None or PROMISE not in bundle.locales[bundle.fallback].messages:
+            return []  # content without the text (an organizer's own flows) promises nothing
+        lang, minutes = staged.promise
+        text = bundle.text(PROMISE, lang)[0]
+        return [text.replace("{reply_minutes}", str(minutes))]
 
     def _carry_over(self, old: str, new: str) -> None:
         """After a secret rotation: move what the old pseudonym held to the new one, once."""

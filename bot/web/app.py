@@ -9,10 +9,10 @@ from collections.abc import Mapping
 from typing import Any
 
 import redis
-from flask import Flask, jsonify
+from flask import Flask, jsonify, redirect, url_for
 
 from bot import config, privacy
-from bot.escalation import jobs
+from bot.escalation import jobs, worker
 from bot.web import metrics
 from bot.web import state as app_state
 
@@ -51,12 +51,31 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(console_bp)
     metrics.init_app(app)
 
+    @app.get("/")
+    def home() -> Any:
+        return redirect(url_for("console.queue"))
+
     @app.get("/healthz")
     def healthz() -> Any:
+        """Which parts are up. Without Redis nothing works (503); without a live worker the
+        webhook still answers, but nothing reaches staff: "degraded", and which part is down."""
+        r = app_state.get_redis()
         try:
-            app_state.get_redis().ping()
+            r.ping()
         except redis.RedisError:
-            return jsonify(status="redis unavailable"), 503
-        return jsonify(status="ok", flows=app_state.hotline().bundle.version)
+            return jsonify(status="down", down=["redis"], redis="unavailable"), 503
+        try:
+            workers = len(worker.alive(r))
+        except redis.RedisError:
+            workers = 0
+        down = [] if workers else ["worker"]
+        return jsonify(
+            status="degraded" if down else "ok",
+            down=down,
+            redis="ok",
+            workers=workers,
+            worker="ok" if workers else "down: no RQ worker heartbeat; nothing reaches staff",
+            flows=app_state.hotline().bundle.version,
+        )
 
     return app

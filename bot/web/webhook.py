@@ -11,7 +11,7 @@ from flask import Blueprint, Response, abort, request, url_for
 from twilio.request_validator import RequestValidator
 
 from bot.engine.sms import MAX_MESSAGE
-from bot.escalation import jobs
+from bot.escalation import delivery, jobs
 from bot.turn import formats
 from bot.turn import inbound as channels
 from bot.turn.hotline import Refusal
@@ -75,11 +75,14 @@ def twiml(texts: list[str]) -> Response:
 
 @bp.post("/twilio/status")
 def status() -> Response:
-    """Twilio's status callback: a final message's record can be deleted."""
+    """Twilio's status callback: the status of a message sent for a case is recorded (no
+    number); a final message's record can be deleted."""
     if not _verified():
         abort(403)
-    sid = formats.message_sid(request.form)
-    if request.form.get("MessageStatus") in FINAL and sid:
+    sid, status = formats.message_sid(request.form), request.form.get("MessageStatus", "")
+    if sid and status:
+        delivery.record(get_redis(), sid, status, request.form.get("ErrorCode", ""))
+    if status in FINAL and sid:
         jobs.forget_later(get_redis(), settings(), sid)
     return Response("", status=204)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import urllib.parse
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -83,8 +84,23 @@ def esc_config(
 
 
 @pytest.fixture
-def esc_app(esc_config: dict[str, Any], r: redis.Redis) -> Any:
-    return create_app(esc_config)
+def esc_app(esc_config: dict[str, Any], r: redis.Redis, twilio: FakeTwilio) -> Any:
+    app = create_app(esc_config)
+    twilio.auth_token = esc_config["TWILIO_AUTH_TOKEN"]
+    twilio.post_status = through(app)
+    return app
+
+
+def through(app: Any) -> Any:
+    """Status callbacks posted to the app through Flask's test client (its public URL,
+    http://localhost, is not a server)."""
+
+    def post(url: str, form: dict[str, str], signature: str) -> int:
+        path = urllib.parse.urlsplit(url).path
+        sent = app.test_client().post(path, data=form, headers={"X-Twilio-Signature": signature})
+        return int(sent.status_code)
+
+    return post
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from bot.db import Writes
 from bot.escalation import cases, jobs
 from bot.turn.inbound import InboundMessage
 from tests.conftest import Phone
-from tests.escalation.conftest import ON_CALL, only_case, work
+from tests.escalation.conftest import ON_CALL, only_case, through, work
 from tests.support.fake_twilio import FakeTwilio
 
 NEW_YORK = ZoneInfo("America/New_York")
@@ -94,10 +94,12 @@ providers:
 
 
 @pytest.fixture
-def hours_app(esc_config: dict[str, Any], r: redis.Redis) -> Any:
+def hours_app(esc_config: dict[str, Any], r: redis.Redis, twilio: FakeTwilio) -> Any:
     content = Path(esc_config["HOTLINE_CONTENT_DIR"])
     (content / "flows" / "routing.yaml").write_text(ROUTING_WITH_HOURS)
-    return create_app(esc_config)
+    app = create_app(esc_config)
+    twilio.post_status = through(app)
+    return app
 
 
 def _urgent_at(app: Any, when: dt.datetime, number: str) -> str:

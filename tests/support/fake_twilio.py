@@ -10,14 +10,34 @@ import json
 import threading
 import time
 import urllib.parse
+import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from twilio.request_validator import RequestValidator
+
+OUTSIDE_WINDOW = 63016  # Twilio's refusal of a free-form WhatsApp message past 24 hours
+# The status callback's poster: (url, form, X-Twilio-Signature) -> anything.
+StatusPoster = Callable[[str, dict[str, str], str], Any]
+
+
+def post_over_http(url: str, form: dict[str, str], signature: str) -> int:
+    request = urllib.request.Request(
+        url, data=urllib.parse.urlencode(form).encode(), headers={"X-Twilio-Signature": signature}
+    )
+    with urllib.request.urlopen(request, timeout=5) as response:
+        return int(response.status)
+
 
 @dataclass
 class FakeTwilio:
-    """Start with `start()`; `sent` holds each message's form; `fail_next` makes sends fail."""
+    """Start with `start()`; `sent` holds each message's form; `fail_next` makes sends fail.
+
+    Like Twilio, it refuses some numbers for good (`refuse`: number -> error code, e.g. 21612)
+    and, when a send names a StatusCallback, reports `sent` and then `final` to it, signed with
+    `auth_token` by twilio's RequestValidator (over HTTP, or through `post_status`)."""
 
     host: str = "127.0.0.1"
     port: int = 0
@@ -29,6 +49,11 @@ class FakeTwilio:
     fail_next: int = 0  # this many sends answer 503 before one succeeds
     delay: float = 0.0  # seconds to wait before answering a send (a slow Twilio)
     failures: int = 0
+    refuse: dict[str, int] = field(default_factory=dict)  # number -> Twilio error code
+    auth_token: str = "test-auth-token"
+    final: tuple[str, str] = ("delivered", "")  # the last status callback: status, ErrorCode
+    post_status: StatusPoster = post_over_http
+    callbacks: list[dict[str, str]] = field(default_factory=list)  # every status form posted
     _server: ThreadingHTTPServer | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -64,6 +89,14 @@ class FakeTwilio:
                     return self._answer(404, {"code": 20404, "message": "not found"})
                 if fake.delay:
                     time.sleep(fake.delay)
+                refused = fake.refuse.get(form.get("To", "").removeprefix("whatsapp:"))
+                if refused == OUTSIDE_WINDOW and form.get("ContentSid"):
+                    refused = None  # an approved template may go outside WhatsApp's window
+                if refused:
+                    return self._answer(
+                        400,
+                        {"code": refused, "message": f"refused ({refused})", "status": 400},
+                    )
                 with fake._lock:
                     if fake.fail_next > 0:
                         fake.fail_next -= 1
@@ -75,6 +108,8 @@ class FakeTwilio:
                     fake.sent_at.append(time.time())
                     sid = f"SM{len(fake.sent):032x}"
                 account = self.path.split("/Accounts/")[1].split("/")[0]
+                if form.get("StatusCallback"):
+                    fake._report(form["StatusCallback"], sid, account)
                 self._answer(
                     201,
                     {
@@ -100,6 +135,22 @@ class FakeTwilio:
         self._server = ThreadingHTTPServer((self.host, self.port), Handler)
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
         return self
+
+    def _report(self, url: str, sid: str, account: str) -> None:
+        """Post `sent`, then the final status. Done before the send is answered, so tests are
+        deterministic, and the hotline must cope with a status that outruns the answer (as
+        Twilio's can)."""
+        validator = RequestValidator(self.auth_token)
+        for status, code in (("sent", ""), self.final):
+            form = {"MessageSid": sid, "MessageStatus": status, "AccountSid": account}
+            if code:
+                form["ErrorCode"] = code
+            with self._lock:
+                self.callbacks.append(form)
+            try:
+                self.post_status(url, form, validator.compute_signature(url, form))
+            except OSError:
+                pass  # Twilio, too, gives up on a callback URL that does not answer
 
     def stop(self) -> None:
         if self._server is not None:

@@ -60,10 +60,25 @@ def test_public_url_is_what_gets_signed_behind_a_tls_proxy(
     assert internal.send("hi").status_code == 403
 
 
-def test_healthz(client: Any) -> None:
-    response = client.get("/healthz")
+def test_healthz_says_which_part_is_down(client: Any, r: redis.Redis) -> None:
+    from bot.escalation import jobs, worker
+
+    response = client.get("/healthz")  # Redis is up, but no worker: nothing reaches staff
     assert response.status_code == 200
-    assert response.json["status"] == "ok"
+    assert response.json["status"] == "degraded" and response.json["down"] == ["worker"]
+    assert "nothing reaches staff" in response.json["worker"]
+    running = worker.build(jobs.settings(), r)
+    running.register_birth()
+    running.heartbeat()
+    response = client.get("/healthz")
+    assert response.json["status"] == "ok" and response.json["workers"] == 1
+    running.register_death()
+    assert client.get("/healthz").json["down"] == ["worker"]
+
+
+def test_the_root_leads_to_the_console(client: Any) -> None:
+    response = client.get("/")
+    assert response.status_code == 302 and response.location.endswith("/console/")
 
 
 def test_conversation_moves_through_the_flow(phone: Phone, say: Any) -> None:

@@ -16,6 +16,7 @@ from flask import (
     current_app,
     flash,
     g,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -25,14 +26,23 @@ from flask import (
 from rq.job import Job
 from rq.registry import FailedJobRegistry
 
-from bot.escalation import alarms, cases, queues
+from bot.content import replies
+from bot.escalation import alarms, cases, delivery, local_outbox, queues
 from bot.escalation import jobs as work
 from bot.language.codes import NAMES as LANGUAGE_NAMES
 from bot.privacy import redact
 from bot.web.console import staff as accounts
-from bot.web.state import get_redis, hotline
+from bot.web.console import words
+from bot.web.state import get_redis, hotline, settings
 
-bp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates")
+bp = Blueprint(
+    "console",
+    __name__,
+    url_prefix="/console",
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/static",
+)
 MAX_REPLY = 1500  # one WhatsApp message or a few SMS segments; Twilio's limit is 1,600
 
 
@@ -54,11 +64,16 @@ def helpers() -> dict[str, Any]:
         return str(session["csrf"])
 
     def when(ts: str | int | float) -> str:
-        return time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(float(ts)))
+        return words.when(float(ts), settings().timezone)
+
+    def ago(ts: str | int | float) -> str:
+        return words.ago(float(ts), time.time())
 
     return {
         "csrf": csrf,
         "when": when,
+        "ago": ago,
+        "words": words,
         "languages": LANGUAGE_NAMES,
         "label": lambda topic: hotline().routing.label(topic),
         "alarms": lambda: alarms.raised(get_redis()),
@@ -101,12 +116,33 @@ def logout() -> Any:
     return redirect(url_for("console.login"))
 
 
+def _queue() -> dict[str, Any]:
+    """The queue as this staffer may see it, with what the page and its live updates need."""
+    visible = [c for c in cases.open_cases(get_redis()) if g.staff.sees(c)]
+    urgent = [c["id"] for c in visible if c["urgency"] == queues.URGENT and c["status"] == "open"]
+    now = time.time()
+    missed = sum(cases.missed_target(c, now) for c in visible)
+    return {"cases": visible, "urgent_open": urgent, "now": now, "missed": missed}
+
+
 @bp.get("/")
 @login_required
 def queue() -> Any:
-    r = get_redis()
-    visible = [c for c in cases.open_cases(r) if g.staff.sees(c)]
-    return render_template("console/queue.html", cases=visible, now=time.time())
+    return render_template("console/queue.html", **_queue())
+
+
+@bp.get("/queue.json")
+@login_required
+def queue_json() -> Any:
+    """The queue's rows, rendered, for the page to swap in place (no case text, no number)."""
+    found = _queue()
+    rows = render_template("console/queue_rows.html", **found)
+    return jsonify(
+        rows=rows,
+        count=len(found["cases"]),
+        urgent_open=found["urgent_open"],
+        missed=found["missed"],
+    )
 
 
 def _case_or_404(case_id: str) -> dict[str, str]:
@@ -124,10 +160,37 @@ def case(case_id: str) -> Any:
     return render_template(
         "console/case.html",
         case=found,
-        answers=json.loads(found.get("answers", "{}")),
+        answers=words.answers(json.loads(found.get("answers", "{}"))),
         timeline=cases.timeline(r, case_id),
         thread=cases.thread(r, hotline().fernet, case_id),
+        statuses=delivery.for_case(r, case_id),
+        canned=_canned(found["lang"]),
         max_reply=MAX_REPLY,
+    )
+
+
+def _canned(lang: str) -> list[dict[str, str]]:
+    """The organizers' canned replies, each in the person's language (English when a text is
+    missing there), for staff to pick and edit."""
+    bundle = hotline().bundle
+    english = bundle.locales[bundle.fallback].messages
+    found = replies.load(settings().content_dir).replies
+    return [
+        {"label": c.label, "text": bundle.text(c.key, lang)[0]} for c in found if c.key in english
+    ]
+
+
+@bp.get("/cases/<case_id>/status.json")
+@login_required
+def case_status(case_id: str) -> Any:
+    """Each message's delivery status and its reason in words, for the case page to update."""
+    _case_or_404(case_id)
+    found = delivery.for_case(get_redis(), case_id)
+    return jsonify(
+        {
+            ref: {"status": e["shown"], "reason": e["reason"], "code": e.get("code", "")}
+            for ref, e in found.items()
+        }
     )
 
 
@@ -156,6 +219,8 @@ def reply(case_id: str) -> Any:
     ttl = hotline().routing.thread_hours * 3600
     index = cases.add_message(r, hotline().fernet, case_id, "staff", text, ttl, by=g.staff.name)
     assert index is not None
+    delivery.pending(r, case_id, f"reply:{index}")
+    r.hsetnx(cases.CASE + case_id, "replied_at", f"{time.time():.0f}")  # the first reply's time
     work.reply(r, case_id, found["urgency"], index)
     cases.note(r, case_id, f"{g.staff.name} replied")
     cases.audit(r, g.staff.name, "reply", case_id)
@@ -165,10 +230,24 @@ def reply(case_id: str) -> Any:
 @bp.post("/cases/<case_id>/close")
 @login_required
 def close(case_id: str) -> Any:
-    _case_or_404(case_id)
-    cases.close(get_redis(), case_id, g.staff.name)
+    found = _case_or_404(case_id)
+    r = get_redis()
+    if delivery.in_flight(r, case_id) and request.form.get("confirmed") != "yes":
+        # Closing erases the way back: a reply still on its way would be reported nowhere.
+        return render_template("console/close.html", case=found)
+    cases.close(r, case_id, g.staff.name)
     flash(f"Case {case_id} closed: its thread and way back are erased.")
     return redirect(url_for("console.queue"))
+
+
+@bp.get("/outbox")
+@login_required
+def outbox() -> Any:
+    """The local outbox: what the hotline would have sent through Twilio (organizers only)."""
+    if g.staff.role != "organizer":
+        abort(403)
+    found = local_outbox.messages(settings(), get_redis())
+    return render_template("console/outbox.html", messages=found, on=settings().local_outbox)
 
 
 @bp.get("/jobs")

@@ -278,7 +278,10 @@ def measure(
     held = sum(
         1
         for c in urgent_cases
-        if any(b"in the digest" in e for e in r.lrange(f"hl:case:{c['id']}:timeline", 0, -1))
+        if any(
+            b"on-call contact 1: in the digest" in e
+            for e in r.lrange(f"hl:case:{c['id']}:timeline", 0, -1)
+        )
     )
     info = r.info("memory")
     return {
@@ -311,6 +314,7 @@ def measure(
             "paged_more_than_once": sum(1 for n in paged.values() if n > 1),
             "held_for_digest": held,
             "lost": len(urgent_cases) - sum(1 for c in urgent_cases if paged[c["id"]]) - held,
+            # (paged and held exclude each other: both concern the first contact, once a case)
             "digests_sent": digests,
             "ack_escalation_pages": escalated,
         },

@@ -96,7 +96,7 @@ class Hotline:
             results = pipe.execute()
             if attempt == 0:
                 verdict = self.limits.verdict(results[:-1])
-                if verdict.sender:
+                if verdict.sender and not self._first_emergency(msg, detection, results[-1]):
                     return Outcome([], None, pseudo, refused=Refusal(verdict.sender))
             outcome = self._turn(pseudo, sid_key, msg, detection, results[-1], now, verdict)
             if outcome is not None:
@@ -185,6 +185,24 @@ class Hotline:
         lang, minutes = staged.promise
         text = bundle.text(PROMISE, lang)[0]
         return [text.replace("{reply_minutes}", str(minutes))]
+
+    def _first_emergency(
+        self, msg: InboundMessage, detection: Detection | None, read: list[bytes | None]
+    ) -> bool:
+        """Past the sender's limit, an urgent text from someone without an open case still
+        goes through: a frightened person may have texted ten times already. The engine is
+        pure, so asking it costs no write."""
+        session = self.store.parse(read[0])
+        if self._open_case_of(session) is not None:
+            return False
+        inbound = Inbound(
+            text=msg.text,
+            channel=msg.channel,
+            media=msg.media,
+            guess=detection.lang if detection else None,
+            guess_sure=bool(detection and detection.lang and not detection.ambiguous),
+        )
+        return urgent(advance(self.bundle, session, inbound, cases.new_id))
 
     def _carry_over(self, old: str, new: str) -> None:
         """After a secret rotation: move what the old pseudonym held to the new one, once."""

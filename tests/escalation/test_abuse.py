@@ -210,3 +210,17 @@ def test_every_signed_inbound_is_scheduled_for_deletion_even_refused_ones(
     assert messages(person.send("hi", SmsSid="SM" + "f" * 32)) == []  # refused: sids differ
     assert messages(person.send("hi", MessageSid="SM123")) == []  # refused, and no sid to give
     assert len(run_scheduled(r, "delete_record")) == 13
+
+
+def test_past_the_senders_limit_a_first_emergency_still_gets_through(
+    person: Phone, r: redis.Redis, twilio: FakeTwilio, say: Any
+) -> None:
+    for n in range(11):  # ten answered, then the polite word
+        person.send(f"hello {n}")
+    assert messages(person.send("and again")) == []  # silence
+    [guidance, *_] = messages(person.send(URGENT))
+    assert guidance.startswith(say("en", "door.now")[:40])
+    case = only_case(r)
+    assert messages(person.send(URGENT)) == []  # their case is open: silence again
+    work(r)
+    assert [m["To"] for m in twilio.sent] == [ON_CALL[0]] and case["id"] in twilio.sent[0]["Body"]

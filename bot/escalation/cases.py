@@ -217,10 +217,14 @@ def close(r: redis.Redis, case_id: str, staff: str) -> None:
     writes = Writes()
     _purge(writes, [case_id])
     writes.apply(r)
+    queues.remove_case_jobs(r, case_id)
     audit(r, staff, "close", case_id)
 
 
 def erase_person(r: redis.Redis, pipe: Writes, pseudo: str) -> None:
     """DELETE: every case this person opened, with its thread and handle, goes at once."""
-    _purge(pipe, [raw.decode() for raw in r.smembers(OWNED + pseudo)])
+    owned = [raw.decode() for raw in r.smembers(OWNED + pseudo)]
+    _purge(pipe, owned)
     pipe.delete(OWNED + pseudo)
+    for case_id in owned:  # their jobs, results and failures: a failure can quote a number
+        queues.remove_case_jobs(r, case_id)

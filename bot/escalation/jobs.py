@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import inspect
 import json
 import logging
 import os
@@ -62,8 +63,16 @@ def content() -> tuple[Bundle, routing.Routing]:
     return current.bundle, current.routing
 
 
+def _for_case(func: Callable[..., Any], args: tuple[Any, ...], opts: dict[str, Any]) -> None:
+    """A job whose first argument is a case id gets an id naming it, so closing the case or
+    the person's DELETE removes the job, its results and any failure with it."""
+    if args and next(iter(inspect.signature(func).parameters), "") == "case_id":
+        opts.setdefault("job_id", queues.case_job_id(str(args[0])))
+
+
 def _enqueue(r: redis.Redis, queue: str, func: Callable[..., Any], *args: Any, **opts: Any) -> Any:
     opts.setdefault("retry", queues.retry(settings().retry_intervals))
+    _for_case(func, args, opts)
     return queues.enqueue(r, queue, func, *args, **opts)
 
 
@@ -71,6 +80,7 @@ def _enqueue_in(
     r: redis.Redis, queue: str, delay: timedelta, func: Callable[..., Any], *args: Any, **opts: Any
 ) -> Any:
     opts.setdefault("retry", queues.retry(settings().retry_intervals))
+    _for_case(func, args, opts)
     return queues.enqueue_in(r, queue, delay, func, *args, **opts)
 
 

@@ -33,6 +33,24 @@ class HotlineWorker(Worker):
         super().run_maintenance_tasks()
         jobs.sweep_outbox(self.connection)
 
+    def handle_job_failure(
+        self,
+        job: Any,
+        queue: Any,
+        started_job_registry: Any = None,
+        exc_string: str = "",
+        execution: Any = None,
+    ) -> None:
+        """What RQ stores of a failure (the job's exc_info and its result, kept for
+        failure_ttl and shown in the console) has every number shape taken out first."""
+        super().handle_job_failure(
+            job,
+            queue,
+            started_job_registry=started_job_registry,
+            exc_string=privacy.redact(exc_string),
+            execution=execution,
+        )
+
     def execute_job(self, job: Any, queue: Any) -> Any:
         jobs.content()  # reloads here, before the fork, when an organizer changed a file
         return super().execute_job(job, queue)

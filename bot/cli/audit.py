@@ -133,7 +133,8 @@ def inventory(route: routing.Routing | None = None) -> list[Kept]:
         Kept(
             "rate counters",
             f"Redis `{limits.SENDER}...`, `{limits.BUDGET}...`",
-            "counts under HMAC(daily random key, address); the key expires after 2 days",
+            "counts under HMAC(day key, address); the day key is derived from HOTLINE_SECRET "
+            "in each process, never stored",
             "2 minutes (sender), 2 hours (budget)",
             "the bot",
         ),

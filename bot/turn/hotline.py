@@ -58,6 +58,7 @@ class Hotline:
         self.store = SessionStore(settings.session_ttl, settings.stop_ttl)
         self.live = LiveContent(settings.content_dir, settings.review_days)
         self.limits = Limits(r, settings.rate_per_minute, settings.reply_budget_per_hour)
+        self.limits.secret = self.secret
         self.fernet = fernet(settings)
         self.detector: Detector = get_detector(lexicon_of(self.bundle))
         self._lexicon_of = self.bundle

@@ -1,15 +1,14 @@
 """Per-sender rate limit and a global reply budget, against floods and SMS-pumping fraud.
 
-The limiter never sees a number: it keys each sender by HMAC(today's random key, address). The
-daily key lives only in Redis and expires after two days, so yesterday's counters cannot be
-linked to anyone, not even with HOTLINE_SECRET.
+The limiter never sees a number: it keys each sender by HMAC(today's key, address). Each
+process derives the day's key from HOTLINE_SECRET and the date, so nothing in Redis lets a copy
+of it test a number guess against the counters; they expire within minutes.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import secrets
 import time
 
 import redis
@@ -20,16 +19,19 @@ BUDGET = "hl:rate:out:"  # + hour -> replies sent this hour, all senders togethe
 
 
 class Limits:
+    secret: bytes = b""  # HOTLINE_SECRET: the day keys are derived from it, never stored
+
     def __init__(self, r: redis.Redis, per_minute: int, per_hour_total: int) -> None:
         self.r, self.per_minute, self.per_hour_total = r, per_minute, per_hour_total
         self._day: tuple[str, bytes] = ("", b"")
 
     def _day_key(self, now: float) -> bytes:
         day = time.strftime("%Y-%m-%d", time.gmtime(now))
-        if self._day[0] != day:  # once a day per process: the key is shared through Redis
-            self.r.set(DAY_KEY + day, secrets.token_bytes(32), nx=True, ex=2 * 86400)
-            raw = self.r.get(DAY_KEY + day)
-            self._day = (day, raw if isinstance(raw, bytes) else b"")
+        if self._day[0] != day:  # once a day per process; every process derives the same key
+            if not self.secret:
+                raise RuntimeError("Limits.secret is not set: the day key would be public")
+            label = b"rate limit day key " + day.encode()
+            self._day = (day, hmac.new(self.secret, label, hashlib.sha256).digest())
         return self._day[1]
 
     def count(self, pipe: redis.client.Pipeline, address: str, now: float | None = None) -> None:

@@ -119,14 +119,15 @@ def inventory(route: routing.Routing | None = None) -> list[Kept]:
         Kept(
             "staff audit",
             f"Redis `{cases.AUDIT}`",
-            "who claimed, replied, closed; no text",
+            "who logged in (or failed to), claimed, replied, closed, requeued; no text",
             f"last {cases.AUDIT_KEEP} actions",
             "organizers",
         ),
         Kept(
             "staff accounts",
-            f"Redis `{staff.STAFF}<name>`",
-            "name, provider, role, password hash",
+            f"Redis `{staff.STAFF}<name>`, `{staff.BACKUP}<name>`",
+            "name, provider, role, password hash, TOTP secret, session version, "
+            "SHA-256 hashes of unused backup codes",
             "until removed",
             "the console",
         ),

@@ -15,6 +15,8 @@ from bot import config, privacy
 from bot.escalation import jobs
 from bot.web import state as app_state
 
+MAX_REQUEST_BYTES = 64 * 1024
+
 
 def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     """The web app; `overrides` are settings by their environment names (tests, the CLI)."""
@@ -38,6 +40,8 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=settings.production,
         PERMANENT_SESSION_LIFETIME=12 * 3600,
+        # Twilio's forms and the console's are small; a larger body is refused before parsing.
+        MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES,
     )
     app_state.init_app(app, settings)
     jobs.use(settings)  # jobs this process queues (and runs, in tests) follow the same settings

@@ -86,6 +86,12 @@ class Settings(BaseModel):
         False,
         "set to 1 to delete every inbound and outbound message record from Twilio once it is final",
     )
+    twilio_redaction: bool = _setting(
+        "HOTLINE_TWILIO_REDACTION",
+        False,
+        "set to 1 where the Twilio account has Message Redaction: outbound messages are created "
+        "with content retention `discard` and address retention `obfuscate`",
+    )
     retry_intervals: tuple[int, ...] = _setting(
         "HOTLINE_RETRY_INTERVALS", (5, 30, 120), "seconds between retries of a failed send"
     )

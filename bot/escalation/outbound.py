@@ -82,6 +82,8 @@ def send(
         options.update(content_sid=content_sid, content_variables=content_variables)
     else:
         options["body"] = body
+    if settings.twilio_redaction:  # Twilio keeps neither the text nor the full number
+        options.update(content_retention="discard", address_retention="obfuscate")
     try:
         sid = client(settings).messages.create(**options).sid
     except TwilioRestException as exc:

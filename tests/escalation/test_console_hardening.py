@@ -110,3 +110,27 @@ def test_organizers_see_an_audit_without_text(
     for action in ("login", "login failed", "claim", "reply"):
         assert f"<td>{action}</td>" in page, action
     assert "Secret words" not in page
+
+
+def test_bidi_controls_in_relayed_text_are_not_shown_to_staff(
+    person: Phone, r: redis.Redis, staffer: Console
+) -> None:
+    person.send("ICE is at my door")
+    case_id = only_case(r)["id"]
+    staffer.post(f"/console/cases/{case_id}/claim")
+    person.send("pay \u202eevil\u202c now \u2066x\u2069")
+    page = staffer.client.get(f"/console/cases/{case_id}").get_data(as_text=True)
+    assert "pay evil now x" in page
+    assert not any(c in page for c in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def test_outbound_messages_ask_twilio_to_keep_no_copy_when_configured(
+    esc_config: dict[str, Any], r: redis.Redis, twilio: Any
+) -> None:
+    from tests.escalation.conftest import work
+
+    app = create_app(dict(esc_config, HOTLINE_TWILIO_REDACTION="1"))
+    Phone(app.test_client(), number="+13475550155").send("ICE is at my door")
+    work(r)
+    assert twilio.sent and twilio.sent[0]["ContentRetention"] == "discard"
+    assert twilio.sent[0]["AddressRetention"] == "obfuscate"

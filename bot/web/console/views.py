@@ -32,7 +32,7 @@ from rq.registry import FailedJobRegistry
 from bot.escalation import cases, queues
 from bot.escalation import jobs as work
 from bot.language.codes import NAMES as LANGUAGE_NAMES
-from bot.privacy import redact
+from bot.privacy import redact, without_bidi_controls
 from bot.web.console import staff as accounts
 from bot.web.state import get_redis, hotline, settings
 
@@ -75,6 +75,11 @@ def harden(response: Response) -> Response:
     if settings().production:
         response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
     return response
+
+
+@bp.app_template_filter("without_bidi")
+def without_bidi(text: str) -> str:
+    return without_bidi_controls(text)
 
 
 @bp.app_context_processor

@@ -13,9 +13,10 @@ import yaml
 from bot.cli.common import fail, settings
 from bot.content import bundle as content_bundle
 from bot.content import files as flowfiles
-from bot.content import graph, transcripts
+from bot.content import graph, routing, transcripts
 from bot.content.yamlfile import Problem, read_yaml, validate
 from bot.engine import Turn
+from bot.escalation import signing
 
 
 @click.group()
@@ -32,6 +33,12 @@ def flows_check(path: Path | None, as_json: bool) -> None:
     """Validate flows/ and locales/ under PATH (default: the configured content folder)."""
     root = path or settings().content_dir
     bundle, problems = content_bundle.check(root)
+    if bundle is not None:  # a provider webhook that would be signed with no key is an error
+        unsigned = signing.webhook_problems(routing.load(root).providers)
+        problems += [
+            Problem("flows/routing.yaml", 1, p.split(": ", 1)[1], "error") for p in unsigned
+        ]
+        bundle = None if unsigned else bundle
     if as_json:
         report = check_report(bundle is not None, problems)
         click.echo(json.dumps(report, ensure_ascii=False, indent=2))

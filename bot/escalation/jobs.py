@@ -7,8 +7,6 @@ Everything a job needs to reach a person is read, encrypted, from beside the cas
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import inspect
 import json
 import logging
@@ -29,7 +27,7 @@ from bot.config import Settings
 from bot.content import routing
 from bot.content.live import LiveContent
 from bot.engine import Bundle
-from bot.escalation import cases, outbound, queues
+from bot.escalation import cases, outbound, queues, signing
 from bot.escalation.cases import CaseStatus
 from bot.escalation.vault import fernet
 from bot.language.codes import NAMES as LANGUAGE_NAMES
@@ -237,12 +235,18 @@ def post_to_provider(case_id: str) -> str:
         }
     ).encode()
     key = os.environ.get(provider.webhook.secret_env, "").encode()
-    signature = "sha256=" + hmac.new(key, body, hashlib.sha256).hexdigest()
+    if not key:  # never sign with an empty key: anyone could forge it
+        raise RuntimeError(f"provider {provider.id}: {provider.webhook.secret_env} is not set")
+    timestamp = int(time.time())
     request = urllib.request.Request(
         provider.webhook.url,
         data=body,
         method="POST",
-        headers={"Content-Type": "application/json", "X-Hotline-Signature": signature},
+        headers={
+            "Content-Type": "application/json",
+            "X-Hotline-Timestamp": str(timestamp),
+            "X-Hotline-Signature": signing.sign(key, timestamp, body),
+        },
     )
     with urllib.request.urlopen(request, timeout=10) as response:  # non-2xx raises: retried
         status = response.status

@@ -11,7 +11,7 @@ from rq import Worker
 
 from bot import config, db, privacy
 from bot.config import Settings
-from bot.escalation import jobs, outbound, queues
+from bot.escalation import jobs, outbound, queues, signing
 
 SWEEP_SECONDS = 15  # how often an idle worker wakes to sweep the outbox
 
@@ -86,7 +86,10 @@ def main() -> None:
     # Load before forking what every job needs, so no job pays for it: the flows and routing,
     # and the Twilio client's lazily imported API modules (no request is made here).
     jobs.use(settings)
-    jobs.content()
+    _bundle, route = jobs.content()
+    unsigned = signing.webhook_problems(route.providers, production=settings.production)
+    if unsigned:
+        raise SystemExit("refusing to start:\n" + "\n".join(f"  - {p}" for p in unsigned))
     outbound.client(settings).messages  # noqa: B018
     build(settings).work(burst=args.burst, with_scheduler=True)
 

@@ -12,7 +12,7 @@ import redis
 from flask import Flask, jsonify
 
 from bot import config, privacy
-from bot.escalation import jobs
+from bot.escalation import jobs, signing
 from bot.web import state as app_state
 
 MAX_REQUEST_BYTES = 64 * 1024
@@ -44,6 +44,11 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES,
     )
     app_state.init_app(app, settings)
+    unsigned = signing.webhook_problems(
+        app_state.hotline_of(app).routing.providers, production=settings.production
+    )
+    if unsigned:
+        raise config.ConfigError("refusing to start:\n" + "\n".join(f"  - {p}" for p in unsigned))
     jobs.use(settings)  # jobs this process queues (and runs, in tests) follow the same settings
 
     from bot.web.console import bp as console_bp

@@ -35,6 +35,7 @@ def test_urgent_text_reaches_on_call_staff_without_personal_data(
     person.send("ICE is at my door")
     case = only_case(r)
     assert case["provider"] == "rapid" and case["urgency"] == "urgent"
+    before = int(time.time())
     work(r)
     [notice] = twilio.sent
     assert notice["To"] == ON_CALL[0] and notice["From"] == "+12125550000"
@@ -44,8 +45,10 @@ def test_urgent_text_reaches_on_call_staff_without_personal_data(
     [(_path, headers, body)] = provider_hook.posts
     summary = json.loads(body)
     assert summary["case"] == case["id"] and summary["topic"] == "ice_at_door"
-    expected = hmac.new(b"provider-signing-key", body, hashlib.sha256).hexdigest()
-    assert headers["X-Hotline-Signature"] == f"sha256={expected}"
+    signed_at = headers["X-Hotline-Timestamp"]
+    assert before <= int(signed_at) <= time.time()  # when it was sent
+    expected = hmac.new(b"provider-signing-key", f"{signed_at}.".encode() + body, hashlib.sha256)
+    assert headers["X-Hotline-Signature"] == f"sha256={expected.hexdigest()}"
     assert "3475550199" not in body.decode()
 
 

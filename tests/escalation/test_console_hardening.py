@@ -51,10 +51,10 @@ def test_every_console_page_is_hardened(person: Phone, r: redis.Redis, esc_app: 
     assert "Strict-Transport-Security" not in ana.client.get("/console/").headers
 
 
-def test_hsts_in_production(esc_config: dict[str, Any], r: redis.Redis) -> None:
+def test_hsts_in_production(config: dict[str, Any], r: redis.Redis) -> None:
     app = create_app(
         dict(
-            esc_config,
+            config,
             HOTLINE_ENV="production",
             HOTLINE_SECRET="p" * 40,
             TWILIO_AUTH_TOKEN="0123456789abcdef" * 2,

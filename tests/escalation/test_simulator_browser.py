@@ -35,7 +35,8 @@ def test_simulator_shows_the_reply_its_node_language_and_segments(
 
     page.fill("#text", "ICE is at my door")
     page.click("#send")
-    page.wait_for_function("document.querySelectorAll('#last-turn').length >= 2")
+    # A locator, not wait_for_function: the console's CSP forbids evaluating strings.
+    page.locator("#last-turn").nth(1).wait_for()
     assert "case_opened" in page.inner_text("#chat")
     assert cases.open_cases(r) == []  # the simulator opens no real case
 

@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 	@touch $@
 
 run: $(STAMP)  ## set up and run the hotline on an embedded Redis (http://127.0.0.1:5000)
-	$(VENV)/bin/hotline serve
+	HOTLINE_ENV=development $(VENV)/bin/hotline serve
 
 test: $(STAMP)  ## set up and run the linter and every test (unit, webhook, transcripts)
 	$(PY) -m ruff check .
@@ -25,10 +25,10 @@ test: $(STAMP)  ## set up and run the linter and every test (unit, webhook, tran
 	$(PY) -m pytest
 
 check: $(STAMP)  ## check the flow and locale files
-	$(VENV)/bin/hotline flows check
+	HOTLINE_ENV=development $(VENV)/bin/hotline flows check
 
 chat: $(STAMP)  ## talk to the bot in the terminal
-	$(VENV)/bin/hotline chat
+	HOTLINE_ENV=development $(VENV)/bin/hotline chat
 
 clean:  ## remove the virtualenv and local data
 	rm -rf $(VENV) .hotline .pytest_cache .ruff_cache

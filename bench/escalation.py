@@ -54,6 +54,7 @@ def main() -> None:
     config = {
         "REDIS_URL": f"redis://127.0.0.1:{port}/0",
         "TWILIO_AUTH_TOKEN": "bench",
+        "HOTLINE_ENV": "development",
         "HOTLINE_SECRET": "bench-" + "s" * 40,
         "HOTLINE_CONTENT_DIR": str(tmp),
         "HOTLINE_TWILIO_API_URL": twilio.url,

@@ -217,6 +217,7 @@ def main() -> None:
         os.environ,
         REDIS_URL=f"redis://127.0.0.1:{redis_port}/0",
         TWILIO_AUTH_TOKEN=TOKEN,
+        HOTLINE_ENV="development",
         HOTLINE_SECRET="bench-secret-" + "x" * 32,
         HOTLINE_DATA_DIR=data,
         HOTLINE_PUBLIC_URL="",

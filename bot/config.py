@@ -4,6 +4,7 @@ the worker and the command line all take."""
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,9 @@ ROOT = Path(__file__).resolve().parents[1]
 DEV_SECRET = "dev-secret-not-for-production"
 DEV_AUTH_TOKEN = "dev-auth-token"
 PRODUCTION = "production"
+DEVELOPMENT = "development"
+DEV_DEFAULTS = (DEV_SECRET, DEV_AUTH_TOKEN)
+MIN_SECRET_BYTES = 32
 
 
 class ConfigError(RuntimeError):
@@ -31,7 +35,10 @@ class Settings(BaseModel):
     model_config = ConfigDict(frozen=True, populate_by_name=True, extra="forbid")
 
     env: str = _setting(
-        "HOTLINE_ENV", "development", "`production` refuses to start without real secrets"
+        "HOTLINE_ENV",
+        PRODUCTION,
+        "`production` (also when unset) refuses to start without real secrets; "
+        "`development` only when asked for",
     )
     secret: str = _setting(
         "HOTLINE_SECRET", DEV_SECRET, "key of HMAC-SHA256(secret, address): a person's only name"
@@ -78,6 +85,12 @@ class Settings(BaseModel):
         "HOTLINE_DELETE_TWILIO_RECORDS",
         False,
         "set to 1 to delete every inbound and outbound message record from Twilio once it is final",
+    )
+    twilio_redaction: bool = _setting(
+        "HOTLINE_TWILIO_REDACTION",
+        False,
+        "set to 1 where the Twilio account has Message Redaction: outbound messages are created "
+        "with content retention `discard` and address retention `obfuscate`",
     )
     retry_intervals: tuple[int, ...] = _setting(
         "HOTLINE_RETRY_INTERVALS", (5, 30, 120), "seconds between retries of a failed send"
@@ -218,13 +231,17 @@ SETTINGS: dict[str, tuple[Any, str]] = {
 
 
 def load(
-    overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None
+    overrides: Mapping[str, Any] | None = None,
+    environ: Mapping[str, str] | None = None,
+    serving: bool = True,
 ) -> Settings:
     """Defaults, then the environment, then explicit overrides (by variable name: tests, the
-    command line)."""
+    command line). `serving=False` for commands that only read the content files (an organizer
+    checking flows needs no production secrets)."""
     environ = os.environ if environ is None else environ
     values = {ALIASES[k]: v for k, v in environ.items() if k in ALIASES}
     values.update({ALIASES.get(k, k): v for k, v in (overrides or {}).items()})
+    values["env"] = _environment(values.get("env"))
     try:
         settings = Settings.model_validate({k: _from_text(k, v) for k, v in values.items()})
     except ValidationError as exc:
@@ -233,16 +250,48 @@ def load(
         raise ConfigError(
             "REDIS_SENTINELS is set: set REDIS_SENTINEL_MASTER too (the master's name)"
         )
-    if settings.production:
-        if settings.secret in ("", DEV_SECRET) or len(settings.secret) < 32:
+    if serving and settings.production:
+        problems = production_problems(settings)
+        if problems:
             raise ConfigError(
-                "HOTLINE_SECRET must be set to a random value of 32+ characters in production"
-            )
-        if settings.twilio_auth_token in ("", DEV_AUTH_TOKEN):
-            raise ConfigError("TWILIO_AUTH_TOKEN must be set in production")
-        if not settings.redis_url and not settings.redis_sentinels:
-            raise ConfigError(
-                "REDIS_URL (or REDIS_SENTINELS) must be set in production "
-                "(the embedded Redis is for laptops)"
+                "refusing to start in production (set HOTLINE_ENV=development on a laptop):\n"
+                + "\n".join(f"  - {problem}" for problem in problems)
             )
     return settings
+
+
+def _environment(raw: Any) -> str:
+    """HOTLINE_ENV normalised: unset is production; only an explicit `development` is not."""
+    value = str(raw or "").strip().lower() or PRODUCTION
+    if value not in (PRODUCTION, DEVELOPMENT):
+        raise ConfigError(f"HOTLINE_ENV must be {DEVELOPMENT!r} or {PRODUCTION!r}, not {raw!r}")
+    return value
+
+
+def production_problems(settings: Settings) -> list[str]:
+    """Every reason these settings are not fit for production, all at once."""
+    problems = []
+    for name, value in (
+        ("HOTLINE_SECRET", settings.secret),
+        ("HOTLINE_SECRET_PREVIOUS", settings.secret_previous),
+    ):
+        if name == "HOTLINE_SECRET_PREVIOUS" and not value:
+            continue
+        if value in DEV_DEFAULTS:
+            problems.append(f"{name} is the public development default")
+        elif len(value.encode()) < MIN_SECRET_BYTES:
+            problems.append(f"{name} must be a random value of {MIN_SECRET_BYTES}+ bytes")
+    token = settings.twilio_auth_token
+    if token in DEV_DEFAULTS:
+        problems.append("TWILIO_AUTH_TOKEN is the public development default")
+    elif not re.fullmatch(r"[0-9a-f]{32}", token):
+        problems.append("TWILIO_AUTH_TOKEN must be the account's 32 hex character auth token")
+    if not settings.twilio_account_sid:
+        problems.append("TWILIO_ACCOUNT_SID must be set (requests from other accounts get 403)")
+    if not settings.public_url.startswith("https://"):
+        problems.append("HOTLINE_PUBLIC_URL must be the https:// URL Twilio calls")
+    if not settings.redis_url and not settings.redis_sentinels:
+        problems.append(
+            "REDIS_URL (or REDIS_SENTINELS) must be set (the embedded Redis is for laptops)"
+        )
+    return problems

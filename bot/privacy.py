@@ -7,8 +7,14 @@ import hmac
 import logging
 import re
 
-# Phone numbers in any common spelling, WhatsApp ids, and Twilio's own address prefixes.
-_PHONE = re.compile(r"(?:whatsapp:|messenger:)?\+?\d[\d\s().\-]{6,}\d")
+# Phone numbers in any common spelling, WhatsApp ids, and Twilio's own address prefixes: an
+# international number (+ then 8-15 digits, spaced or not), a North American one ((718)
+# 555-0123, 718.555.0123) or a bare run of 10-15 digits; never digits inside a word or after a
+# dot, so job ids, latencies (0:00:01.234567) and status codes ("200 1234") stay readable.
+_PHONE = re.compile(
+    r"(?<![\w.+])(?:(?:whatsapp:|messenger:)?\+\d[\d\s().\-]{6,18}\d"
+    r"|\(?\d{3}\)?[\s.\-]?\d{3}[\s.\-]\d{4}|\d{10,15})(?![\w.]\d|\w)"
+)
 _WHATSAPP = re.compile(r"whatsapp:\S+", re.IGNORECASE)
 
 
@@ -33,6 +39,15 @@ _IPV4 = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?")
 def _number(match: re.Match[str]) -> str:
     # An IPv4 address with its port reads like a dotted number; it is not a person's.
     return match[0] if _IPV4.fullmatch(match[0]) else "[number]"
+
+
+# Bidirectional controls (embeddings, overrides, isolates) make relayed text display in
+# another order than it was written; staff must read what the person sent.
+_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
+def without_bidi_controls(text: str) -> str:
+    return _BIDI.sub("", text)
 
 
 def redact(text: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import socket
 import subprocess
@@ -72,6 +73,12 @@ def start_redis(port: int, folder: Path | None = None) -> subprocess.Popen[bytes
     raise RuntimeError("redis-server did not start")
 
 
+def pytest_configure(config: Any) -> None:
+    # The test process is a development deployment (production is the default, with real
+    # secrets only); tests of production pass their environment explicitly.
+    os.environ["HOTLINE_ENV"] = "development"
+
+
 @pytest.fixture(scope="session")
 def redis_url() -> Iterator[str]:
     """A real redis-server for the whole run."""
@@ -95,6 +102,7 @@ def r(redis_url: str) -> Iterator[redis.Redis]:
 @pytest.fixture
 def config(redis_url: str, tmp_path: Path) -> dict[str, Any]:
     return {
+        "HOTLINE_ENV": "development",
         "REDIS_URL": redis_url,
         "HOTLINE_SECRET": SECRET,
         "TWILIO_AUTH_TOKEN": AUTH_TOKEN,

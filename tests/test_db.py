@@ -19,7 +19,9 @@ def test_production_takes_sentinels_instead_of_a_url() -> None:
         {
             "HOTLINE_ENV": "production",
             "HOTLINE_SECRET": "s" * 40,
-            "TWILIO_AUTH_TOKEN": "real-token",
+            "TWILIO_AUTH_TOKEN": "0123456789abcdef" * 2,
+            "TWILIO_ACCOUNT_SID": "AC" + "1" * 32,
+            "HOTLINE_PUBLIC_URL": "https://hotline.example.org",
             "REDIS_SENTINELS": "10.0.0.1:26379, 10.0.0.2:26379,10.0.0.3:26379",
             "REDIS_SENTINEL_MASTER": "hotline",
         },

@@ -142,6 +142,8 @@ def kit_env(redis_url: str, r: redis.Redis, tmp_path: Path) -> dict[str, str]:
         "HOTLINE_DATA_DIR": str(tmp_path / "data"),
         "PORT": str(_free_port()),
         "WEB_CONCURRENCY": "1",
+        # The image runs production with real secrets; here, loopback and test secrets.
+        "HOTLINE_ENV": "development",
         "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
     }
 

@@ -7,6 +7,7 @@ below is the single list of what may be kept; docs/privacy.md is generated from 
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import zlib
@@ -21,7 +22,7 @@ from bot import reports
 from bot.content import routing
 from bot.engine import Bundle
 from bot.engine.text import fill
-from bot.escalation import alarms, cases, delivery, jobs, local_outbox
+from bot.escalation import alarms, cases, delivery, jobs, local_outbox, queues
 from bot.turn import limits, sessions
 from bot.web.console import simulator, staff
 
@@ -51,6 +52,8 @@ NOT_PHONE_FIELDS = {
     "reply_by",
     "replied_at",
 }
+# A time as RQ and logs write it (2026-12-04T18:44:25.123456Z, +00:00): not a number.
+TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?")
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 SPLIT = re.compile(r"\n+|(?<=[.!?。！？؟।۔:])\s+")
 
@@ -147,21 +150,23 @@ def inventory(route: routing.Routing | None = None) -> list[Kept]:
         Kept(
             "staff audit",
             f"Redis `{cases.AUDIT}`",
-            "who claimed, replied, closed; no text",
+            "who logged in (or failed to), claimed, replied, closed, requeued; no text",
             f"last {cases.AUDIT_KEEP} actions",
             "organizers",
         ),
         Kept(
             "staff accounts",
-            f"Redis `{staff.STAFF}<name>`",
-            "name, provider, role, password hash",
+            f"Redis `{staff.STAFF}<name>`, `{staff.BACKUP}<name>`",
+            "name, provider, role, password hash, TOTP secret, session version, "
+            "SHA-256 hashes of unused backup codes",
             "until removed",
             "the console",
         ),
         Kept(
             "rate counters",
             f"Redis `{limits.SENDER}...`, `{limits.BUDGET}...`, `{limits.STARTED}...`",
-            "counts under HMAC(daily random key, address); the key expires after 2 days",
+            "counts under HMAC(day key, address); the day key is derived from HOTLINE_SECRET "
+            "in each process, never stored",
             "2 minutes (sender), 2 hours (budgets)",
             "the bot",
         ),
@@ -192,7 +197,8 @@ def inventory(route: routing.Routing | None = None) -> list[Kept]:
             "jobs",
             "Redis `rq:*`",
             "function names and case ids only; results not kept",
-            "finished: at once; failed: 7 days",
+            f"finished: at once; failed: {queues.FAILURE_TTL // 3600} h, "
+            "or until the case closes or the person sends DELETE",
             "workers; failed jobs in the console",
         ),
         Kept(
@@ -232,13 +238,38 @@ def _strings(value: Any, field: str = "") -> Iterator[tuple[str, str]]:
         yield field, str(value)
 
 
-def _decode(raw: bytes) -> Any:
+BASE64 = re.compile(r"^[A-Za-z0-9+/]{16,}={0,2}$")
+
+
+def _unpack(raw: bytes) -> str | None:
+    """RQ keeps a job's call and exc_info zlib-compressed, and a result's traceback and return
+    value in base64 (of zlib): the text inside, as an attacker with a copy would read it."""
     try:
-        text = raw.decode()
-    except UnicodeDecodeError:
-        try:  # RQ keeps a job's call zlib-compressed
-            text = zlib.decompress(raw).decode()
+        return zlib.decompress(raw).decode()
+    except (zlib.error, UnicodeDecodeError):
+        pass
+    if not BASE64.match(raw.decode("latin-1")):
+        return None
+    try:
+        blob = base64.b64decode(raw, validate=True)
+    except ValueError:
+        return None
+    for inflate in (zlib.decompress, bytes):
+        try:
+            text = inflate(blob).decode()
         except (zlib.error, UnicodeDecodeError):
+            continue
+        if all(c.isprintable() or c.isspace() for c in text):
+            return text
+    return None
+
+
+def _decode(raw: bytes) -> Any:
+    text = _unpack(raw)
+    if text is None:
+        try:
+            text = raw.decode()
+        except UnicodeDecodeError:
             return raw.decode("latin-1")
     try:
         return json.loads(text)
@@ -294,8 +325,9 @@ def scan_value(key: str, value: Any, known: set[str], public: set[str]) -> list[
             problems.append(f"{key}: a WhatsApp id in {field or 'the value'}")
         if (
             field not in NOT_PHONE_FIELDS
+            and not field.endswith("_at")  # RQ's times: created_at, execution_started_at, ...
             and not FERNET.match(text)
-            and PHONE.search(UUID.sub("", text))
+            and PHONE.search(TIMESTAMP.sub("", UUID.sub("", text)))
         ):
             problems.append(f"{key}: something like a phone number in {field or 'the value'}")
         elif field not in NOT_PHONE_FIELDS and A_NUMBER.search(UUID.sub("", text)):

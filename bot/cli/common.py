@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import NoReturn
 
 import click
@@ -15,6 +16,14 @@ from bot.config import Settings
 def settings() -> Settings:
     try:
         return config.load()
+    except config.ConfigError as exc:
+        fail(str(exc))
+
+
+def content_dir() -> Path:
+    """The folder with flows/ and locales/, for commands that only read content files."""
+    try:
+        return config.load(serving=False).content_dir
     except config.ConfigError as exc:
         fail(str(exc))
 

@@ -10,12 +10,13 @@ from typing import Any
 import click
 import yaml
 
-from bot.cli.common import fail, settings
+from bot.cli.common import content_dir, fail
 from bot.content import bundle as content_bundle
 from bot.content import files as flowfiles
-from bot.content import graph, transcripts
+from bot.content import graph, routing, transcripts
 from bot.content.yamlfile import Problem, read_yaml, validate
 from bot.engine import Turn
+from bot.escalation import signing
 
 
 @click.group()
@@ -30,8 +31,14 @@ def flows() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print {ok, errors, warnings} as JSON.")
 def flows_check(path: Path | None, as_json: bool) -> None:
     """Validate flows/ and locales/ under PATH (default: the configured content folder)."""
-    root = path or settings().content_dir
+    root = path or content_dir()
     bundle, problems = content_bundle.check(root)
+    if bundle is not None:  # a provider webhook that would be signed with no key is an error
+        unsigned = signing.webhook_problems(routing.load(root).providers)
+        problems += [
+            Problem("flows/routing.yaml", 1, p.split(": ", 1)[1], "error") for p in unsigned
+        ]
+        bundle = None if unsigned else bundle
     if as_json:
         report = check_report(bundle is not None, problems)
         click.echo(json.dumps(report, ensure_ascii=False, indent=2))
@@ -92,7 +99,7 @@ def flows_graph(flow: str | None, fmt: str | None, output: Path | None) -> None:
         fmt = suffix if suffix in ("svg", "png") else "mermaid"
     if fmt == "png" and output is None:
         raise click.UsageError("a PNG is a picture file: add -o FILE.png")
-    root, only = graph.flow_file(settings().content_dir, flow)
+    root, only = graph.flow_file(content_dir(), flow)
     loaded = flowfiles.parse(root)
     errors = [str(p) for p in loaded.problems if p.severity == "error"]
     if errors:
@@ -126,7 +133,7 @@ def flows_test(paths: tuple[Path, ...]) -> None:
     from bot.language import get_detector
     from bot.language import lexicon_of as lexicon
 
-    root = settings().content_dir
+    root = content_dir()
     files = _transcript_files(paths or (root / "tests" / "transcripts",))
     if not files:
         where = " ".join(map(str, paths)) or str(root / "tests" / "transcripts")

@@ -23,7 +23,7 @@ from typing import Any
 
 import click
 
-from bot.cli.common import settings
+from bot.cli.common import content_dir
 from bot.content import bundle as content_bundle
 from bot.content import intake
 from bot.engine import Bundle, Turn, advance
@@ -229,7 +229,7 @@ def _table(summary: dict[str, Any]) -> list[str]:
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per row, then a summary.")
 def flows_try(tsv: Path, as_json: bool) -> None:
     """Run each row of TSV (columns lang, urgent, topic, style, text) as a first text."""
-    bundle, detector = load(settings().content_dir)
+    bundle, detector = load(content_dir())
     rows = read_rows(tsv)
     results = list(run_rows(bundle, detector, rows))
     summary = summarize(results, bundle.languages)

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from bot.cli import audit
-from bot.cli.common import connect, settings
+from bot.cli.common import connect, content_dir, settings
 from bot.content import bundle as content_bundle
 from bot.content import routing
 
@@ -53,4 +53,4 @@ def privacy_audit(logs: tuple[Path, ...], as_json: bool) -> None:
 @privacy.command("inventory")
 def privacy_inventory() -> None:
     """Print the data inventory (docs/privacy.md) from the code's constants."""
-    click.echo(audit.inventory_markdown(routing.load(settings().content_dir)), nl=False)
+    click.echo(audit.inventory_markdown(routing.load(content_dir())), nl=False)

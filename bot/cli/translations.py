@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from bot.cli.common import fail, settings
+from bot.cli.common import content_dir, fail
 from bot.content import translations
 from bot.engine.sms import BUDGET
 
@@ -128,6 +128,6 @@ def translations_status(as_json: bool) -> None:
 
 def _translations_content() -> translations.Content:
     try:
-        return translations.Content.read(settings().content_dir)
+        return translations.Content.read(content_dir())
     except translations.TranslationError as exc:
         fail(exc.problems)

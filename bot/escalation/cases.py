@@ -255,10 +255,14 @@ def close(r: redis.Redis, case_id: str, staff: str) -> None:
         reports.count_closed(writes, provider.decode(), time.time())
     _purge(r, writes, [case_id])
     writes.apply(r)
+    queues.remove_case_jobs(r, case_id)
     audit(r, staff, "close", case_id)
 
 
 def erase_person(r: redis.Redis, pipe: Writes, pseudo: str) -> None:
     """DELETE: every case this person opened, with its thread and handle, goes at once."""
-    _purge(r, pipe, [raw.decode() for raw in r.smembers(OWNED + pseudo)])
+    owned = [raw.decode() for raw in r.smembers(OWNED + pseudo)]
+    _purge(r, pipe, owned)
     pipe.delete(OWNED + pseudo)
+    for case_id in owned:  # their jobs, results and failures: a failure can quote a number
+        queues.remove_case_jobs(r, case_id)

@@ -7,8 +7,7 @@ Everything a job needs to reach a person is read, encrypted, from beside the cas
 
 from __future__ import annotations
 
-import hashlib
-import hmac
+import inspect
 import json
 import logging
 import os
@@ -28,7 +27,7 @@ from bot.config import Settings
 from bot.content import routing
 from bot.content.live import LiveContent
 from bot.engine import Bundle
-from bot.escalation import alarms, cases, delivery, outbound, queues
+from bot.escalation import alarms, cases, delivery, outbound, queues, signing
 from bot.escalation.cases import CaseStatus
 from bot.escalation.vault import fernet
 from bot.language.codes import NAMES as LANGUAGE_NAMES
@@ -67,8 +66,16 @@ def content() -> tuple[Bundle, routing.Routing]:
     return current.bundle, current.routing
 
 
+def _for_case(func: Callable[..., Any], args: tuple[Any, ...], opts: dict[str, Any]) -> None:
+    """A job whose first argument is a case id gets an id naming it, so closing the case or
+    the person's DELETE removes the job, its results and any failure with it."""
+    if args and next(iter(inspect.signature(func).parameters), "") == "case_id":
+        opts.setdefault("job_id", queues.case_job_id(str(args[0])))
+
+
 def _enqueue(r: redis.Redis, queue: str, func: Callable[..., Any], *args: Any, **opts: Any) -> Any:
     opts.setdefault("retry", queues.retry(settings().retry_intervals))
+    _for_case(func, args, opts)
     return queues.enqueue(r, queue, func, *args, **opts)
 
 
@@ -76,6 +83,7 @@ def _enqueue_in(
     r: redis.Redis, queue: str, delay: timedelta, func: Callable[..., Any], *args: Any, **opts: Any
 ) -> Any:
     opts.setdefault("retry", queues.retry(settings().retry_intervals))
+    _for_case(func, args, opts)
     return queues.enqueue_in(r, queue, delay, func, *args, **opts)
 
 
@@ -333,12 +341,18 @@ def post_to_provider(case_id: str) -> str:
         }
     ).encode()
     key = os.environ.get(provider.webhook.secret_env, "").encode()
-    signature = "sha256=" + hmac.new(key, body, hashlib.sha256).hexdigest()
+    if not key:  # never sign with an empty key: anyone could forge it
+        raise RuntimeError(f"provider {provider.id}: {provider.webhook.secret_env} is not set")
+    timestamp = int(time.time())
     request = urllib.request.Request(
         provider.webhook.url,
         data=body,
         method="POST",
-        headers={"Content-Type": "application/json", "X-Hotline-Signature": signature},
+        headers={
+            "Content-Type": "application/json",
+            "X-Hotline-Timestamp": str(timestamp),
+            "X-Hotline-Signature": signing.sign(key, timestamp, body),
+        },
     )
     with urllib.request.urlopen(request, timeout=10) as response:  # non-2xx raises: retried
         status = response.status

@@ -16,10 +16,25 @@ from bot.escalation import local_outbox
 
 TWILIO_API = "https://api.twilio.com"
 # Twilio errors that no retry can fix: unsubscribed recipient, region not allowed, outside the
-# WhatsApp window, invalid number.
+# WhatsApp window, invalid number, unreachable number, not a mobile number. Any other 4xx but
+# 429 (too many requests) is final too: the same request would be refused again.
 FINAL_ERRORS = {21610, 21408, 63016, 21211, 21612, 21614}
 STATUS_PATH = "/twilio/status"
 log = logging.getLogger(__name__)
+
+
+class TwilioError(RuntimeError):
+    """A Twilio refusal worth a retry, with its code only: Twilio's own message can quote the
+    number it refused, and RQ keeps a failed job's exception."""
+
+    def __init__(self, status: int | None, code: int | None) -> None:
+        super().__init__(f"twilio refused the request: HTTP {status}, error {code}")
+        self.status, self.code = status, code
+
+
+def is_final(exc: TwilioRestException) -> bool:
+    status = exc.status or 0
+    return exc.code in FINAL_ERRORS or (400 <= status < 500 and status != 429)
 
 
 class _Redirecting(TwilioHttpClient):
@@ -54,7 +69,7 @@ def delete(settings: Settings, sid: str) -> None:
     except TwilioRestException as exc:
         if exc.status == 404:
             return  # already gone
-        raise
+        raise TwilioError(exc.status, exc.code) from None
 
 
 @dataclass(frozen=True)
@@ -93,11 +108,15 @@ def send(
     callback = status_callback(settings)
     if callback:
         options["status_callback"] = callback
+    if settings.twilio_redaction:  # Twilio keeps neither the text nor the full number
+        options.update(content_retention="discard", address_retention="obfuscate")
     try:
         sid = client(settings).messages.create(**options).sid
     except TwilioRestException as exc:
-        if exc.code in FINAL_ERRORS:
+        if is_final(exc):
             log.warning("twilio refused a message for good (error %s)", exc.code)
             return Sent(error=exc.code)
-        raise  # anything else is worth a retry: RQ schedules it
+        # Anything else is worth a retry (RQ schedules it); `from None` keeps Twilio's text,
+        # which can quote the number, out of the traceback RQ stores.
+        raise TwilioError(exc.status, exc.code) from None
     return Sent(sid or "")

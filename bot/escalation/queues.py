@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 import redis
 from rq import Queue, Retry
+from rq.job import Job
 
 URGENT, HIGH, NORMAL = "urgent", "high", "normal"
 PRIORITY = (URGENT, HIGH, NORMAL)  # `rq worker urgent high normal`: urgent work goes first
 SERIALIZER = "json"  # job arguments are plain ids and strings; JSON cannot smuggle objects
+FAILURE_TTL = 86400  # a failed job stays a day for staff to see and requeue, then goes
+CASE_JOB = "case-"  # job ids of a case's jobs start with this and the case id
 
 
 def queue(r: redis.Redis, name: str) -> Queue:
@@ -22,6 +26,27 @@ def for_urgency(urgency: str) -> str:
     return urgency if urgency in PRIORITY else NORMAL
 
 
+def case_job_id(case_id: str) -> str:
+    """A job id that names its case, so closing or erasing the case finds its jobs."""
+    return f"{CASE_JOB}{case_id}-{uuid.uuid4().hex}"
+
+
+def remove_case_jobs(r: redis.Redis, case_id: str) -> int:
+    """Delete every job of a case, queued, scheduled, failed or finished, with its results
+    (a failure's traceback among them). Returns how many went."""
+    removed = 0
+    for key in r.scan_iter(match=f"rq:job:{CASE_JOB}{case_id}-*", count=1000):
+        job_id = key.decode().removeprefix("rq:job:")
+        if ":" in job_id:  # a job's dependents or dependencies set, not the job
+            continue
+        try:
+            Job.fetch(job_id, connection=r, serializer=SERIALIZER).delete()
+        except Exception:  # NoSuchJobError, or a job RQ cannot read: delete its keys anyway
+            r.delete(key, f"rq:results:{job_id}")
+        removed += 1
+    return removed
+
+
 def retry(intervals: tuple[int, ...]) -> Retry:
     """Backoff between attempts (a worker with the scheduler runs delayed retries)."""
     return Retry(max=len(intervals), interval=list(intervals))
@@ -30,7 +55,7 @@ def retry(intervals: tuple[int, ...]) -> Retry:
 def _options(func: Callable[..., Any], options: dict[str, Any]) -> dict[str, Any]:
     options.setdefault("job_timeout", 30)  # longer than the Twilio client's 10 s timeout
     options.setdefault("result_ttl", 0)
-    options.setdefault("failure_ttl", 7 * 86400)
+    options.setdefault("failure_ttl", FAILURE_TTL)
     # RQ's default description repeats the arguments; ours names the job only.
     options.setdefault("description", func.__name__)
     return options

@@ -12,7 +12,7 @@ from rq import Worker
 
 from bot import config, db, privacy, reports
 from bot.config import Settings
-from bot.escalation import jobs, outbound, queues
+from bot.escalation import jobs, outbound, queues, signing
 
 SWEEP_SECONDS = 15  # how often an idle worker wakes to sweep the outbox
 HEARTBEAT_FRESH = 60  # seconds: a worker silent longer than this is taken for dead
@@ -53,6 +53,24 @@ class HotlineWorker(Worker):
     def run_maintenance_tasks(self) -> None:
         super().run_maintenance_tasks()
         jobs.sweep_outbox(self.connection)
+
+    def handle_job_failure(
+        self,
+        job: Any,
+        queue: Any,
+        started_job_registry: Any = None,
+        exc_string: str = "",
+        execution: Any = None,
+    ) -> None:
+        """What RQ stores of a failure (the job's exc_info and its result, kept for
+        failure_ttl and shown in the console) has every number shape taken out first."""
+        super().handle_job_failure(
+            job,
+            queue,
+            started_job_registry=started_job_registry,
+            exc_string=privacy.redact(exc_string),
+            execution=execution,
+        )
 
     def execute_job(self, job: Any, queue: Any) -> Any:
         jobs.content()  # reloads here, before the fork, when an organizer changed a file
@@ -117,7 +135,10 @@ def main() -> None:
     # Load before forking what every job needs, so no job pays for it: the flows and routing,
     # and the Twilio client's lazily imported API modules (no request is made here).
     jobs.use(settings)
-    jobs.content()
+    _bundle, route = jobs.content()
+    unsigned = signing.webhook_problems(route.providers, production=settings.production)
+    if unsigned:
+        raise SystemExit("refusing to start:\n" + "\n".join(f"  - {p}" for p in unsigned))
     outbound.client(settings).messages  # noqa: B018
     build(settings).work(burst=args.burst, with_scheduler=True)
 

@@ -65,6 +65,7 @@ class Hotline:
             settings.reply_budget_per_hour,
             settings.new_conversations_per_hour,
         )
+        self.limits.secret = self.secret
         self.fernet = fernet(settings)
         self.detector: Detector = get_detector(lexicon_of(self.bundle))
         self._lexicon_of = self.bundle
@@ -195,12 +196,13 @@ class Hotline:
         session = self.store.parse(read[0])
         if self._open_case_of(session) is not None:
             return False
-        inbound = Inbound(
-            text=msg.text,
-            channel=msg.channel,
+        inbound = intake.inbound(
+            msg.text,
+            detection,
+            msg.channel,
             media=msg.media,
-            guess=detection.lang if detection else None,
-            guess_sure=bool(detection and detection.lang and not detection.ambiguous),
+            forwarded=msg.forwarded,
+            location=msg.location,
         )
         return urgent(advance(self.bundle, session, inbound, cases.new_id))
 

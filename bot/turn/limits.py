@@ -1,9 +1,9 @@
 """Per-sender rate limit, a global reply budget and a cap on new conversations, against floods
 and SMS-pumping fraud.
 
-The limiter never sees a number: it keys each sender by HMAC(today's random key, address). The
-daily key lives only in Redis and expires after two days, so yesterday's counters cannot be
-linked to anyone, not even with HOTLINE_SECRET.
+The limiter never sees a number: it keys each sender by HMAC(today's key, address). Each
+process derives the day's key from HOTLINE_SECRET and the date, so nothing in Redis lets a copy
+of it test a number guess against the counters; they expire within minutes.
 
 The per-sender limit guards the door; the budget guards replies: only replies actually sent
 count against it, and an urgent text is never refused by it (the hotline decides that after
@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import secrets
 import time
 from dataclasses import dataclass
 
@@ -29,6 +28,8 @@ STARTED = "hl:rate:new:"  # + hour -> conversations started this hour
 
 
 class Limits:
+    secret: bytes = b""  # HOTLINE_SECRET: the day keys are derived from it, never stored
+
     def __init__(
         self, r: redis.Redis, per_minute: int, per_hour_total: int, new_per_hour: int = 0
     ) -> None:
@@ -38,10 +39,11 @@ class Limits:
 
     def _day_key(self, now: float) -> bytes:
         day = time.strftime("%Y-%m-%d", time.gmtime(now))
-        if self._day[0] != day:  # once a day per process: the key is shared through Redis
-            self.r.set(DAY_KEY + day, secrets.token_bytes(32), nx=True, ex=2 * 86400)
-            raw = self.r.get(DAY_KEY + day)
-            self._day = (day, raw if isinstance(raw, bytes) else b"")
+        if self._day[0] != day:  # once a day per process; every process derives the same key
+            if not self.secret:
+                raise RuntimeError("Limits.secret is not set: the day key would be public")
+            label = b"rate limit day key " + day.encode()
+            self._day = (day, hmac.new(self.secret, label, hashlib.sha256).digest())
         return self._day[1]
 
     def count(self, pipe: redis.client.Pipeline, address: str, now: float | None = None) -> None:

@@ -12,9 +12,11 @@ import redis
 from flask import Flask, jsonify, redirect, url_for
 
 from bot import config, privacy
-from bot.escalation import jobs, worker
+from bot.escalation import jobs, signing, worker
 from bot.web import metrics
 from bot.web import state as app_state
+
+MAX_REQUEST_BYTES = 64 * 1024
 
 
 def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
@@ -39,8 +41,15 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=settings.production,
         PERMANENT_SESSION_LIFETIME=12 * 3600,
+        # Twilio's forms and the console's are small; a larger body is refused before parsing.
+        MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES,
     )
     app_state.init_app(app, settings)
+    unsigned = signing.webhook_problems(
+        app_state.hotline_of(app).routing.providers, production=settings.production
+    )
+    if unsigned:
+        raise config.ConfigError("refusing to start:\n" + "\n".join(f"  - {p}" for p in unsigned))
     jobs.use(settings)  # jobs this process queues (and runs, in tests) follow the same settings
 
     from bot.web.console import bp as console_bp

@@ -32,5 +32,9 @@ def get_redis() -> redis.Redis:
     return current_app.extensions["redis"]
 
 
+def hotline_of(app: Flask) -> Hotline:
+    return app.extensions["hotline"]
+
+
 def hotline() -> Hotline:
     return current_app.extensions["hotline"]

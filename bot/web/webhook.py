@@ -32,6 +32,13 @@ def _signed_url() -> str:
     return base + request.path + (f"?{query}" if query else "")
 
 
+def _public_url(path: str) -> str:
+    """A URL Twilio calls back: on HOTLINE_PUBLIC_URL (https behind a TLS proxy), not on the
+    scheme and host this request happened to arrive with."""
+    base = settings().public_url.rstrip("/")
+    return base + path if base else request.host_url.rstrip("/") + path
+
+
 def _verified() -> bool:
     """X-Twilio-Signature, computed by the twilio library. One HMAC for the URL as configured;
     the URL with or without its port (Twilio signs either) only when that one fails."""
@@ -53,7 +60,7 @@ def twiml(texts: list[str]) -> Response:
     # When Twilio's records are deleted, each reply reports its final status (and so its sid)
     # to /twilio/status, which schedules its deletion too.
     action = (
-        f" action={quoteattr(url_for('webhook.status', _external=True))}"
+        f" action={quoteattr(_public_url(url_for('webhook.status')))}"
         if settings().delete_twilio_records
         else ""
     )

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import psutil
+import pyotp
 import pytest
 
 from bot.config import DEV_AUTH_TOKEN
@@ -41,6 +42,7 @@ class Served:
             if k != "REDIS_URL" and not k.startswith(("HOTLINE", "TWILIO"))
         }
         self.env["HOTLINE_DATA_DIR"] = str(tmp_path / "data")
+        self.env["HOTLINE_ENV"] = "development"  # as `make run` says
         self.output: list[str] = []
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "bot.cli", "serve", "--port", str(self.port)],
@@ -147,10 +149,14 @@ def test_a_first_run_shows_the_on_call_page_and_a_delivered_reply_in_the_outbox(
     assert page["to"].endswith("00") and "2125550100" not in json.dumps(page)
     assert page["status"] == "delivered"
 
-    served.hotline("staff", "add", "maria", "--provider", "rapid_response", "--password", PASSWORD)
+    added = served.hotline(
+        "staff", "add", "maria", "--provider", "rapid_response", "--password", PASSWORD
+    )
+    secret = re.search(r"secret=([A-Z2-7]+)", added)[1]  # type: ignore[index]
     go = _console(served)
     go("/console/login", None)
-    go("/console/login", {"name": "maria", "password": PASSWORD})
+    go("/console/login", {"name": "maria", "password": PASSWORD})  # on to the second factor
+    go("/console/login/code", {"code": pyotp.TOTP(secret).now()})
     go(f"/console/cases/{case_id}", None)
     go(f"/console/cases/{case_id}/reply", {"text": "Hola, soy Maria"})
 

@@ -35,6 +35,7 @@ def test_serve_answers_signed_requests_and_stops_cleanly(tmp_path: Path) -> None
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if k != "REDIS_URL" and not k.startswith("HOTLINE")}
     env["HOTLINE_DATA_DIR"] = str(tmp_path / "data")
+    env["HOTLINE_ENV"] = "development"
     proc = subprocess.Popen(
         [sys.executable, "-m", "bot.cli", "serve", "--port", str(port)],
         env=env,

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import re
 import shutil
+import time
 import urllib.parse
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pyotp
 import pytest
 import redis
 from rq.job import Job
@@ -133,12 +135,21 @@ def run_scheduled(r: redis.Redis, func: str) -> list[datetime]:
     return due
 
 
-class Console:
-    """A staff member's browser session through Flask's test client."""
+def totp_code(r: redis.Redis, name: str, offset: int = 0) -> str:
+    """What the staffer's authenticator app shows now (the secret read from Redis)."""
+    secret = r.hget(staff.STAFF + name, "totp")
+    assert secret, f"no account {name!r}"
+    return pyotp.TOTP(secret.decode()).at(time.time(), counter_offset=offset)
 
-    def __init__(self, app: Any, name: str) -> None:
+
+class Console:
+    """A staff member's browser session through Flask's test client, from one address."""
+
+    def __init__(self, app: Any, name: str, address: str = "127.0.0.1") -> None:
         self.client = app.test_client()
+        self.client.environ_base["REMOTE_ADDR"] = address
         self.name = name
+        self.r = app.extensions["redis"]
 
     def csrf(self, path: str = "/console/login") -> str:
         page = self.client.get(path).get_data(as_text=True)
@@ -146,10 +157,21 @@ class Console:
         assert match, page
         return match[1]
 
-    def login(self, password: str = PASSWORD) -> Any:
+    def password(self, password: str = PASSWORD, path: str = "/console/login") -> Any:
+        """The first step alone: name and password."""
         return self.client.post(
-            "/console/login", data={"name": self.name, "password": password, "csrf": self.csrf()}
+            path, data={"name": self.name, "password": password, "csrf": self.csrf(path)}
         )
+
+    def login(self, password: str = PASSWORD, code: str | None = None) -> Any:
+        """Both steps, the second with the authenticator's current code unless given one."""
+        first = self.password(password)
+        if first.status_code != 302 or "/login/code" not in first.location:
+            return first
+        return self.second_factor(first.location, code or totp_code(self.r, self.name))
+
+    def second_factor(self, path: str, code: str) -> Any:
+        return self.client.post(path, data={"code": code, "csrf": self.csrf(path)})
 
     def post(self, path: str, **data: str) -> Any:
         return self.client.post(path, data={"csrf": self.csrf("/console/"), **data})

@@ -6,6 +6,7 @@ import os
 import shutil
 import threading
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -16,7 +17,7 @@ from bot.db import Writes
 from bot.escalation import cases
 from bot.web.console import staff
 from tests.conftest import Phone
-from tests.escalation.conftest import ON_CALL, PASSWORD, only_case, work
+from tests.escalation.conftest import ON_CALL, PASSWORD, only_case, totp_code, work
 from tests.support.fake_twilio import FakeTwilio
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -28,6 +29,19 @@ pytestmark = [
         reason="Debian's chromium is not installed (apt-get install chromium); .ci/run installs it",
     ),
 ]
+
+
+def log_in(page: Any, r: redis.Redis, name: str) -> None:
+    """Name and password, then the second factor: the first time the page shows the QR code
+    to enroll the authenticator app, and its code completes the login."""
+    page.fill("input[name=name]", name)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("#login")
+    if not staff.enrolled(r, name):
+        assert page.locator("#qr svg").count() == 1
+        assert page.inner_text("#otpauth").startswith("otpauth://totp/")
+    page.fill("input[name=code]", totp_code(r, name))
+    page.click("#verify")
 
 
 @pytest.fixture
@@ -70,9 +84,7 @@ def test_console_takes_an_urgent_case_from_text_to_close(
     assert twilio.sent[0]["To"] == ON_CALL[0] and case_id in twilio.sent[0]["Body"]
 
     page.goto(f"/console/cases/{case_id}")  # the link in the SMS: log in first
-    page.fill("input[name=name]", "maria")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("#login")
+    log_in(page, r, "maria")
     assert page.inner_text("#case-id") == case_id
     page.click("#claim")
     assert "claimed (maria)" in page.inner_text("#status")
@@ -113,11 +125,36 @@ def test_queue_lists_urgent_first_then_oldest(page: Any, r: redis.Redis) -> None
         cases.open_case(writes, "p" * 64, event, "intake", b"sealed", 60, now=1_000_000 + n)
     writes.apply(r)
     page.goto("/console/login")
-    page.fill("input[name=name]", "ana")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("#login")
+    log_in(page, r, "ana")
     order = page.locator("#queue tbody tr").evaluate_all(
         "rows => rows.map(row => row.dataset.case)"
     )
     assert order == ["UUU3", "UUU4", "HHHH", "NNNN"]
     assert "Queens" in page.inner_text("#queue")
+
+
+def test_a_page_on_another_port_cannot_frame_the_console(page: Any, live: str) -> None:
+    framing = f'<!doctype html><iframe id="f" src="{live}/console/login"></iframe>'.encode()
+
+    class Sibling(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(framing)))
+            self.end_headers()
+            self.wfile.write(framing)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    sibling = ThreadingHTTPServer(("127.0.0.1", 0), Sibling)
+    threading.Thread(target=sibling.serve_forever, daemon=True).start()
+    try:
+        page.goto(f"http://127.0.0.1:{sibling.server_address[1]}/")  # waits for the frame too
+        assert page.locator("#f").count() == 1
+        assert page.frame_locator("#f").locator("#login").count() == 0
+        page.goto(f"{live}/console/login")
+        assert page.locator("#login").count() == 1  # the page itself is there
+    finally:
+        sibling.shutdown()
+        sibling.server_close()

@@ -12,7 +12,7 @@ import redis
 from bot.web.console import staff
 from tests.conftest import Phone
 from tests.escalation.conftest import PASSWORD, only_case, work
-from tests.escalation.test_console_browser import CHROMIUM, live, pytestmark  # noqa: F401
+from tests.escalation.test_console_browser import CHROMIUM, live, log_in, pytestmark  # noqa: F401
 from tests.support.fake_twilio import FakeTwilio
 
 PERSON = "+13475550199"
@@ -49,11 +49,9 @@ def phone_page(live: str) -> Iterator[Any]:  # noqa: F811
         browser.close()
 
 
-def _login(page: Any, name: str) -> None:
+def _login(page: Any, r: redis.Redis, name: str) -> None:
     page.goto("/console/login")
-    page.fill("input[name=name]", name)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("#login")
+    log_in(page, r, name)
 
 
 def _fits(page: Any, path: str) -> None:
@@ -74,7 +72,7 @@ def test_every_console_page_fits_a_390_px_phone(
     case_id = only_case(r)["id"]
     work(r)
     person.send("Estamos adentro con los niños, " + "muy " * 40 + "asustados")
-    _login(phone_page, "ana")
+    _login(phone_page, r, "ana")
     for path in (
         "/console/",
         f"/console/cases/{case_id}",
@@ -90,7 +88,7 @@ def test_a_new_urgent_case_appears_in_an_open_queue_and_alerts(
     phone_page: Any, person: Phone, r: redis.Redis
 ) -> None:
     staff.add(r, "maria", PASSWORD, "rapid", "staff")
-    _login(phone_page, "maria")
+    _login(phone_page, r, "maria")
     assert phone_page.is_visible("#empty")
     person.send("ICE is at my door")
     case_id = only_case(r)["id"]
@@ -108,7 +106,7 @@ def test_a_reply_refused_with_21612_shows_failed_and_why_without_a_reload(
     twilio.refuse[PERSON] = 21612
     person.send("ICE is at my door")
     case_id = only_case(r)["id"]
-    _login(phone_page, "maria")
+    _login(phone_page, r, "maria")
     phone_page.goto(f"/console/cases/{case_id}")
     phone_page.fill("#reply-text", "Hola, soy Maria")
     phone_page.click("#send")
@@ -124,7 +122,7 @@ def test_a_delivered_reply_shows_delivered_without_a_reload(
     staff.add(r, "maria", PASSWORD, "rapid", "staff")
     person.send("ICE is at my door")
     case_id = only_case(r)["id"]
-    _login(phone_page, "maria")
+    _login(phone_page, r, "maria")
     phone_page.goto(f"/console/cases/{case_id}")
     phone_page.fill("#reply-text", "Hola, soy Maria")
     phone_page.click("#send")
@@ -141,7 +139,7 @@ def test_a_canned_reply_fills_the_box_in_spanish_and_the_segments_follow_typing(
     staff.add(r, "maria", PASSWORD, "rapid", "staff")
     Phone(esc_app.test_client(), number="+13475550168").send("ICE está en mi puerta")
     case_id = only_case(r)["id"]
-    _login(phone_page, "maria")
+    _login(phone_page, r, "maria")
     phone_page.goto(f"/console/cases/{case_id}")
     phone_page.select_option("#canned", label="We could not reach you")
     text = say("es", "reply.could_not_reach")

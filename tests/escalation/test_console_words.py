@@ -66,7 +66,13 @@ def test_staff_add_takes_only_providers_in_the_routing_file(
         env=env,
     )
     assert added.exit_code == 0, added.output
-    assert staff.get(r, "ana") == staff.Staff("ana", "legal_services", "staff")
+    added_staff = staff.get(r, "ana")
+    assert added_staff is not None
+    assert (added_staff.name, added_staff.provider, added_staff.role) == (
+        "ana",
+        "legal_services",
+        "staff",
+    )
 
 
 def test_canned_replies_come_in_the_persons_language(

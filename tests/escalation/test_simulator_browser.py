@@ -9,7 +9,12 @@ import redis
 from bot.escalation import cases
 from bot.web.console import staff
 from tests.escalation.conftest import PASSWORD
-from tests.escalation.test_console_browser import live, page, pytestmark  # noqa: F401
+from tests.escalation.test_console_browser import (  # noqa: F401
+    live,
+    log_in,
+    page,
+    pytestmark,
+)
 
 
 def test_simulator_shows_the_reply_its_node_language_and_segments(
@@ -18,9 +23,7 @@ def test_simulator_shows_the_reply_its_node_language_and_segments(
 ) -> None:
     staff.add(r, "ana", PASSWORD, "intake", "organizer")
     page.goto("/console/simulator")
-    page.fill("input[name=name]", "ana")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("#login")
+    log_in(page, r, "ana")
     page.fill("#text", "hola")
     page.click("#send")
     page.wait_for_selector("#last-turn")
@@ -32,7 +35,8 @@ def test_simulator_shows_the_reply_its_node_language_and_segments(
 
     page.fill("#text", "ICE is at my door")
     page.click("#send")
-    page.wait_for_function("document.querySelectorAll('#last-turn').length >= 2")
+    # A locator, not wait_for_function: the console's CSP forbids evaluating strings.
+    page.locator("#last-turn").nth(1).wait_for()
     assert "case_opened" in page.inner_text("#chat")
     assert cases.open_cases(r) == []  # the simulator opens no real case
 

@@ -47,6 +47,10 @@ class FakeTwilio:
     posts: list[tuple[str, dict[str, str], bytes]] = field(default_factory=list)  # raw: path,
     # headers, body of every POST (a provider webhook stand-in reads these)
     fail_next: int = 0  # this many sends answer 503 before one succeeds
+    # Errors the next sends answer, (HTTP status, Twilio code), each quoting the number the way
+    # Twilio's own messages do (21612: "The 'To' phone number: +1..., is not currently
+    # reachable ...").
+    refuse_next: list[tuple[int, int]] = field(default_factory=list)
     delay: float = 0.0  # seconds to wait before answering a send (a slow Twilio)
     failures: int = 0
     refuse: dict[str, int] = field(default_factory=dict)  # number -> Twilio error code
@@ -98,6 +102,16 @@ class FakeTwilio:
                         {"code": refused, "message": f"refused ({refused})", "status": 400},
                     )
                 with fake._lock:
+                    if fake.refuse_next:
+                        status, code = fake.refuse_next.pop(0)
+                        fake.failures += 1
+                        message = (
+                            f"The 'To' phone number: {form.get('To')}, is not currently "
+                            f"reachable using the 'From' phone number: {form.get('From')} via SMS."
+                        )
+                        return self._answer(
+                            status, {"code": code, "message": message, "status": status}
+                        )
                     if fake.fail_next > 0:
                         fake.fail_next -= 1
                         fake.failures += 1

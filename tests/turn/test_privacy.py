@@ -85,3 +85,16 @@ def test_redaction_filter_removes_numbers_and_whatsapp_ids() -> None:
     record = logging.LogRecord("x", logging.INFO, "f", 1, "caller %s", ("+17185550123",), None)
     RedactFilter().filter(record)
     assert record.getMessage() == "caller [number]"
+
+
+def test_redaction_keeps_status_codes_latencies_and_job_ids() -> None:
+    for line in (
+        '127.0.0.1 - - "GET /console/ HTTP/1.1" 200 1234',
+        "job case-GAAX-1234567890b00415b94a5c7108018d10d finished in 0:00:00.123456s",
+        "Worker 84ee9a4151c846cf8408b9e1047f12a2: started with PID 31359",
+        "twilio refused the request: HTTP 400, error 21612",
+    ):
+        assert redact(line) == line
+    for number in ("+13475550199", "+1 347 555 0199", "(347) 555-0199", "347.555.0199"):
+        assert redact(f"To {number}, from x") == "To [number], from x"
+    assert redact("To=13475550199&From=x") == "To=[number]&From=x"

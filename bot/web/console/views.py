@@ -10,8 +10,11 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import qrcode
+import qrcode.image.svg
 from flask import (
     Blueprint,
+    Response,
     abort,
     current_app,
     flash,
@@ -23,6 +26,7 @@ from flask import (
     session,
     url_for,
 )
+from markupsafe import Markup
 from rq.job import Job
 from rq.registry import FailedJobRegistry
 
@@ -30,7 +34,7 @@ from bot.content import replies
 from bot.escalation import alarms, cases, delivery, local_outbox, queues
 from bot.escalation import jobs as work
 from bot.language.codes import NAMES as LANGUAGE_NAMES
-from bot.privacy import redact
+from bot.privacy import redact, without_bidi_controls
 from bot.web.console import staff as accounts
 from bot.web.console import words
 from bot.web.state import get_redis, hotline, settings
@@ -43,17 +47,43 @@ bp = Blueprint(
     static_folder="static",
     static_url_path="/static",
 )
+# No inline script or style anywhere in the console, no framing, nothing sent elsewhere.
+CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+)
 MAX_REPLY = 1500  # one WhatsApp message or a few SMS segments; Twilio's limit is 1,600
 
 
 @bp.before_request
 def load_staff() -> Any:
     g.staff = accounts.get(get_redis(), session["staff"]) if "staff" in session else None
+    if g.staff is not None and session.get("v") != g.staff.version:
+        session.clear()  # logged out elsewhere, password reset, or account removed
+        g.staff = None
     if request.method == "POST":
         token = request.form.get("csrf", "")
         if not token or not hmac.compare_digest(token, session.get("csrf", "")):
             abort(400, "The form expired or did not come from this console. Reload and retry.")
     return None
+
+
+@bp.after_request
+def harden(response: Response) -> Response:
+    """Every console response: no framing, no sniffing, no referrer, no copies in caches."""
+    response.headers["Content-Security-Policy"] = CSP
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Cache-Control"] = "no-store"
+    if settings().production:
+        response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+    return response
+
+
+@bp.app_template_filter("without_bidi")
+def without_bidi(text: str) -> str:
+    return without_bidi_controls(text)
 
 
 @bp.app_context_processor
@@ -90,28 +120,100 @@ def login_required(view: Callable[..., Any]) -> Callable[..., Any]:
     return wrapped
 
 
+PENDING_SECONDS = 300  # between the right password and the second factor
+
+
+def _next_target() -> str:
+    """Where to go after logging in: a console path only; anything else is a bad request."""
+    target = request.args.get("next", "")
+    if not target:
+        return url_for("console.queue")
+    if (
+        len(target) > 200
+        or not target.startswith("/console/")
+        or "//" in target
+        or "\\" in target
+        or not target.isprintable()
+    ):
+        abort(400, "That link to the console is not valid.")
+    return target
+
+
+def _refused(template: str, error: str, status: int, **context: Any) -> Any:
+    return render_template(template, error=error, **context), status
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> Any:
-    if request.method == "POST":
-        r = get_redis()
-        name = request.form.get("name", "").strip()
-        if accounts.locked_out(r, name):
-            return render_template(
-                "console/login.html", error="Too many wrong passwords. Wait 15 minutes."
-            ), 429
-        account = accounts.login(r, name, request.form.get("password", ""))
-        if account is None:
-            return render_template("console/login.html", error="Wrong name or password."), 401
+    target = _next_target()
+    if request.method == "GET":
+        return render_template("console/login.html", error=None)
+    r = get_redis()
+    name = request.form.get("name", "").strip()
+    if len(name) > accounts.MAX_NAME:
+        abort(400, "That name is too long.")
+    address = request.remote_addr or ""
+    wait = accounts.attempt(r, name, address)
+    if wait:
+        return _refused("console/login.html", f"Too many tries. Wait {wait} seconds.", 429)
+    account = accounts.check_password(r, name, request.form.get("password", ""))
+    if account is None:
+        cases.audit(r, name, "login failed", "")
+        return _refused("console/login.html", "Wrong name or password.", 401)
+    accounts.succeeded(r, name, address)
+    session.clear()
+    session.update(pending=account.name, pending_v=account.version, pending_at=time.time())
+    session["csrf"] = secrets.token_urlsafe(32)
+    return redirect(url_for("console.second_factor", next=target))
+
+
+def _pending() -> accounts.Staff | None:
+    """The account whose password was right a moment ago in this browser."""
+    name = session.get("pending")
+    if not name or time.time() - float(session.get("pending_at", 0)) > PENDING_SECONDS:
+        return None
+    account = accounts.get(get_redis(), name)
+    return account if account and account.version == session.get("pending_v") else None
+
+
+def _qr_svg(uri: str) -> Markup:
+    image = qrcode.make(uri, image_factory=qrcode.image.svg.SvgPathImage, box_size=8)
+    return Markup(image.to_string(encoding="unicode"))
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+def second_factor() -> Any:
+    target = _next_target()
+    account = _pending()
+    if account is None:
         session.clear()
-        session["staff"] = account.name
-        session["csrf"] = secrets.token_urlsafe(32)
-        target = request.args.get("next", "")
-        return redirect(target if target.startswith("/console/") else url_for("console.queue"))
-    return render_template("console/login.html", error=None)
+        return redirect(url_for("console.login"))
+    r = get_redis()
+    uri = accounts.enrollment_uri(r, account.name)
+    context = {"uri": uri, "qr": _qr_svg(uri) if uri else None}
+    if request.method == "GET":
+        return render_template("console/code.html", error=None, **context)
+    address = request.remote_addr or ""
+    wait = accounts.attempt(r, account.name, address)
+    if wait:
+        return _refused(
+            "console/code.html", f"Too many tries. Wait {wait} seconds.", 429, **context
+        )
+    if not accounts.check_second_factor(r, account.name, request.form.get("code", "")):
+        cases.audit(r, account.name, "login failed", "")
+        return _refused("console/code.html", "That code is not right.", 401, **context)
+    accounts.succeeded(r, account.name, address)
+    session.clear()
+    session.update(staff=account.name, v=account.version, csrf=secrets.token_urlsafe(32))
+    cases.audit(r, account.name, "login", "")
+    return redirect(target)
 
 
 @bp.post("/logout")
 def logout() -> Any:
+    if g.staff is not None:  # every session of this account, in every browser, ends
+        accounts.end_sessions(get_redis(), g.staff.name)
+        cases.audit(get_redis(), g.staff.name, "logout", "")
     session.clear()
     return redirect(url_for("console.login"))
 
@@ -265,8 +367,7 @@ def jobs() -> Any:
             if job is None:
                 continue
             case_id = str(job.args[0]) if job.args else ""
-            found = cases.get(r, case_id) if case_id else {}
-            if found and not g.staff.sees(found):
+            if not _sees_job(r, job):
                 continue
             result = job.latest_result()
             reason = (result.exc_string if result else "") or ""
@@ -283,6 +384,16 @@ def jobs() -> Any:
     return render_template("console/jobs.html", jobs=failed)
 
 
+def _sees_job(r: Any, job: Job) -> bool:
+    """Organizers see every failed job; staff only their provider's open cases' jobs (a job of
+    a closed case, or of no case, could be anyone's)."""
+    if g.staff.role == "organizer":
+        return True
+    case_id = str(job.args[0]) if job.args and job.id.startswith(queues.CASE_JOB) else ""
+    found = cases.get(r, case_id) if case_id else {}
+    return bool(found) and g.staff.sees(found)
+
+
 @bp.post("/jobs/<job_id>/requeue")
 @login_required
 def requeue(job_id: str) -> Any:
@@ -290,8 +401,22 @@ def requeue(job_id: str) -> Any:
     for name in queues.PRIORITY:
         registry = FailedJobRegistry(queue=queues.queue(r, name))
         if job_id in registry.get_job_ids():
+            job = Job.fetch(job_id, connection=r, serializer=queues.SERIALIZER)
+            if not _sees_job(r, job):
+                abort(404)  # another provider's job looks exactly like no job
             registry.requeue(job_id)
             flash("Queued again.")
     cases.audit(r, g.staff.name, "requeue", job_id)
     current_app.logger.info("job %s requeued by %s", job_id, g.staff.name)
     return redirect(url_for("console.jobs"))
+
+
+@bp.get("/audit")
+@login_required
+def audit() -> Any:
+    """For organizers: who logged in (or failed to), claimed, replied, closed, requeued; never
+    any message text."""
+    if g.staff.role != "organizer":
+        abort(403)
+    entries = [json.loads(raw) for raw in get_redis().lrange(cases.AUDIT, 0, 499)]
+    return render_template("console/audit.html", entries=entries)

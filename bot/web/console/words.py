@@ -81,7 +81,7 @@ def minutes_left(seconds: float) -> str:
 
 
 FAILURES = (  # (what a failed job's last line contains, what it means and what to do)
-    ("TwilioRestException", "Twilio answered with an error. Retry once Twilio is working again."),
+    ("TwilioError", "Twilio answered with an error. Retry once Twilio is working again."),
     (
         "ConnectionError",
         "Could not reach the service (a network error, or it is down). Retry once it is back.",

@@ -180,6 +180,13 @@ class Settings(BaseModel):
     reports_threshold: int = _setting(
         "HOTLINE_REPORTS_THRESHOLD", 10, "report cells below this count show as <N (suppressed)"
     )
+    trusted_proxies: int = _setting(
+        "HOTLINE_TRUSTED_PROXIES",
+        0,
+        "reverse proxies in front of the app (1 behind "
+        "deploy/nginx.conf): the client address and scheme are taken from that many "
+        "X-Forwarded-For/-Proto hops, so login limits count each staffer's own address",
+    )
 
     @property
     def production(self) -> bool:

@@ -10,6 +10,7 @@ from typing import Any
 
 import redis
 from flask import Flask, jsonify, redirect, url_for
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from bot import config, privacy
 from bot.escalation import jobs, signing, worker
@@ -45,6 +46,9 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES,
     )
     app_state.init_app(app, settings)
+    if settings.trusted_proxies:  # behind nginx: the staffer's address, not the proxy's
+        hops = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     unsigned = signing.webhook_problems(
         app_state.hotline_of(app).routing.providers, production=settings.production
     )

@@ -79,6 +79,8 @@ def test_every_console_page_fits_a_390_px_phone(
         "/console/jobs",
         "/console/simulator",
         "/console/outbox",
+        "/console/audit",
+        "/console/reports",
     ):
         _fits(phone_page, path)
     assert "notify_staff" in phone_page.goto("/console/jobs").text()

@@ -11,6 +11,7 @@ from typing import Any
 import redis
 from click.testing import CliRunner
 
+from bot import create_app
 from bot.cli import main
 from bot.web.console import staff
 from tests.escalation.conftest import PASSWORD, Console, totp_code
@@ -153,3 +154,19 @@ def test_staff_commands_print_the_second_factor_and_manage_accounts(
     assert run(main, ["staff", "remove", "lee"], env=env).exit_code == 0
     assert staff.get(r, "lee") is None
     assert run(main, ["staff", "remove", "lee"], env=env).exit_code == 1
+
+
+def test_behind_the_proxy_the_limits_count_each_staffers_own_address(
+    esc_config: dict[str, Any], r: redis.Redis
+) -> None:
+    """Behind nginx every request comes from 127.0.0.1: with HOTLINE_TRUSTED_PROXIES the
+    address nginx saw counts, so a stranger cannot slow the staffer down through the proxy."""
+    app = create_app(dict(esc_config, HOTLINE_TRUSTED_PROXIES="1"))
+    staff.add(r, "maria", PASSWORD, "rapid", "staff")
+    stranger = Console(app, "maria", address="127.0.0.1")
+    stranger.client.environ_base["HTTP_X_FORWARDED_FOR"] = "203.0.113.9"
+    codes = [stranger.login(f"guess number {n}").status_code for n in range(12)]
+    assert 429 in codes
+    maria = Console(app, "maria", address="127.0.0.1")
+    maria.client.environ_base["HTTP_X_FORWARDED_FOR"] = "198.51.100.7"
+    assert maria.login().status_code == 302

@@ -140,6 +140,9 @@ class Writes:
     def sadd(self, key: str, *members: str) -> None:
         self._add("SADD", key, *members)
 
+    def incr(self, key: str) -> None:
+        self._add("INCR", key)
+
     def expire(self, key: str, seconds: int) -> None:
         self._add("EXPIRE", key, seconds)
 

@@ -157,6 +157,7 @@ class Hotline:
             self.store.save(pseudo, turn.session, writes)
         outgoing = turn.outgoing + self._promise(staged)
         self.store.remember(sid_key, outgoing, writes)
+        spent = bool(outgoing) and self.limits.spend(writes, verdict, raw_session is None, now)
         result = writes.commit(self.r, key, seen, raw_session)
         if result in (Commit.CHANGED, Commit.ID_TAKEN):
             return None
@@ -167,13 +168,8 @@ class Hotline:
         except Exception:  # saved is what counts: the worker's sweep announces a new case
             log.exception("turn p=%s saved, but its follow-up failed", short(pseudo))
         effects.log_turn(short(pseudo), turn)
-        if turn.outgoing:
-            try:
-                self.limits.spend(started=raw_session is None, now=now)
-            except redis.RedisError:  # answered is what counts; the counter is a guard
-                log.warning(
-                    "turn p=%s answered, but the reply budget was not counted", short(pseudo)
-                )
+        if spent:
+            self.limits.raise_spent(now)
         return Outcome(outgoing, turn, pseudo, case, staged.opened)
 
     def _promise(self, staged: effects.Staged) -> list[str]:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import redis
 
+from bot.db import Writes
 from bot.escalation import alarms
 
 DAY_KEY = "hl:rate:key:"  # + UTC date -> random bytes, gone after two days
@@ -67,21 +68,22 @@ class Limits:
             sender = "flood" if int(mine or 0) == self.per_minute + 1 else "silence"
         budget_spent = int(replies or 0) >= self.per_hour_total
         full = bool(self.new_per_hour) and int(started or 0) >= self.new_per_hour
-        return Verdict(sender, budget_spent, full)
+        return Verdict(sender, budget_spent, full, int(replies or 0))
 
-    def spend(self, started: bool, now: float | None = None) -> None:
-        """A reply went out (and, if `started`, a new conversation began): count it. The reply
-        that spends the budget raises the alarm, once an hour."""
-        now = time.time() if now is None else now
+    def spend(self, writes: Writes, verdict: Verdict, started: bool, now: float) -> bool:
+        """A reply goes out (and, if `started`, a new conversation begins): count it in the
+        turn's own commit, no extra round trip. True when this reply spends the budget (the
+        caller raises the alarm once the commit is done)."""
         hour = int(now // 3600)
-        pipe = self.r.pipeline(transaction=False)
-        pipe.incr(f"{BUDGET}{hour}")
-        pipe.expire(f"{BUDGET}{hour}", 7200)
+        writes.incr(f"{BUDGET}{hour}")
+        writes.expire(f"{BUDGET}{hour}", 7200)
         if started:
-            pipe.incr(f"{STARTED}{hour}")
-            pipe.expire(f"{STARTED}{hour}", 7200)
-        if pipe.execute()[0] >= self.per_hour_total:
-            alarms.raise_alarm(self.r, "replies", now)
+            writes.incr(f"{STARTED}{hour}")
+            writes.expire(f"{STARTED}{hour}", 7200)
+        return verdict.replies + 1 >= self.per_hour_total
+
+    def raise_spent(self, now: float) -> None:
+        alarms.raise_alarm(self.r, "replies", now)
 
 
 @dataclass(frozen=True)
@@ -89,3 +91,4 @@ class Verdict:
     sender: str | None  # "flood", "silence" or None to go on
     budget_spent: bool  # this hour's replies are spent: only urgent texts are answered
     conversations_full: bool  # this hour's new conversations are spent: only urgent ones start
+    replies: int = 0  # replies sent this hour, as read at the start of the turn

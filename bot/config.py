@@ -197,10 +197,6 @@ class Settings(BaseModel):
         """Development with no Twilio account: outbound messages go to the local outbox."""
         return not self.production and not self.twilio_account_sid and not self.twilio_api_url
 
-    def with_(self, **changes: Any) -> Settings:
-        """A copy with some fields changed (by field name), validated again."""
-        return Settings.model_validate({**self.model_dump(), **changes})
-
     def environ(self) -> dict[str, str]:
         """These settings as environment variables, for a child process (a worker)."""
         return {

@@ -133,7 +133,8 @@ class Hotline:
             forwarded=msg.forwarded,
             location=msg.location,
         )
-        bundle = self.bundle
+        current = self.live.get()  # one look at the content files per turn
+        bundle = current.bundle
         if bundle is not self._lexicon_of:  # new words from edited locales teach the detector
             self.detector.set_lexicon(lexicon_of(bundle))
             self._lexicon_of = bundle
@@ -149,13 +150,13 @@ class Hotline:
             return Outcome([], None, pseudo, refused=refused)
         writes = Writes()
         staged = effects.stage(
-            writes, self.r, self.fernet, self.routing, pseudo, msg, turn, case, now
+            writes, self.r, self.fernet, current.routing, pseudo, msg, turn, case, now
         )
         if turn.session is None:
             self.store.erase(pseudo, writes)
         else:
             self.store.save(pseudo, turn.session, writes)
-        outgoing = turn.outgoing + self._promise(staged)
+        outgoing = turn.outgoing + self._promise(bundle, staged)
         self.store.remember(sid_key, outgoing, writes)
         spent = bool(outgoing) and self.limits.spend(writes, verdict, raw_session is None, now)
         result = writes.commit(self.r, key, seen, raw_session)
@@ -172,11 +173,10 @@ class Hotline:
             self.limits.raise_spent(now)
         return Outcome(outgoing, turn, pseudo, case, staged.opened)
 
-    def _promise(self, staged: effects.Staged) -> list[str]:
+    def _promise(self, bundle: Bundle, staged: effects.Staged) -> list[str]:
         """When to expect a first reply, and what to do if none comes, once the turn knows
         which provider took the urgent case (the engine does not). Its own message, after the
         engine's pages, so it arrives now even when the case message continues after MORE."""
-        bundle = self.bundle
         if staged.promise is None or PROMISE not in bundle.locales[bundle.fallback].messages:
             return []  # content without the text (an organizer's own flows) promises nothing
         lang, minutes = staged.promise

@@ -22,7 +22,6 @@ import redis
 from bot.db import Writes
 from bot.escalation import alarms
 
-DAY_KEY = "hl:rate:key:"  # + UTC date -> random bytes, gone after two days
 SENDER = "hl:rate:s:"  # + rotating pseudonym + minute -> messages this minute
 BUDGET = "hl:rate:out:"  # + hour -> replies sent this hour, all senders together
 STARTED = "hl:rate:new:"  # + hour -> conversations started this hour

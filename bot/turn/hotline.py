@@ -14,15 +14,15 @@ import redis
 from bot.config import Settings
 from bot.content import intake, routing
 from bot.content.live import LiveContent
-from bot.db import Commit, Writes
-from bot.engine import Bundle, EventType, Session, Turn, advance
+from bot.db import Commit, TurnRead, Writes, read_turn
+from bot.engine import Bundle, EventType, Turn, advance
 from bot.escalation import cases, queues
 from bot.escalation.vault import fernet
 from bot.language import Detection, Detector, get_detector, lexicon_of
 from bot.privacy import message_key, pseudonym, short
 from bot.turn import effects
 from bot.turn.inbound import InboundMessage
-from bot.turn.limits import Limits, Verdict
+from bot.turn.limits import SENDER_TTL, Limits, Verdict
 from bot.turn.sessions import SessionStore
 
 log = logging.getLogger(__name__)
@@ -89,17 +89,21 @@ class Hotline:
             self._carry_over(pseudonym(self.previous, msg.address), pseudo)
         detection = self.detector.detect(msg.text) if msg.text else None
         verdict = Verdict(None, False, False)
+        counters = self.limits.keys(msg.address, now)
         for attempt in range(MAX_ATTEMPTS):
-            pipe = self.r.pipeline(transaction=False)
+            read = read_turn(
+                self.r,
+                *counters,
+                self.store.key(pseudo),
+                self.store.seen_key(sid_key),
+                cases.CASE,
+                SENDER_TTL if attempt == 0 else 0,  # count the sender once per message
+            )
             if attempt == 0:
-                self.limits.count(pipe, msg.address, now)
-            pipe.mget(self.store.key(pseudo), self.store.seen_key(sid_key))
-            results = pipe.execute()
-            if attempt == 0:
-                verdict = self.limits.verdict(results[:-1])
-                if verdict.sender and not self._first_emergency(msg, detection, results[-1]):
+                verdict = self.limits.verdict(read.sender_count, read.replies, read.started)
+                if verdict.sender and not self._first_emergency(msg, detection, read):
                     return Outcome([], None, pseudo, refused=Refusal(verdict.sender))
-            outcome = self._turn(pseudo, sid_key, msg, detection, results[-1], now, verdict)
+            outcome = self._turn(pseudo, sid_key, msg, detection, read, now, verdict)
             if outcome is not None:
                 return outcome
         raise RuntimeError("too many simultaneous messages from one person")
@@ -110,7 +114,7 @@ class Hotline:
         sid_key: str,
         msg: InboundMessage,
         detection: Detection | None,
-        read: list[bytes | None],
+        read: TurnRead,
         now: float,
         verdict: Verdict,
     ) -> Outcome | None:
@@ -118,12 +122,12 @@ class Hotline:
         turn again (the session changed meanwhile, or a new case's id was taken). A turn the
         budgets refuse is not committed: the hotline never heard it."""
         key, seen = self.store.key(pseudo), self.store.seen_key(sid_key)
-        raw_session, earlier = read
+        raw_session, earlier = read.session, read.seen
         if earlier is not None:  # Twilio retried: answer the same, change nothing
             log.info("turn p=%s repeated message, same answer", short(pseudo))
             return Outcome(json.loads(earlier), None, pseudo)
         session = self.store.parse(raw_session)
-        case = self._open_case_of(session)
+        case = read.case or None
         inbound = intake.inbound(
             msg.text,
             detection,
@@ -184,14 +188,14 @@ class Hotline:
         return [text.replace("{reply_minutes}", str(minutes))]
 
     def _first_emergency(
-        self, msg: InboundMessage, detection: Detection | None, read: list[bytes | None]
+        self, msg: InboundMessage, detection: Detection | None, read: TurnRead
     ) -> bool:
         """Past the sender's limit, an urgent text from someone without an open case still
         goes through: a frightened person may have texted ten times already. The engine is
         pure, so asking it costs no write."""
-        session = self.store.parse(read[0])
-        if self._open_case_of(session) is not None:
+        if read.case:
             return False
+        session = self.store.parse(read.session)
         inbound = intake.inbound(
             msg.text,
             detection,
@@ -217,10 +221,6 @@ class Hotline:
         except Exception:  # this is the last word when all else failed: never fail here too
             found = None
         return bundle.text(key, found.lang if found else None)[0]
-
-    def _open_case_of(self, session: Session | None) -> dict[str, str] | None:
-        case_id = session.vars.get("case") if session else None
-        return cases.get(self.r, case_id) or None if case_id else None
 
     def forget(self, address: str) -> None:
         """Erase everything held for an address, as DELETE does."""

@@ -25,6 +25,7 @@ from bot.escalation import alarms
 SENDER = "hl:rate:s:"  # + rotating pseudonym + minute -> messages this minute
 BUDGET = "hl:rate:out:"  # + hour -> replies sent this hour, all senders together
 STARTED = "hl:rate:new:"  # + hour -> conversations started this hour
+SENDER_TTL = 120  # a minute's counter outlives its minute, then goes
 
 
 class Limits:
@@ -46,28 +47,23 @@ class Limits:
             self._day = (day, hmac.new(self.secret, label, hashlib.sha256).digest())
         return self._day[1]
 
-    def count(self, pipe: redis.client.Pipeline, address: str, now: float | None = None) -> None:
-        """Queue on `pipe`: count this sender's message this minute; read this hour's replies
-        and new conversations (read only: they count when a reply goes). `verdict` reads the
-        four results."""
-        now = time.time() if now is None else now
+    def keys(self, address: str, now: float) -> tuple[str, str, str]:
+        """The counters a turn reads: this sender's this minute (counted by the turn's read,
+        expiring after SENDER_TTL), this hour's replies and new conversations (read only:
+        they count when a reply goes)."""
         token = hmac.new(self._day_key(now), address.encode(), hashlib.sha256).hexdigest()[:24]
-        sender, hour = f"{SENDER}{token}:{int(now // 60)}", int(now // 3600)
-        pipe.incr(sender)
-        pipe.expire(sender, 120)
-        pipe.get(f"{BUDGET}{hour}")
-        pipe.get(f"{STARTED}{hour}")
+        hour = int(now // 3600)
+        return f"{SENDER}{token}:{int(now // 60)}", f"{BUDGET}{hour}", f"{STARTED}{hour}"
 
-    def verdict(self, results: list[int | bytes | None]) -> Verdict:
+    def verdict(self, mine: int, replies: int, started: int) -> Verdict:
         """The sender's standing ("flood" the first time past the limit: one polite reply;
         "silence" after that), and whether the budget and the new-conversation cap are full."""
-        mine, _, replies, started = results
         sender: str | None = None
-        if int(mine or 0) > self.per_minute:
-            sender = "flood" if int(mine or 0) == self.per_minute + 1 else "silence"
-        budget_spent = int(replies or 0) >= self.per_hour_total
-        full = bool(self.new_per_hour) and int(started or 0) >= self.new_per_hour
-        return Verdict(sender, budget_spent, full, int(replies or 0))
+        if mine > self.per_minute:
+            sender = "flood" if mine == self.per_minute + 1 else "silence"
+        budget_spent = replies >= self.per_hour_total
+        full = bool(self.new_per_hour) and started >= self.new_per_hour
+        return Verdict(sender, budget_spent, full, replies)
 
     def spend(self, writes: Writes, verdict: Verdict, started: bool, now: float) -> bool:
         """A reply goes out (and, if `started`, a new conversation begins): count it in the

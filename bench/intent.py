@@ -1,7 +1,7 @@
 """Benchmark first texts: do urgent messages open a case, in a language the person reads?
 
     python bench/intent.py [--json] [--split held|tune|all] [--tsv tests/data/first_texts.tsv]
-        [--write]
+    python bench/intent.py --tsv new            # the hand-written sets of tools/data/intent
 
 Each row of the TSV is the first message of a new conversation, run through the same path as
 the webhook (detector, then the pure engine on a fresh session) by `hotline flows try`'s
@@ -11,7 +11,8 @@ urgent case), false urgent (a calm row, not a "what if" question, paged staff), 
 the labelled topic), language of the answer, and the median time per first text after loading.
 --misses lists the urgent rows missed, for the tune half only.
 
-Tune on the tune half only; the held half is run for reporting.
+Tune on the tune half only (`train` in tools/data/intent); the held halves are run for
+reporting.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ if str(ROOT) not in sys.path:
 
 from bot.cli import intent  # noqa: E402
 
+FIRST_TEXTS = ROOT / "tests" / "data" / "first_texts.tsv"
+NEW_TEXTS = sorted((ROOT / "tools" / "data" / "intent").glob("*.tsv"))
 TARGETS = {
     "urgent_recall": ">= 98 overall, >= 95 per language and style",
     "false_urgent": "<= 5 (outside what-if questions)",
@@ -41,20 +44,31 @@ TARGETS = {
 }
 
 
-def rows_of(path: Path, split: str) -> list[intent.Row]:
+TRAINING_SPLITS = {"tune", "train"}  # the first texts call their training half "tune"
+
+
+def rows_of(paths: list[Path], split: str) -> list[intent.Row]:
     import csv
 
-    with path.open(encoding="utf-8", newline="") as handle:
-        splits = [r.get("split", "") for r in csv.DictReader(handle, delimiter="\t")]
-    rows = intent.read_rows(path)
-    return [row for row, s in zip(rows, splits, strict=True) if split == "all" or s == split]
+    found = []
+    for path in paths:
+        with path.open(encoding="utf-8", newline="") as handle:
+            reader = csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
+            splits = [r.get("split", "") for r in reader]
+        rows = intent.read_rows(path)
+        found += [
+            row
+            for row, s in zip(rows, splits, strict=True)
+            if split == "all" or s == split or (split == "tune" and s in TRAINING_SPLITS)
+        ]
+    return found
 
 
-def run(path: Path, split: str, repeat: int = 3) -> dict[str, Any]:
+def run(paths: list[Path], split: str, repeat: int = 3) -> dict[str, Any]:
     started = time.perf_counter()
     bundle, detector = intent.load(ROOT)
     load_s = time.perf_counter() - started
-    rows = rows_of(path, split)
+    rows = rows_of(paths, split)
     for row in rows[:20]:  # warm caches (compiled matchers) before timing
         intent.try_text(bundle, detector, row)
     results = list(intent.run_rows(bundle, detector, rows))
@@ -66,7 +80,7 @@ def run(path: Path, split: str, repeat: int = 3) -> dict[str, Any]:
     summary = intent.summarize(results, bundle.languages)
     summary["overall"]["median_ms"] = round(statistics.median(best), 4) if best else None
     return {
-        "tsv": str(path),
+        "tsv": [str(path) for path in paths],
         "split": split,
         "rows": len(rows),
         "load_s": round(load_s, 2),
@@ -93,12 +107,19 @@ def table(report: dict[str, Any]) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--tsv", type=Path, default=ROOT / "tests" / "data" / "first_texts.tsv")
+    parser.add_argument(
+        "--tsv",
+        type=Path,
+        nargs="+",
+        default=[FIRST_TEXTS],
+        help="one or more TSVs; `--tsv new` means the hand-written sets in tools/data/intent",
+    )
     parser.add_argument("--split", choices=("held", "tune", "all"), default="held")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--misses", action="store_true", help="list urgent rows missed")
     args = parser.parse_args()
-    report = run(args.tsv, args.split)
+    paths = [p for arg in args.tsv for p in (NEW_TEXTS if str(arg) == "new" else [arg])]
+    report = run(paths, args.split)
     if args.json:
         if not (args.misses and args.split == "tune"):  # held texts are never shown
             report.pop("misses")

@@ -26,12 +26,19 @@ AGENCY = "urgent.ice"  # ICE, la migra, agents: with "now", a topic text becomes
 CUES = (HYPOTHETICAL, NOW, FORWARDED, PAST, UNIVERSAL, AGENCY)
 # The intent model is consulted after the word lists, for free text that matched none. An
 # urgent reading needs this much of the probability on the urgent labels together; a topic
-# needs this much on itself. Set on the tune half by cross-validation (tools/build_intent_model).
-URGENT_MASS = 0.6
+# needs this much on itself. A topic word's text ("ICE is at my job") turns urgent on the
+# model's word alone when it is TOPIC_URGENT_MASS sure. All four thresholds were chosen on the
+# training rows (1,874) by 4-fold cross-validation of the whole engine: against the earlier
+# 0.6/0.8 and no veto, urgent recall 93.0% instead of 85.3%, false alarms 13.9% instead of
+# 12.2% (bench/RESULTS.md).
+URGENT_MASS = 0.5
 TOPIC_P = 0.6
-# A topic word's text turns urgent on the model's word alone only when it is this sure: on the
-# tune half (model trained on the other rows) 0.8 added urgent texts and no false alarm.
-TOPIC_URGENT_MASS = 0.8
+TOPIC_URGENT_MASS = 0.5
+# An urgent word in a text the model reads as calm with this little urgent mass ("my brother was
+# detained three weeks ago, how do I find him?") gets the urgent guidance and the question "is
+# this happening now?" instead of a case: a "yes" opens it. Chosen on the training rows by
+# cross-validation of the whole engine (tools/build_intent_model.py --cv-engine).
+CALM_VETO_MASS = 0.2
 URGENT_PREFIX = "urgent:"
 OFFER = "lang.offer"  # "reply LANG for <language>", in that language's own script
 UNSUPPORTED_NUMBERS = "unsupported.numbers"  # the numbers to call now, in English and Spanish
@@ -460,10 +467,17 @@ def _read_words(compiled: _Compiled, step: _Step, text: str) -> tuple[str, str |
     if not urgent and question and trigger.ask is not None and _cue(step, AGENCY):
         # "What if ICE comes to my job?": the topic's urgent guidance, then "is it now?".
         return trigger.ask, lang, trigger.urgent or target
-    # Something that happened long ago ("arrested five years ago") is not happening now.
-    if urgent and (question or _cue(step, PAST)):
+    # Something that happened long ago ("arrested five years ago") is not happening now, and
+    # neither, most likely, is what the model reads as a calm question.
+    if urgent and (question or _cue(step, PAST) or _reads_calm(step)):
         return compiled.asks.get(target, target), lang, target
     return target, lang, target
+
+
+def _reads_calm(step: _Step) -> bool:
+    """The model reads the text as calm: little of its probability on the urgent labels."""
+    reading = _reading(step.inbound)
+    return bool(reading) and _urgent_mass(reading)[0] < CALM_VETO_MASS
 
 
 def _first_topic(step: _Step) -> Trigger | None:

@@ -1,0 +1,57 @@
+"""Urgent first texts as people write them, read by the whole engine: the held halves of the
+first texts and of the hand-written sets, which no model, word list or threshold was tuned on."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bench.intent import FIRST_TEXTS, NEW_TEXTS, rows_of
+from bot.cli import intent
+from bot.engine import Inbound, Turn, advance
+from tests.conftest import ROOT
+
+
+@pytest.fixture(scope="module")
+def loaded() -> Any:
+    return intent.load(ROOT)
+
+
+@pytest.mark.parametrize(
+    ("paths", "floor"),
+    [([FIRST_TEXTS], 95.0), (NEW_TEXTS, 85.0)],
+    ids=["first-texts", "hand-written"],
+)
+def test_held_urgent_texts_open_a_case_on_the_first_text(
+    loaded: Any, paths: list[Path], floor: float
+) -> None:
+    # Floors under this round's figures (96.1 and 86.9); the model before it reached 86.3 and
+    # 78.6. The goal stays 98.
+    bundle, detector = loaded
+    rows = rows_of(paths, "held")
+    assert len(rows) > 300
+    results = list(intent.run_rows(bundle, detector, rows))
+    summary = intent.summarize(results, bundle.languages)["overall"]
+    assert summary["urgent_recall"] >= floor, summary
+
+
+def _first(bundle: Any, text: str, reading: tuple[tuple[str, float], ...]) -> Turn:
+    inbound = Inbound(text, "sms", 0, "en", True, intent=reading)
+    return advance(bundle, None, inbound, lambda: "T001")
+
+
+def test_an_urgent_word_in_a_text_the_model_reads_as_calm_asks_before_paging(
+    loaded: Any,
+) -> None:
+    bundle, _ = loaded
+    text = "my brother was detained by ICE, how do we find which jail he is in"
+    calm = (("detained", 0.85), ("lawyer", 0.05), ("urgent:detained", 0.04))
+    asked = _first(bundle, text, calm)
+    assert not any(e.type == "case_opened" for e in asked.events)
+    assert asked.session is not None and asked.session.node == "detained_if"
+    # The same words read as urgent (or with no reading at all) open a case at once.
+    for reading in ((("urgent:detained", 0.8), ("detained", 0.1)), ()):
+        paged = _first(bundle, text, reading)
+        assert any(e.type == "case_opened" for e in paged.events), reading

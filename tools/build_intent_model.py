@@ -22,9 +22,11 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
 import sys
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import yaml
@@ -182,7 +184,31 @@ def cross_validate(rows: list[tuple[str, str]], extra: list[tuple[str, str]], fo
         print(f"  {threshold:.2f}: {right}/{len(chosen)} of {len(calm)}")
 
 
-def cross_validate_engine(folds: int, grid: dict[str, list[float]]) -> None:
+def _fold_readings(rows: list[Any], folds: int, cache: Path | None) -> list[Any]:
+    """Each row's reading by a model trained without its fold (kept in `cache` when given, so
+    the engine's rules can be tried again without training the models again)."""
+    if cache is not None and cache.exists():
+        return [tuple(map(tuple, r)) for r in json.loads(cache.read_text(encoding="utf-8"))]
+    extra = phrases()
+    readings: list[Any] = [()] * len(rows)
+    for k in range(folds):
+        train_rows = [r for i, r in enumerate(rows) if i % folds != k]
+        examples = [(r.text, ("urgent:" + r.topic) if r.urgent == "yes" else r.topic)
+                    for r in train_rows] + extra  # fmt: skip
+        weights = [1.0] * len(train_rows) + [PHRASE_WEIGHT] * len(extra)
+        model = train([t for t, _ in examples], [lab for _, lab in examples], weights)
+        for i, row in enumerate(rows):
+            if i % folds == k:
+                probs = read(model, row.text)
+                readings[i] = tuple(sorted(probs.items(), key=lambda kv: -kv[1])[:5])
+    if cache is not None:
+        cache.write_text(json.dumps(readings), encoding="utf-8")
+    return readings
+
+
+def cross_validate_engine(
+    folds: int, grid: dict[str, list[float]], cache: Path | None = None
+) -> None:
     """The whole engine (word lists, then the model) on the training rows, each read by a model
     trained without its fold: urgent recall, false urgent and topic accuracy for each setting
     of the engine's thresholds. This is how CALM_VETO_MASS and its neighbours were chosen."""
@@ -197,24 +223,14 @@ def cross_validate_engine(folds: int, grid: dict[str, list[float]]) -> None:
 
     bundle, detector = intent.load(ROOT)
     rows = rows_of([FIRST_TEXTS, *NEW_TEXTS], "tune")
-    extra = phrases()
+    readings = _fold_readings(rows, folds, cache)
     inbounds = []
-    for k in range(folds):
-        train_rows = [r for i, r in enumerate(rows) if i % folds != k]
-        examples = [(r.text, ("urgent:" + r.topic) if r.urgent == "yes" else r.topic)
-                    for r in train_rows] + extra  # fmt: skip
-        weights = [1.0] * len(train_rows) + [PHRASE_WEIGHT] * len(extra)
-        model = train([t for t, _ in examples], [lab for _, lab in examples], weights)
-        for i, row in enumerate(rows):
-            if i % folds != k:
-                continue
-            probs = read(model, row.text)
-            reading = tuple(sorted(probs.items(), key=lambda kv: -kv[1])[:5])
-            detection = detector.detect(row.text) if row.text else None
-            inbound = intent.intake.inbound(
-                row.text, detection, media=row.media, forwarded=row.forwarded
-            )
-            inbounds.append((row, dataclasses.replace(inbound, intent=reading)))
+    for row, reading in zip(rows, readings, strict=True):
+        detection = detector.detect(row.text) if row.text else None
+        inbound = intent.intake.inbound(
+            row.text, detection, media=row.media, forwarded=row.forwarded
+        )
+        inbounds.append((row, dataclasses.replace(inbound, intent=reading)))
     names = sorted(grid)
     for values in itertools.product(*(grid[n] for n in names)):
         for name, value in zip(names, values, strict=True):
@@ -243,15 +259,16 @@ def main() -> None:
     parser.add_argument(
         "--cv-engine", type=int, default=0, help="K-fold figures of the whole engine, then stop"
     )
+    parser.add_argument("--cv-cache", type=Path, help="keep the out-of-fold readings here")
     args = parser.parse_args()
     if args.cv_engine:
         cross_validate_engine(
             args.cv_engine,
             {
-                "CALM_VETO_MASS": [0.0, 0.1, 0.2, 0.3],
-                "URGENT_MASS": [0.5, 0.6],
-                "TOPIC_URGENT_MASS": [0.5, 0.6],
+                "CALM_VETO_MASS": [0.2, 0.3],
+                "TOPIC_OVERRIDE_P": [0.4, 0.5, 0.6, 0.7, 0.8, 1.01],
             },
+            args.cv_cache,
         )
         return
     rows, extra = tune_rows(), phrases()

@@ -39,6 +39,10 @@ TOPIC_URGENT_MASS = 0.5
 # this happening now?" instead of a case: a "yes" opens it. Chosen on the training rows by
 # cross-validation of the whole engine (tools/build_intent_model.py --cv-engine).
 CALM_VETO_MASS = 0.2
+# A calm first text goes to the topic the model reads with this probability rather than the
+# one a word list points to (see _calm): out of fold, topic accuracy 57.0% -> 59.1%, urgent
+# recall and false alarms unchanged.
+TOPIC_OVERRIDE_P = 0.5
 URGENT_PREFIX = "urgent:"
 OFFER = "lang.offer"  # "reply LANG for <language>", in that language's own script
 UNSUPPORTED_NUMBERS = "unsupported.numbers"  # the numbers to call now, in English and Spanish
@@ -466,12 +470,30 @@ def _read_words(compiled: _Compiled, step: _Step, text: str) -> tuple[str, str |
             target, urgent = trigger.urgent, True
     if not urgent and question and trigger.ask is not None and _cue(step, AGENCY):
         # "What if ICE comes to my job?": the topic's urgent guidance, then "is it now?".
-        return trigger.ask, lang, trigger.urgent or target
+        return _calm(step, (trigger.ask, lang, trigger.urgent or target))
     # Something that happened long ago ("arrested five years ago") is not happening now, and
     # neither, most likely, is what the model reads as a calm question.
     if urgent and (question or _cue(step, PAST) or _reads_calm(step)):
-        return compiled.asks.get(target, target), lang, target
+        return _calm(step, (compiled.asks.get(target, target), lang, target))
+    if not urgent:
+        return _calm(step, (target, lang, target))
     return target, lang, target
+
+
+def _calm(step: _Step, found: tuple[str, str | None, str]) -> tuple[str, str | None, str]:
+    """A calm reading of the word lists, or the calm topic the model reads with TOPIC_OVERRIDE_P
+    in a first text: "does the city give my address to ICE?" is about city services, not the
+    door, whatever word list "ICE" is in."""
+    reading = _reading(step.inbound) if step.session.node is None else ()
+    if not reading:
+        return found
+    label, p = reading[0]
+    node = step.bundle.nodes.get(label)
+    if p < TOPIC_OVERRIDE_P or node is None or node.urgent or label == found[2]:
+        return found
+    if label in (step.bundle.menu, step.bundle.start):
+        return found
+    return label, found[1], label
 
 
 def _reads_calm(step: _Step) -> bool:

@@ -55,3 +55,17 @@ def test_an_urgent_word_in_a_text_the_model_reads_as_calm_asks_before_paging(
     for reading in ((("urgent:detained", 0.8), ("detained", 0.1)), ()):
         paged = _first(bundle, text, reading)
         assert any(e.type == "case_opened" for e in paged.events), reading
+
+
+def test_a_calm_first_text_goes_where_the_model_reads_it_not_where_a_word_points(
+    loaded: Any,
+) -> None:
+    bundle, _ = loaded
+    text = "do cops work with ICE in this city"  # "work": the work topic's word list
+    sure = (("services_city", 0.7), ("work", 0.1), ("urgent:door", 0.05))
+    turn = _first(bundle, text, sure)
+    assert intent.reached(turn)[0] == "services_city"
+    assert not any(e.type == "case_opened" for e in turn.events)
+    # Unsure, the word lists decide, as before.
+    unsure = (("services_city", 0.3), ("work", 0.25), ("urgent:door", 0.05))
+    assert intent.reached(_first(bundle, text, unsure))[0] == "work"

@@ -22,6 +22,9 @@ import numpy as np
 from bot.language.normalize import HEAD_CHARS, fold_accents
 
 MODEL_FILE = Path(__file__).parent / "data" / "intent_model.npz"
+# The same kind of model, reading which language a text in Latin letters is in (its labels:
+# en, es, fr, ht, pl, rom:<lang>, other); built by tools/build_latin_model.py.
+LATIN_MODEL_FILE = Path(__file__).parent / "data" / "latin_model.npz"
 NGRAMS = (1, 2, 3, 4)
 TOP = 5  # labels kept per reading, best first
 
@@ -110,15 +113,14 @@ class IntentModel:
         return tuple((self.labels[i], round(probs[i], 4)) for i in best)
 
 
-_MODEL: IntentModel | None = None
+_MODELS: dict[Path, IntentModel] = {}
 _LOCK = threading.Lock()
 
 
-def shared_intent_model() -> IntentModel | None:
-    """The process-wide intent model, or None when the file is not there (the word lists
-    still work without it)."""
-    global _MODEL
+def shared_intent_model(path: Path = MODEL_FILE) -> IntentModel | None:
+    """The process-wide model kept in `path` (the intent model by default), or None when the
+    file is not there (the word lists still work without it)."""
     with _LOCK:
-        if _MODEL is None and MODEL_FILE.exists():
-            _MODEL = IntentModel.load()
-        return _MODEL
+        if path not in _MODELS and path.exists():
+            _MODELS[path] = IntentModel.load(path)
+        return _MODELS.get(path)

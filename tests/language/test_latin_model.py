@@ -1,0 +1,55 @@
+"""Texts in Latin letters that are not in a Latin-script hotline language: the Latin-letters
+model keeps them from being answered in Polish, Creole or Spanish."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.language import Detector
+
+
+@pytest.fixture(scope="module")
+def detector() -> Detector:
+    return Detector()
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("chelovek v forme sprashivaet pro moego muzha u sosedey", "ru"),
+        ("nas vseh postavili k stene na sklade, sprashivayut dokumenty", "ru"),
+    ],
+)
+def test_romanized_text_is_read_as_its_language(detector: Detector, text: str, lang: str) -> None:
+    found = detector.language(text)
+    assert (found.lang, found.romanized) == (lang, True)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "nenu ikkada undalenu, naaku sahayam kavali",  # Telugu in Latin letters
+        "ola, meu marido foi levado hoje cedo perto do trabalho, nao sei onde ele esta",
+    ],
+)
+def test_a_language_the_hotline_does_not_serve_is_not_labelled_as_one(
+    detector: Detector, text: str
+) -> None:
+    found = detector.language(text)
+    assert found.lang is None and found.unsupported
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("my husband did not come home from work and his phone is off", "en"),
+        ("mi esposo no ha vuelto del trabajo y no contesta el telefono", "es"),
+        ("mon mari n'est pas rentré du travail et son téléphone est coupé", "fr"),
+        ("mari m pa tounen soti travay e telefon li etenn", "ht"),
+        ("mój mąż nie wrócił z pracy i ma wyłączony telefon", "pl"),
+    ],
+)
+def test_the_latin_hotline_languages_stay_themselves(
+    detector: Detector, text: str, lang: str
+) -> None:
+    assert detector.language(text).lang == lang

@@ -1,0 +1,111 @@
+"""Build bot/language/data/latin_model.npz: which language a text in Latin letters is in, among
+the five Latin-script hotline languages, the five others written in Latin letters (Banglish,
+Roman Urdu, Arabizi, Russian in Latin letters, pinyin, romanized Korean), and `other` (a
+language the hotline does not serve: Portuguese, Tagalog, Wolof, Roman Hindi...).
+
+    python tools/build_latin_model.py [--cv 4]
+
+The py3langid layer knows only the five Latin hotline languages, so it files romanized Russian
+under Polish and Tagalog under Creole; this model knows those classes. The detector consults it
+after the romanized word lists and before py3langid, and believes it only when it is sure
+(LATIN_SURE in bot/language/detector.py).
+
+Training data, and nothing else: the rows written in Latin letters of the training halves of
+tests/data/first_texts.tsv (`tune`) and tools/data/intent/*.tsv (`train`). Same features and
+trainer as the intent model (tools/build_intent_model.py). --cv K reports K-fold accuracy and,
+for each confidence threshold, how often a sure answer is wrong.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+for folder in (ROOT, ROOT / "tools"):
+    if str(folder) not in sys.path:
+        sys.path.insert(0, str(folder))
+
+from build_intent_model import read, train  # noqa: E402
+
+from bench.intent import FIRST_TEXTS, NEW_TEXTS, rows_of  # noqa: E402
+from bot.language.codes import LATIN_LANGUAGES  # noqa: E402
+from bot.language.intent import LATIN_MODEL_FILE  # noqa: E402
+from bot.language.script import classify_script  # noqa: E402
+
+ROMANIZED = ("bn", "ur", "ar", "ru", "zh", "ko")
+OTHER = "other"
+
+
+def label_of(lang: str, style: str) -> str:
+    if style == "unsupported":
+        return OTHER
+    if lang in LATIN_LANGUAGES:
+        return lang
+    if lang in ROMANIZED:
+        return "rom:" + lang
+    return OTHER
+
+
+def examples() -> list[tuple[str, str]]:
+    found = []
+    for row in rows_of([FIRST_TEXTS, *NEW_TEXTS], "tune"):
+        if row.text and row.lang and classify_script(row.text).script == "latin":
+            found.append((row.text, label_of(row.lang, row.style)))
+    return found
+
+
+def cross_validate(rows: list[tuple[str, str]], folds: int) -> None:
+    readings = []
+    for k in range(folds):
+        part = [r for i, r in enumerate(rows) if i % folds != k]
+        model = train([t for t, _ in part], [lab for _, lab in part], [1.0] * len(part))
+        readings += [(read(model, t), lab) for i, (t, lab) in enumerate(rows) if i % folds == k]
+    right = sum(max(r, key=r.get) == lab for r, lab in readings)
+    print(f"{folds}-fold accuracy: {right}/{len(readings)}")
+    print("threshold: sure answers / wrong among them (romanized or other only)")
+    for threshold in (0.5, 0.6, 0.7, 0.8, 0.9):
+        sure = [(max(r, key=r.get), lab) for r, lab in readings if max(r.values()) >= threshold]
+        special = [(best, lab) for best, lab in sure if best == OTHER or best.startswith("rom:")]
+        wrong = sum(best != lab for best, lab in special)
+        print(f"  {threshold:.1f}: {len(special)} / {wrong}")
+    print("threshold on the mass of romanized and other together: answers / a hotline language")
+    for threshold in (0.5, 0.6, 0.7, 0.8):
+        outside = [lab for r, lab in readings if _outside(r) >= threshold]
+        wrong = sum(lab in LATIN_LANGUAGES for lab in outside)
+        print(f"  {threshold:.1f}: {len(outside)} / {wrong}")
+
+
+def _outside(reading: dict[str, float]) -> float:
+    return sum(p for label, p in reading.items() if label == OTHER or label.startswith("rom:"))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cv", type=int, default=0)
+    args = parser.parse_args()
+    rows = examples()
+    if args.cv:
+        cross_validate(rows, args.cv)
+    vocabulary, w, b, classes = train(
+        [t for t, _ in rows], [lab for _, lab in rows], [1.0] * len(rows)
+    )
+    keep = np.abs(w).max(axis=1) >= 0.01
+    names = np.array(sorted(vocabulary, key=vocabulary.get))[keep]
+    np.savez_compressed(
+        LATIN_MODEL_FILE,
+        features=names,
+        weights=w[keep].astype(np.float16),
+        bias=b.astype(np.float16),
+        labels=np.array(classes),
+    )
+    size = LATIN_MODEL_FILE.stat().st_size // 1024
+    print(f"{len(rows)} rows, {keep.sum()} features, {len(classes)} labels: "
+          f"{LATIN_MODEL_FILE.relative_to(ROOT)} ({size} KB)")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()

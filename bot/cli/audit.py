@@ -51,6 +51,8 @@ NOT_PHONE_FIELDS = {
     "f",
     "reply_by",
     "replied_at",
+    "base",  # fingerprints (hex) of a proposal's texts
+    "source",
 }
 # A time as RQ and logs write it (2026-12-04T18:44:25.123456Z, +00:00): not a number.
 TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?")

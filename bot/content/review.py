@@ -41,7 +41,7 @@ FACTS = "facts"  # the reviewer role for review dates in flows/; the other roles
 REVIEW_FIELDS = ("last_reviewed", "reviewed_by", "approved_by")  # what a fact review writes
 MAX_NOTE = 300
 DEFAULT_NOTE = "checked against ../shared/facts/legal.md"
-_ID = re.compile(r"^[0-9a-f]{12}$")
+_ID = re.compile(r"^p[0-9a-f]{12}$")  # a letter first: never read as a phone number
 
 
 class Why(StrEnum):
@@ -132,7 +132,7 @@ def _drop(r: redis.Redis, proposal_id: str) -> None:
 
 
 def _new(scope: str, key: str, text: str, base: str, source: str, by: str) -> Proposal:
-    return Proposal(secrets.token_hex(6), scope, key, text, base, source, by, time.time())
+    return Proposal("p" + secrets.token_hex(6), scope, key, text, base, source, by, time.time())
 
 
 # --- checks ----------------------------------------------------------------------------------

@@ -52,7 +52,8 @@ def test_a_spanish_text_goes_live_only_when_a_second_reviewer_approves_it(
     r: redis.Redis,
 ) -> None:
     content = Path(esc_config["HOTLINE_CONTENT_DIR"])
-    staff.add(r, "ana", PASSWORD, "rapid", "organizer")
+    # Both review Spanish: only the two-person rule keeps ana from approving her own text.
+    staff.add(r, "ana", PASSWORD, "rapid", "organizer", ["es"])
     staff.add(r, "ben", PASSWORD, "rapid", "organizer", ["es"])
     person = Person(esc_app)
     old = person.hola()

@@ -19,7 +19,7 @@ from typing import Any
 import redis
 
 from bot import reports
-from bot.content import routing
+from bot.content import review, routing
 from bot.engine import Bundle
 from bot.engine.text import fill
 from bot.escalation import alarms, cases, delivery, jobs, local_outbox, queues
@@ -51,6 +51,8 @@ NOT_PHONE_FIELDS = {
     "f",
     "reply_by",
     "replied_at",
+    "base",  # fingerprints (hex) of a proposal's texts
+    "source",
 }
 # A time as RQ and logs write it (2026-12-04T18:44:25.123456Z, +00:00): not a number.
 TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?")
@@ -150,17 +152,26 @@ def inventory(route: routing.Routing | None = None) -> list[Kept]:
         Kept(
             "staff audit",
             f"Redis `{cases.AUDIT}`",
-            "who logged in (or failed to), claimed, replied, closed, requeued; no text",
+            "who logged in (or failed to), claimed, replied, closed, requeued, proposed, "
+            "approved or rejected a text (language and key); no text",
             f"last {cases.AUDIT_KEEP} actions",
             "organizers",
         ),
         Kept(
             "staff accounts",
             f"Redis `{staff.STAFF}<name>`, `{staff.BACKUP}<name>`",
-            "name, provider, role, password hash, TOTP secret, session version, "
-            "SHA-256 hashes of unused backup codes",
+            "name, provider, role, languages reviewed, password hash, TOTP secret, session "
+            "version, SHA-256 hashes of unused backup codes",
             "until removed",
             "the console",
+        ),
+        Kept(
+            "proposed texts and fact reviews",
+            f"Redis `{review.PROPOSAL}<id>`, `{review.PROPOSALS}`",
+            "an organizer's proposed translation (bot content, never a person's message) or "
+            "their note on a fact review; language or node, key, fingerprints, proposer, time",
+            "until approved (then in the content files) or rejected",
+            "organizers",
         ),
         Kept(
             "rate counters",

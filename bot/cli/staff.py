@@ -1,4 +1,5 @@
-"""`hotline staff`: console accounts, their second factor and their sessions."""
+"""`hotline staff`: console accounts, their second factor, their sessions, and what each
+organizer may review."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ from typing import Any
 import click
 
 from bot import config
-from bot.cli.common import connect, fail
+from bot.cli.common import connect, content_dir, fail
+from bot.content import review
 from bot.web.console import staff as accounts
 
 
@@ -56,15 +58,63 @@ def _print_enrollment(enrollment: accounts.Enrollment) -> None:
 @click.option(
     "--role", type=click.Choice(["staff", "organizer"]), default="staff", show_default=True
 )
+@click.option(
+    "--reviews",
+    default="",
+    metavar="CODES",
+    help="Organizers: what they may approve in the console's Texts page, comma-separated "
+    "language codes (es,fr) and `facts` (review dates in flows/).",
+)
 @click.password_option(help="Prompted for when not given (10 characters or more).")
-def staff_add(name: str, provider: str, role: str, password: str) -> None:
+def staff_add(name: str, provider: str, role: str, reviews: str, password: str) -> None:
     """Create a console account (or replace one), with its second factor."""
+    scopes = _scopes([c for c in reviews.replace(" ", ",").split(",") if c], "--reviews")
     try:
-        enrollment = accounts.add(connect(), name, password, provider, role)  # type: ignore[arg-type]
+        enrollment = accounts.add(connect(), name, password, provider, role, scopes)  # type: ignore[arg-type]
     except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="--password") from None
+        hint = "--reviews" if "review" in str(exc) else "--password"
+        raise click.BadParameter(str(exc), param_hint=hint) from None
     click.echo(f"Account {name!r} ({role}, {provider}) is ready: log in at /console/login")
+    if scopes:
+        click.echo(f"Reviews: {', '.join(scopes)}")
     _print_enrollment(enrollment)
+
+
+def _scopes(codes: list[str], hint: str) -> list[str]:
+    """The codes, each a language of locales/ (English is the source, not reviewed here) or
+    `facts`; a usage error naming the ones that are not."""
+    known = review.scopes(content_dir())
+    unknown = [c for c in codes if c not in known]
+    if unknown:
+        raise click.BadParameter(
+            f"{', '.join(unknown)}: not a language to review here; choose from {', '.join(known)}",
+            param_hint=hint,
+        )
+    return sorted(set(codes))
+
+
+@staff.command("reviews")
+@click.argument("name")
+@click.argument("codes", nargs=-1)
+@click.option("--none", "clear", is_flag=True, help="Take every reviewer role away.")
+def staff_reviews(name: str, codes: tuple[str, ...], clear: bool) -> None:
+    """Show or set what an organizer may approve: language codes and `facts`.
+
+    `hotline staff reviews ana es fr` gives ana the reviewer role for Spanish and French (and
+    only those); without CODES it shows them. A proposal always needs a second person.
+    """
+    r = connect()
+    account = accounts.get(r, name)
+    if account is None:
+        fail(f"no account named {name!r}")
+    if codes or clear:
+        scopes = [] if clear else _scopes(list(codes), "CODES")
+        try:
+            account = accounts.set_reviews(r, name, scopes)
+        except ValueError as exc:
+            fail(str(exc))
+    shown = ", ".join(sorted(account.reviews)) or "nothing"
+    click.echo(f"{name} reviews: {shown}")
 
 
 @staff.command("list")
@@ -73,7 +123,8 @@ def staff_list() -> None:
     r = connect()
     for account in accounts.names(r):
         second = "enrolled" if accounts.enrolled(r, account.name) else "not yet enrolled"
-        click.echo(f"{account.name}\t{account.role}\t{account.provider}\t{second}")
+        reviews = f"\treviews {','.join(sorted(account.reviews))}" if account.reviews else ""
+        click.echo(f"{account.name}\t{account.role}\t{account.provider}\t{second}{reviews}")
 
 
 @staff.command("remove")

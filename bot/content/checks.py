@@ -345,7 +345,8 @@ def sms_budget(loaded: Loaded, locales: dict[str, _LocaleFile]) -> None:
 
 def sms_summary(text: str) -> str:
     """'6 segments (UCS-2, 389 chars)': what an SMS of this text costs, and why."""
-    return f"{segments(text)} segments ({encoding(text)}, {len(text)} chars)"
+    n = segments(text)
+    return f"{n} segment{'' if n == 1 else 's'} ({encoding(text)}, {len(text)} chars)"
 
 
 def directory_texts(loaded: Loaded, locale: Locale | None = None) -> dict[str, str]:

@@ -55,6 +55,8 @@ class DirectoryEntry(BaseModel):
     hours: list[Hours] | None = None
     source: str
     last_reviewed: Any = None
+    reviewed_by: str | None = None  # as on a flow node: who reviewed it, who approved that
+    approved_by: str | None = None
 
     @model_validator(mode="after")
     def _one_of(self) -> DirectoryEntry:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, TypeVar
@@ -134,3 +135,62 @@ def validate(model: type[M], data: Any, shown: str) -> tuple[M | None, list[Prob
             where = ".".join(str(p) for p in loc) or "file"
             problems.append(Problem(shown, line_of(data, loc), f"{where}: {err['msg']}"))
         return None, problems
+
+
+def set_fields(
+    text: str, data: Any, where: tuple[str, str], values: dict[str, str], after: str
+) -> str | None:
+    """`text` with scalar fields set in the block mapping data[where[0]][where[1]], line by line:
+    a field already there has its line replaced (a comment after the value stays), a new one
+    goes after the previous field of `values`, else after the value of `after`, else at the
+    mapping's end; every other line, comment and blank line stays as it was. `values` are
+    written as given (YAML scalars). None when the mapping is not written as a block, or the
+    result would not read back as the same data with these fields set."""
+    section, name = where
+    group = data.get(section) if isinstance(data, _Map) else None
+    entry = group.get(name) if isinstance(group, _Map) else None
+    if not isinstance(group, _Map) or not isinstance(entry, _Map) or not entry.lines:
+        return None
+    at = group.lines[name]
+    if entry.line <= at:  # `name: {...}` on one line
+        return None
+    lines = text.splitlines(keepends=True)
+    if lines and not lines[-1].endswith("\n"):
+        lines[-1] += "\n"
+    later = [n for n in [*group.lines.values(), *data.lines.values()] if n > at]
+    end = min(later) - 1 if later else len(lines)
+    starts = sorted(entry.lines.values())
+    first = lines[starts[0] - 1]
+    indent = first[: len(first) - len(first.lstrip(" "))]
+
+    def value_end(field: str) -> int:
+        """The last line (1-based) of a field's value, before blank lines and comments."""
+        line = entry.lines[field]
+        last = min([n - 1 for n in starts if n > line], default=end)
+        while last > line and (not lines[last - 1].strip() or lines[last - 1].lstrip()[0] == "#"):
+            last -= 1
+        return last
+
+    edits: list[tuple[int, int, list[str]]] = []  # (start, end) 0-based slice -> new lines
+    inserts: dict[int, list[str]] = {}  # after this line (1-based) -> new lines, in order
+    anchor = value_end(after) if after in entry else end
+    for field, value in values.items():
+        if field in entry:
+            line = entry.lines[field]
+            comment = re.match(rf"\s*{re.escape(field)}:\s*[^#'\"\n]*?(\s+#.*)?$", lines[line - 1])
+            tail = comment[1] if comment and comment[1] else ""
+            edits.append((line - 1, value_end(field), [f"{indent}{field}: {value}{tail}\n"]))
+            anchor = value_end(field)
+        else:
+            inserts.setdefault(anchor, []).append(f"{indent}{field}: {value}\n")
+    edits += [(n, n, new) for n, new in inserts.items()]
+    # From the bottom up, so earlier positions stay valid; at one position, replace first.
+    for start, stop, new in sorted(edits, key=lambda e: (e[0], e[1] > e[0]), reverse=True):
+        lines[start:stop] = new
+    result = "".join(lines)
+    expected = yaml.safe_load(text)
+    expected[section][name].update({k: yaml.safe_load(f"v: {v}")["v"] for k, v in values.items()})
+    try:
+        return result if yaml.safe_load(result) == expected else None
+    except yaml.YAMLError:
+        return None

@@ -63,7 +63,9 @@ class Node(_Spec):
     end: bool = False
     urgent: bool = False
     sources: list[str] = []
-    last_reviewed: dt.date | None = None
+    last_reviewed: dt.date | None = None  # the day a named person reviewed the facts
+    reviewed_by: str | None = None  # that person (written by the console's two-person review)
+    approved_by: str | None = None  # the second person, who approved the review
 
     _say_list = field_validator("say", mode="before")(_as_list)
     _sources_list = field_validator("sources", mode="before")(_as_list)

@@ -25,7 +25,7 @@ CASE = "hl:case:"  # + id -> hash of the case's fields
 QUEUE = "hl:cases:"  # + urgency -> sorted set of open case ids by opening time
 OUTBOX = "hl:outbox"  # case id -> when it was saved; removed once announced to the workers
 OWNED = "hl:p:"  # + pseudonym -> set of that person's case ids, so DELETE can find them
-AUDIT = "hl:audit"  # staff actions: who claimed, replied, closed (never message text)
+AUDIT = "hl:audit"  # staff actions: who claimed, replied, closed, reviewed (never message text)
 OWNED_TTL = 30 * 86400  # a case left open longer than this is no longer findable by DELETE
 AUDIT_KEEP = 10_000
 # Case ids are read aloud and typed by staff: no 0/O, 1/I/L, 2/Z, 5/S, 8/B.
@@ -136,12 +136,12 @@ def missed_target(case: dict[str, str], now: float) -> bool:
     return bool(reply_by) and not case.get("replied_at") and now > float(reply_by or 0)
 
 
-def audit(r: redis.Redis, staff: str, action: str, case_id: str) -> None:
+def audit(r: redis.Redis, staff: str, action: str, case_id: str, **about: str) -> None:
+    """Who did what to which case or job; `about` names a text instead (lang, key), never
+    with any message's text."""
+    entry = {"t": round(time.time()), "staff": staff, "action": action, "case": case_id, **about}
     pipe = r.pipeline()
-    pipe.lpush(
-        AUDIT,
-        json.dumps({"t": round(time.time()), "staff": staff, "action": action, "case": case_id}),
-    )
+    pipe.lpush(AUDIT, json.dumps(entry))
     pipe.ltrim(AUDIT, 0, AUDIT_KEEP - 1)
     pipe.execute()
 

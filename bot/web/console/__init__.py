@@ -1,6 +1,8 @@
-"""The staff console: log in, take cases from the queue, write back, close; failed jobs."""
+"""The staff console: log in, take cases from the queue, write back, close; failed jobs; for
+organizers, texts and facts reviewed by two people."""
 
-from bot.web.console import simulator  # noqa: F401  registers the simulator's pages on the blueprint
+# Modules that register their pages on the blueprint.
+from bot.web.console import simulator, texts  # noqa: F401
 from bot.web.console.views import bp
 
 __all__ = ["bp"]

@@ -1,5 +1,6 @@
 """Staff accounts in Redis: hashed passwords, a second factor (TOTP and one-time backup codes),
-a provider, a role, a session version; and the login throttle."""
+a provider, a role, the languages an organizer reviews, a session version; and the login
+throttle."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ import hashlib
 import hmac
 import secrets
 import time
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Literal
 
 import pyotp
@@ -34,6 +36,8 @@ class Staff:
     provider: str
     role: Role
     version: int = 0  # bumped by logout, reset and removal: every older session ends
+    # What this organizer may approve: language codes (texts) and "facts" (flow review dates).
+    reviews: frozenset[str] = field(default_factory=frozenset)
 
     def sees(self, case: dict[str, str]) -> bool:
         """Staff see their provider's cases; organizers see every case."""
@@ -58,10 +62,18 @@ def _hash_code(code: str) -> str:
     return hashlib.sha256(code.strip().lower().replace("-", "").encode()).hexdigest()
 
 
-def add(r: redis.Redis, name: str, password: str, provider: str, role: Role) -> Enrollment:
+def add(
+    r: redis.Redis,
+    name: str,
+    password: str,
+    provider: str,
+    role: Role,
+    reviews: Iterable[str] = (),
+) -> Enrollment:
     """Create an account, or replace one (a reset): a new password and a new second factor;
     every session of the old one ends."""
     _check_name(name)
+    reviews = _check_reviews(role, reviews)
     if len(password) < 10:
         raise ValueError("the password must have at least 10 characters")
     totp_secret = pyotp.random_base32()
@@ -73,6 +85,7 @@ def add(r: redis.Redis, name: str, password: str, provider: str, role: Role) -> 
                 "name": name,
                 "provider": provider,
                 "role": role,
+                "reviews": ",".join(reviews),
                 "password": generate_password_hash(password),
                 "totp": totp_secret,
                 "enrolled_at": "",  # set once a code from the authenticator app is shown
@@ -94,7 +107,27 @@ def reset(r: redis.Redis, name: str, password: str) -> Enrollment:
     account = get(r, name)
     if account is None:
         raise KeyError(name)
-    return add(r, name, password, account.provider, account.role)
+    return add(r, name, password, account.provider, account.role, account.reviews)
+
+
+def _check_reviews(role: Role, reviews: Iterable[str]) -> list[str]:
+    found = sorted(set(reviews))
+    if found and role != "organizer":
+        raise ValueError("only organizers review: give the account --role organizer")
+    if any(not code or "," in code or not code.isprintable() for code in found):
+        raise ValueError("reviews are language codes (es, fr) or facts")
+    return found
+
+
+def set_reviews(r: redis.Redis, name: str, reviews: Iterable[str]) -> Staff:
+    """What the account may approve from now on (its next page load already knows)."""
+    account = get(r, name)
+    if account is None:
+        raise KeyError(name)
+    r.hset(STAFF + name, "reviews", ",".join(_check_reviews(account.role, reviews)))
+    found = get(r, name)
+    assert found is not None
+    return found
 
 
 def remove(r: redis.Redis, name: str) -> bool:
@@ -118,7 +151,8 @@ def get(r: redis.Redis, name: str) -> Staff | None:
     if not data:
         return None
     role: Role = "organizer" if data["role"] == "organizer" else "staff"
-    return Staff(data["name"], data["provider"], role, int(data.get("version", 0)))
+    reviews = frozenset(c for c in data.get("reviews", "").split(",") if c)
+    return Staff(data["name"], data["provider"], role, int(data.get("version", 0)), reviews)
 
 
 def end_sessions(r: redis.Redis, name: str) -> None:

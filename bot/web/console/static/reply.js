@@ -1,9 +1,10 @@
-// The reply box: a canned reply fills it in the person's language (still editable), and the
-// SMS segment count follows as staff type (GSM-7 when every character allows it, else UCS-2).
+// A text box with data-segments (a staff reply, a proposed text): the SMS segment count follows
+// as one types (GSM-7 when every character allows it, else UCS-2); on the case page a canned
+// reply fills it in the person's language, still editable.
 "use strict";
 (function () {
-  const box = document.getElementById("reply-text");
-  const count = document.getElementById("segments");
+  const box = document.querySelector("textarea[data-segments]");
+  const count = box && document.getElementById(box.dataset.segments);
   const picker = document.getElementById("canned");
   if (!box || !count) return;
   const BASIC = "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?" +

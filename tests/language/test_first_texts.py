@@ -69,3 +69,21 @@ def test_a_calm_first_text_goes_where_the_model_reads_it_not_where_a_word_points
     # Unsure, the word lists decide, as before.
     unsure = (("services_city", 0.3), ("work", 0.25), ("urgent:door", 0.05))
     assert intent.reached(_first(bundle, text, unsure))[0] == "work"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my brother was detained by ICE last week and we still don't know where",
+        "a mi esposo lo detuvo ICE el mes pasado, donde lo tienen",
+        "мужа задержали ICE на прошлой неделе, где его искать",
+    ],
+)
+def test_a_detention_weeks_ago_asks_whether_it_is_happening_now(loaded: Any, text: str) -> None:
+    bundle, detector = loaded
+    found = detector.detect(text)
+    # Even with a reading that leans urgent, the words say it was weeks ago: no page yet.
+    inbound = Inbound(text, "sms", 0, found.lang, True, intent=(("urgent:detained", 0.6),))
+    turn = advance(bundle, None, inbound, lambda: "T001")
+    assert not any(e.type == "case_opened" for e in turn.events)
+    assert intent.reached(turn)[0] == "detained_if"

@@ -9,7 +9,7 @@ from functools import partial
 
 from bot.language import romanized
 from bot.language.codes import LATIN_LANGUAGES
-from bot.language.intent import LATIN_MODEL_FILE, IntentModel, shared_intent_model
+from bot.language.intent import LATIN_MODEL_FILE, IntentModel, grams, shared_intent_model
 from bot.language.lexicon import DEFAULT_LEXICON, MAX_PHRASE_WORDS, Lexicon, lexicon_key
 from bot.language.model import LanguageModel, shared_model
 from bot.language.normalize import HEAD_CHARS, model_text
@@ -89,13 +89,14 @@ class Detector:
     def detect(self, text: str) -> Detection:
         """The language of an inbound message (first 300 characters are read), with the intent
         model's reading of it."""
-        found = self.language(text)
+        features = grams(text) if text else frozenset()
+        found = self.language(text, features)
         if self.intent_model is None or not text:
             return found
-        return replace(found, read_intent=partial(self.intent_model.read, text))
+        return replace(found, read_intent=partial(self.intent_model.read, text, features))
 
-    def language(self, text: str) -> Detection:
-        """The language alone."""
+    def language(self, text: str, features: frozenset[str] | None = None) -> Detection:
+        """The language alone (`features`: grams(text), when the caller has them)."""
         if not text:
             return NOTHING
         head = text[:HEAD_CHARS]
@@ -118,7 +119,7 @@ class Detector:
                 if kind == "romanized":
                     return Detection(lang, 0.9, False, "romanized", romanized=True)
                 return Detection(None, 0.0, True, "unsupported", (lang,), unsupported=True)
-            other = self._other_latin(head)
+            other = self._other_latin(head, features)
             if other is not None:
                 return other
         cleaned = model_text(head)
@@ -139,14 +140,14 @@ class Detector:
             return self._model(cleaned, verdict.script, candidates)
         return self._model(cleaned, verdict.script, None)
 
-    def _other_latin(self, head: str) -> Detection | None:
+    def _other_latin(self, head: str, features: frozenset[str] | None) -> Detection | None:
         """A romanized language or a language the hotline does not serve, when the Latin-letters
         model is sure of it; None leaves the text to the lexicon and py3langid."""
         if self.latin_model is None:
             return None
         outside = [
             (label, p)
-            for label, p in self.latin_model.read(head)
+            for label, p in self.latin_model.read(head, features)
             if label == OTHER_LABEL or label.startswith(ROMANIZED_LABEL)
         ]
         mass = sum(p for _, p in outside)

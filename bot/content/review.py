@@ -17,7 +17,8 @@ import secrets
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -250,38 +251,45 @@ def stale(found: Content, proposal: Proposal) -> str | None:
     return None
 
 
+@contextmanager
+def _one_at_a_time(r: redis.Redis) -> Iterator[None]:
+    """Decisions one at a time across every web process: two approvals must not both read the
+    same file before either writes it."""
+    try:
+        with r.lock(LOCK, timeout=120, blocking_timeout=30):
+            yield
+    except redis.exceptions.LockError:
+        raise Refused(Why.BROKEN, ["Another decision is being written: try again."]) from None
+
+
 def approve(
     r: redis.Redis, root: Path, proposal_id: str, by: str, reviews: Iterable[str], today: dt.date
 ) -> Proposal:
     """Check the proposal again and write it into the files: a text with `reviewed: true`, the
     approver and the day; a fact review with its date, who reviewed and who approved."""
-    try:
-        with r.lock(LOCK, timeout=120, blocking_timeout=30):
-            proposal = get(r, proposal_id)
-            if proposal is None:
-                raise Refused(Why.GONE, ["That proposal was approved or rejected already."])
-            if proposal.by == by:
-                raise Refused(
-                    Why.FORBIDDEN,
-                    ["You proposed this: a second person must approve it (two-person rule)."],
-                )
-            if not may_approve(proposal, by, reviews):
-                raise Refused(
-                    Why.FORBIDDEN,
-                    [f"You do not have the reviewer role for {proposal.scope}."],
-                )
-            found = content(root)
-            why = stale(found, proposal)
-            if why:
-                raise Refused(Why.STALE, [why])
-            if proposal.fact:
-                _approve_fact(found, proposal, by, today)
-            else:
-                _approve_text(found, proposal, by, today)
-            _drop(r, proposal.id)
-            return proposal
-    except redis.exceptions.LockError:
-        raise Refused(Why.BROKEN, ["Another approval is being written: try again."]) from None
+    with _one_at_a_time(r):
+        proposal = get(r, proposal_id)
+        if proposal is None:
+            raise Refused(Why.GONE, ["That proposal was approved or rejected already."])
+        if proposal.by == by:
+            raise Refused(
+                Why.FORBIDDEN,
+                ["You proposed this: a second person must approve it (two-person rule)."],
+            )
+        if not may_approve(proposal, by, reviews):
+            raise Refused(
+                Why.FORBIDDEN, [f"You do not have the reviewer role for {proposal.scope}."]
+            )
+        found = content(root)
+        why = stale(found, proposal)
+        if why:
+            raise Refused(Why.STALE, [why])
+        if proposal.fact:
+            _approve_fact(found, proposal, by, today)
+        else:
+            _approve_text(found, proposal, by, today)
+        _drop(r, proposal.id)
+        return proposal
 
 
 def _approve_text(found: Content, proposal: Proposal, by: str, today: dt.date) -> None:
@@ -296,15 +304,17 @@ def _approve_text(found: Content, proposal: Proposal, by: str, today: dt.date) -
 
 
 def reject(r: redis.Redis, proposal_id: str, by: str, reviews: Iterable[str]) -> Proposal:
-    proposal = get(r, proposal_id)
-    if proposal is None:
-        raise Refused(Why.GONE, ["That proposal was approved or rejected already."])
-    if not may_reject(proposal, by, reviews):
-        raise Refused(
-            Why.FORBIDDEN, [f"Only a reviewer for {proposal.scope} or the proposer may reject it."]
-        )
-    _drop(r, proposal.id)
-    return proposal
+    with _one_at_a_time(r):  # never while it is being approved
+        proposal = get(r, proposal_id)
+        if proposal is None:
+            raise Refused(Why.GONE, ["That proposal was approved or rejected already."])
+        if not may_reject(proposal, by, reviews):
+            raise Refused(
+                Why.FORBIDDEN,
+                [f"Only a reviewer for {proposal.scope} or the proposer may reject it."],
+            )
+        _drop(r, proposal.id)
+        return proposal
 
 
 # --- facts: review dates in flows/ -----------------------------------------------------------

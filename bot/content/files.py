@@ -189,6 +189,12 @@ def check_links(loaded: Loaded) -> None:
                 loaded.error(
                     shown, line_of(data, (*at, "go")), f"{tag} go: no node named {node.go!r}"
                 )
+            if node.with_media and node.with_media not in nodes:
+                loaded.error(
+                    shown,
+                    line_of(data, (*at, "with_media")),
+                    f"{tag} with_media: no node named {node.with_media!r}",
+                )
             if not (node.options or node.go or node.switch or node.end):
                 loaded.error(
                     shown,
@@ -316,7 +322,9 @@ def unreachable(loaded: Loaded) -> None:
         roots.update(t for t in (flow.start, flow.menu) if t)
         roots.update(t for tr in flow.triggers for t in (tr.go, tr.ask, tr.urgent) if t)
         for node_id, node in flow.nodes.items():
-            edges[node_id] = {o.go for o in node.options} | ({node.go} if node.go else set())
+            edges[node_id] = {o.go for o in node.options} | {
+                n for n in (node.go, node.with_media) if n
+            }
             if node.switch is not None:
                 edges[node_id] |= {*node.switch.cases.values(), node.switch.default}
     seen, todo = set(), list(roots)

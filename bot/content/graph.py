@@ -104,6 +104,8 @@ def _add_flow(graph: Graph, flow: Flow, english: Locale | None) -> None:
             graph.arrow(node_id, node.switch.default, "otherwise", dashed=True)
         elif node.go and not node.options:
             graph.arrow(node_id, node.go)
+        if node.with_media:
+            graph.arrow(node_id, node.with_media, "with a photo", dashed=True)
 
 
 def _first_word(english: Locale | None, key: str) -> str:

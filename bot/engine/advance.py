@@ -543,6 +543,9 @@ def _jump(step: _Step, target: str, lang: str | None, about: str, layer: str) ->
         sure = lang is not None and not step.inbound.unsupported
         step.set_language(lang if sure and lang is not None else step.bundle.fallback)
     step.session = step.session.but(awaiting=None)
+    node = step.bundle.nodes.get(target)
+    if step.inbound.media and node is not None and node.with_media:
+        target = node.with_media  # a photo of a paper: a person can look at it too
     step.emit("triggered", node=target, layer=layer, about=about)
     step.enter(target)
 

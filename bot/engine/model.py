@@ -62,6 +62,9 @@ class Node(_Spec):
     escalate: Escalate | None = None
     end: bool = False
     urgent: bool = False
+    # A first text that reaches this node with a photo or file goes to this node instead (a
+    # photo of a paper: the answer, then the offer of a person to look at it).
+    with_media: str | None = None
     sources: list[str] = []
     last_reviewed: dt.date | None = None  # the day a named person reviewed the facts
     reviewed_by: str | None = None  # that person (written by the console's two-person review)

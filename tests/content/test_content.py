@@ -14,7 +14,15 @@ from bot.language import LANGUAGES
 
 ROOT = Path(__file__).resolve().parents[2]
 # Nodes that say something but state no fact: greetings, case numbers, questions.
-NOT_FACTS = {"welcome", "case_next", "case_contact_no", "case_thanks", "report", "now_no"}
+NOT_FACTS = {
+    "welcome",
+    "case_next",
+    "case_contact_no",
+    "case_thanks",
+    "report",
+    "now_no",
+    "warrants_look",
+}
 PHONE = re.compile(r"\(?\b\d{3}\)?[-. ]\d{3}[-. ]\d{4}\b|\b1-\d{3}-|\+\d{10,}")
 
 

@@ -90,6 +90,27 @@ def test_a_caption_counts_as_text(whatsapp: Phone, say: Any, r: redis.Redis) -> 
     assert say("es", "media.unsupported") not in text
 
 
+def test_a_photo_of_a_paper_offers_a_person_to_look_at_it_through_a_request(
+    whatsapp: Phone, say: Any, r: redis.Redis
+) -> None:
+    text = "\n".join(messages(send(whatsapp, "whatsapp_photo_with_caption")))
+    assert say("es", "warrants.what")[:40] in text
+    assert say("es", "warrants.look") in text
+    assert cases.open_cases(r) == []  # a question about a paper pages nobody by itself
+    opened = "\n".join(messages(whatsapp.send("1")))
+    [case] = cases.open_cases(r)
+    assert (case["urgency"], case["topic"]) == ("normal", "warrants")
+    assert say("es", "warrants.look_opened").split("{case}")[0] in opened
+    assert case["id"] in opened
+
+
+def test_the_same_question_without_a_photo_ends_with_the_answer(whatsapp: Phone, say: Any) -> None:
+    caption = fixture("whatsapp_photo_with_caption")["Body"]
+    text = "\n".join(messages(whatsapp.send(caption)))
+    assert say("es", "warrants.what")[:40] in text
+    assert say("es", "warrants.look") not in text
+
+
 @pytest.mark.parametrize(
     ("name", "lang"),
     [("whatsapp_forwarded", "es"), ("whatsapp_frequently_forwarded", "en")],

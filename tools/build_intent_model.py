@@ -266,7 +266,8 @@ def main() -> None:
             args.cv_engine,
             {
                 "CALM_VETO_MASS": [0.2, 0.3],
-                "TOPIC_OVERRIDE_P": [0.4, 0.5, 0.6, 0.7, 0.8, 1.01],
+                "URGENT_MASS": [0.4, 0.5, 0.6],
+                "TOPIC_URGENT_MASS": [0.4, 0.5, 0.6],
             },
             args.cv_cache,
         )

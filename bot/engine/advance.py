@@ -27,10 +27,9 @@ CUES = (HYPOTHETICAL, NOW, FORWARDED, PAST, UNIVERSAL, AGENCY)
 # The intent model is consulted after the word lists, for free text that matched none. An
 # urgent reading needs this much of the probability on the urgent labels together; a topic
 # needs this much on itself. A topic word's text ("ICE is at my job") turns urgent on the
-# model's word alone when it is TOPIC_URGENT_MASS sure. All four thresholds were chosen on the
-# training rows (1,874) by 4-fold cross-validation of the whole engine: against the earlier
-# 0.6/0.8 and no veto, urgent recall 93.0% instead of 85.3%, false alarms 13.9% instead of
-# 12.2% (bench/RESULTS.md).
+# model's word alone when it is TOPIC_URGENT_MASS sure. These and CALM_VETO_MASS were chosen on
+# the training rows (3,456) by 4-fold cross-validation of the whole engine
+# (tools/build_intent_model.py --cv-engine; figures in bench/RESULTS.md).
 URGENT_MASS = 0.5
 TOPIC_P = 0.6
 TOPIC_URGENT_MASS = 0.5
@@ -38,7 +37,7 @@ TOPIC_URGENT_MASS = 0.5
 # detained three weeks ago, how do I find him?") gets the urgent guidance and the question "is
 # this happening now?" instead of a case: a "yes" opens it. Chosen on the training rows by
 # cross-validation of the whole engine (tools/build_intent_model.py --cv-engine).
-CALM_VETO_MASS = 0.2
+CALM_VETO_MASS = 0.3
 # A calm first text goes to the topic the model reads with this probability rather than the
 # one a word list points to (see _calm): out of fold, topic accuracy 57.0% -> 59.1%, urgent
 # recall and false alarms unchanged.

@@ -265,9 +265,7 @@ def main() -> None:
         cross_validate_engine(
             args.cv_engine,
             {
-                "CALM_VETO_MASS": [0.2, 0.3],
-                "URGENT_MASS": [0.4, 0.5, 0.6],
-                "TOPIC_URGENT_MASS": [0.4, 0.5, 0.6],
+                "CALM_VETO_MASS": [0.0, 0.2, 0.3, 0.4],
             },
             args.cv_cache,
         )

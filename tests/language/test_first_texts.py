@@ -46,15 +46,20 @@ def test_an_urgent_word_in_a_text_the_model_reads_as_calm_asks_before_paging(
     loaded: Any,
 ) -> None:
     bundle, _ = loaded
-    text = "my brother was detained by ICE, how do we find which jail he is in"
+    text = "my brother was detained by ICE, how do we find which jail he is in?"
     calm = (("detained", 0.85), ("lawyer", 0.05), ("urgent:detained", 0.04))
     asked = _first(bundle, text, calm)
     assert not any(e.type == "case_opened" for e in asked.events)
     assert asked.session is not None and asked.session.node == "detained_if"
-    # The same words read as urgent (or with no reading at all) open a case at once.
-    for reading in ((("urgent:detained", 0.8), ("detained", 0.1)), ()):
-        paged = _first(bundle, text, reading)
-        assert any(e.type == "case_opened" for e in paged.events), reading
+    # The same words read as urgent (or with no reading at all), or said rather than asked,
+    # open a case at once.
+    for said, reading in (
+        (text, (("urgent:detained", 0.8), ("detained", 0.1))),
+        (text, ()),
+        (text.removesuffix("?"), calm),
+    ):
+        paged = _first(bundle, said, reading)
+        assert any(e.type == "case_opened" for e in paged.events), (said, reading)
 
 
 def test_a_calm_first_text_goes_where_the_model_reads_it_not_where_a_word_points(

@@ -265,7 +265,8 @@ def main() -> None:
         cross_validate_engine(
             args.cv_engine,
             {
-                "CALM_VETO_MASS": [0.0, 0.2, 0.3, 0.4],
+                "CALM_VETO_MASS": [0.3, 0.4],
+                "TOPIC_URGENT_MASS": [0.5, 0.6, 0.7],
             },
             args.cv_cache,
         )
@@ -278,19 +279,27 @@ def main() -> None:
     vocabulary, w, b, classes = train(
         [t for t, _ in examples], [lab for _, lab in examples], weights
     )
+    kept, size = save(MODEL_FILE, vocabulary, w, b, classes)
+    print(f"{len(rows)} tune rows, {len(extra)} phrases, {kept} features, "
+          f"{len(classes)} labels: {MODEL_FILE.relative_to(ROOT)} ({size} KB)")  # fmt: skip
+
+
+def save(
+    path: Path, vocabulary: dict[str, int], w: np.ndarray, b: np.ndarray, classes: list[str]
+) -> tuple[int, int]:
+    """Write a model as bot.language.intent.IntentModel loads it: features whose weights all
+    stay under 0.01 are dropped, weights are float16. Returns (features kept, size in KB)."""
     keep = np.abs(w).max(axis=1) >= 0.01
     names = np.array(sorted(vocabulary, key=vocabulary.get))[keep]
-    MODEL_FILE.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(
-        MODEL_FILE,
+        path,
         features=names,
         weights=w[keep].astype(np.float16),
         bias=b.astype(np.float16),
         labels=np.array(classes),
     )
-    size = MODEL_FILE.stat().st_size // 1024
-    print(f"{len(rows)} tune rows, {len(extra)} phrases, {keep.sum()} features, "
-          f"{len(classes)} labels: {MODEL_FILE.relative_to(ROOT)} ({size} KB)")  # fmt: skip
+    return int(keep.sum()), path.stat().st_size // 1024
 
 
 if __name__ == "__main__":

@@ -22,14 +22,12 @@ import argparse
 import sys
 from pathlib import Path
 
-import numpy as np
-
 ROOT = Path(__file__).resolve().parents[1]
 for folder in (ROOT, ROOT / "tools"):
     if str(folder) not in sys.path:
         sys.path.insert(0, str(folder))
 
-from build_intent_model import read, train  # noqa: E402
+from build_intent_model import read, save, train  # noqa: E402
 
 from bench.intent import FIRST_TEXTS, NEW_TEXTS, rows_of  # noqa: E402
 from bot.language.codes import LATIN_LANGUAGES  # noqa: E402
@@ -93,17 +91,8 @@ def main() -> None:
     vocabulary, w, b, classes = train(
         [t for t, _ in rows], [lab for _, lab in rows], [1.0] * len(rows)
     )
-    keep = np.abs(w).max(axis=1) >= 0.01
-    names = np.array(sorted(vocabulary, key=vocabulary.get))[keep]
-    np.savez_compressed(
-        LATIN_MODEL_FILE,
-        features=names,
-        weights=w[keep].astype(np.float16),
-        bias=b.astype(np.float16),
-        labels=np.array(classes),
-    )
-    size = LATIN_MODEL_FILE.stat().st_size // 1024
-    print(f"{len(rows)} rows, {keep.sum()} features, {len(classes)} labels: "
+    kept, size = save(LATIN_MODEL_FILE, vocabulary, w, b, classes)
+    print(f"{len(rows)} rows, {kept} features, {len(classes)} labels: "
           f"{LATIN_MODEL_FILE.relative_to(ROOT)} ({size} KB)")  # fmt: skip
 
 

@@ -464,13 +464,18 @@ def _read_words(compiled: _Compiled, step: _Step, text: str) -> tuple[str, str |
         if topic is not None:
             trigger, target, urgent = topic, topic.go, False
     question = _question(compiled, step, text)
-    if not urgent and trigger.urgent is not None and not question:
+    if not urgent and not question:
+        mass, likeliest = _urgent_mass(_reading(step.inbound))
         now = _cue(step, AGENCY) and _cue(step, NOW)
-        if now or _urgent_mass(_reading(step.inbound))[0] >= TOPIC_URGENT_MASS:
+        if trigger.urgent is not None and (now or mass >= TOPIC_URGENT_MASS):
             target, urgent = trigger.urgent, True
+        elif trigger.urgent is None and likeliest and mass >= TOPIC_URGENT_MASS and not _asks(step):
+            # "They took us out and are asking everyone for papers": a topic with no urgent
+            # guidance of its own takes the urgent node the model reads, unless it is asked.
+            target, urgent = likeliest, True
     if not urgent and question and trigger.ask is not None and _cue(step, AGENCY):
         # "What if ICE comes to my job?": the topic's urgent guidance, then "is it now?".
-        return _calm(step, (trigger.ask, lang, trigger.urgent or target))
+        return trigger.ask, lang, trigger.urgent or target
     # Something that happened long ago ("arrested five years ago") is not happening now, and
     # neither, most likely, is what the model reads as a calm question.
     if urgent and (question or _cue(step, PAST) or _reads_calm(step)):
@@ -483,8 +488,10 @@ def _read_words(compiled: _Compiled, step: _Step, text: str) -> tuple[str, str |
 def _calm(step: _Step, found: tuple[str, str | None, str]) -> tuple[str, str | None, str]:
     """A calm reading of the word lists, or the calm topic the model reads with TOPIC_OVERRIDE_P
     in a first text: "does the city give my address to ICE?" is about city services, not the
-    door, whatever word list "ICE" is in."""
-    reading = _reading(step.inbound) if step.session.node is None else ()
+    door, whatever word list "ICE" is in. Never for a rumour passed on: it keeps its guidance
+    and "is it now?"."""
+    passed_on = step.inbound.forwarded or _cue(step, FORWARDED)
+    reading = _reading(step.inbound) if step.session.node is None and not passed_on else ()
     if not reading:
         return found
     label, p = reading[0]
@@ -496,12 +503,17 @@ def _calm(step: _Step, found: tuple[str, str | None, str]) -> tuple[str, str | N
     return label, found[1], label
 
 
+def _asks(step: _Step) -> bool:
+    """The text asks something: a question mark in any script."""
+    return any(mark in step.inbound.text for mark in QUESTION_MARKS)
+
+
 def _reads_calm(step: _Step) -> bool:
     """A question the model reads as calm: its likeliest label is calm, and little of its
     probability is on the urgent labels. "My son was detained by ICE" is not a question: it
     opens a case whatever the model makes of its tense."""
     reading = _reading(step.inbound)
-    if not reading or not any(mark in step.inbound.text for mark in QUESTION_MARKS):
+    if not reading or not _asks(step):
         return False
     return not reading[0][0].startswith(URGENT_PREFIX) and _urgent_mass(reading)[0] < CALM_VETO_MASS
 

@@ -21,14 +21,14 @@ def loaded() -> Any:
 
 @pytest.mark.parametrize(
     ("paths", "floor"),
-    [([FIRST_TEXTS], 96.0), (NEW_TEXTS, 92.0)],
+    [([FIRST_TEXTS], 96.0), (NEW_TEXTS, 96.0)],
     ids=["first-texts", "hand-written"],
 )
 def test_held_urgent_texts_open_a_case_on_the_first_text(
     loaded: Any, paths: list[Path], floor: float
 ) -> None:
-    # Floors under this round's figures (97.4 and 94.0); the model before it reached 86.3 and
-    # 78.6. The goal stays 98.
+    # Floors under this round's figures (97.4 and 98.0); the model before it reached 86.3 and
+    # 78.6. The goal stays 98 on both.
     bundle, detector = loaded
     rows = rows_of(paths, "held")
     assert len(rows) > 300

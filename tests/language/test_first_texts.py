@@ -92,3 +92,14 @@ def test_a_detention_weeks_ago_asks_whether_it_is_happening_now(loaded: Any, tex
     turn = advance(bundle, None, inbound, lambda: "T001")
     assert not any(e.type == "case_opened" for e in turn.events)
     assert intent.reached(turn)[0] == "detained_if"
+
+
+def test_the_urgent_guidance_follows_the_model_when_it_is_sure(loaded: Any) -> None:
+    bundle, _ = loaded
+    text = "ICE agents are grabbing me at the door of the shop"
+    sure = (("urgent:detained", 0.8), ("urgent:door", 0.1))
+    unsure = (("urgent:detained", 0.45), ("urgent:door", 0.4))
+    for reading, node in ((sure, "detained"), (unsure, "door")):
+        turn = _first(bundle, text, reading)
+        assert intent.reached(turn)[0] == node, reading
+        assert any(e.type == "case_opened" for e in turn.events)

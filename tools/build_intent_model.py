@@ -2,11 +2,12 @@
 word lists.
 
     python tools/build_intent_model.py [--cv 5]
+    python tools/build_intent_model.py --cv-engine 4 [--cv-cache FILE]
 
 Training data, and nothing else:
-- the rows of tests/data/first_texts.tsv whose split is `tune` (never the held half): an urgent
-  row is labelled `urgent:<topic>`, a calm row with its topic (`door` for "what if ICE comes",
-  `lawyer`, ... or `menu`);
+- the rows of tests/data/first_texts.tsv whose split is `tune` and of tools/data/intent/*.tsv
+  whose split is `train` (never a held row): an urgent row is labelled `urgent:<topic>`, a
+  calm row with its topic (`door` for "what if ICE comes", `lawyer`, ... or `menu`);
 - the organizer word lists of locales/*.yaml, each phrase a short example at a lower weight:
   urgent.door / urgent.ice -> urgent:door, urgent.detained -> urgent:detained, urgent.work ->
   urgent:work_now, topic.* -> the node its trigger goes to, greetings -> menu.
@@ -14,14 +15,14 @@ Training data, and nothing else:
 The model is multinomial logistic regression with L2 over the features of
 bot.language.intent.features (words and character 1-4-grams), trained by full-batch Adam in
 numpy. Features seen in fewer than two examples are dropped, and weights are stored as
-float16. --cv K first reports K-fold cross-validated urgent recall and false urgent on the tune
-rows (the phrases always train), which is how the engine's thresholds were chosen.
+float16. --cv K first reports K-fold cross-validated urgent recall and false urgent of the
+model alone; --cv-engine K runs the whole engine on the training rows, each read by a model
+trained without its fold, for each setting of its thresholds: that is how they were chosen.
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import sys
 from collections import Counter
@@ -38,7 +39,6 @@ if str(ROOT) not in sys.path:
 from bot.language.intent import MODEL_FILE, features  # noqa: E402
 
 TSV = ROOT / "tests" / "data" / "first_texts.tsv"
-HAND_WRITTEN = ROOT / "tools" / "data" / "intent"  # written for training and testing, see README
 URGENT_LISTS = {
     "urgent.door": "urgent:door",
     "urgent.ice": "urgent:door",
@@ -53,16 +53,14 @@ MIN_COUNT = 2
 
 def tune_rows() -> list[tuple[str, str]]:
     """The training halves: `tune` of the first texts, `train` of the hand-written sets."""
-    examples = []
-    for path in (TSV, *sorted(HAND_WRITTEN.glob("*.tsv"))):
-        with path.open(encoding="utf-8", newline="") as handle:
-            rows = list(csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE))
-        for row in rows:
-            if row["split"] not in ("tune", "train"):
-                continue
-            label = ("urgent:" + row["topic"]) if row["urgent"] == "yes" else row["topic"]
-            examples.append((row["text"], label))
-    return examples
+    from bench.intent import NEW_TEXTS, rows_of
+
+    return [(row.text, label_of(row)) for row in rows_of([TSV, *NEW_TEXTS], "tune")]
+
+
+def label_of(row: Any) -> str:
+    """A first text's label: `urgent:<topic>` for an urgent one, else its topic."""
+    return ("urgent:" + row.topic) if row.urgent == "yes" else row.topic
 
 
 def phrases() -> list[tuple[str, str]]:
@@ -193,8 +191,7 @@ def _fold_readings(rows: list[Any], folds: int, cache: Path | None) -> list[Any]
     readings: list[Any] = [()] * len(rows)
     for k in range(folds):
         train_rows = [r for i, r in enumerate(rows) if i % folds != k]
-        examples = [(r.text, ("urgent:" + r.topic) if r.urgent == "yes" else r.topic)
-                    for r in train_rows] + extra  # fmt: skip
+        examples = [(r.text, label_of(r)) for r in train_rows] + extra
         weights = [1.0] * len(train_rows) + [PHRASE_WEIGHT] * len(extra)
         model = train([t for t, _ in examples], [lab for _, lab in examples], weights)
         for i, row in enumerate(rows):
@@ -212,7 +209,6 @@ def cross_validate_engine(
     """The whole engine (word lists, then the model) on the training rows, each read by a model
     trained without its fold: urgent recall, false urgent and topic accuracy for each setting
     of the engine's thresholds. This is how CALM_VETO_MASS and its neighbours were chosen."""
-    import dataclasses
     import importlib
     import itertools
 
@@ -224,28 +220,14 @@ def cross_validate_engine(
     bundle, detector = intent.load(ROOT)
     rows = rows_of([FIRST_TEXTS, *NEW_TEXTS], "tune")
     readings = _fold_readings(rows, folds, cache)
-    inbounds = []
-    for row, reading in zip(rows, readings, strict=True):
-        detection = detector.detect(row.text) if row.text else None
-        inbound = intent.intake.inbound(
-            row.text, detection, media=row.media, forwarded=row.forwarded
-        )
-        inbounds.append((row, dataclasses.replace(inbound, intent=reading)))
     names = sorted(grid)
     for values in itertools.product(*(grid[n] for n in names)):
         for name, value in zip(names, values, strict=True):
             setattr(engine, name, value)
-        results = []
-        for row, inbound in inbounds:
-            turn = engine.advance(bundle, None, inbound, lambda: "CV00")
-            node, _, about = intent.reached(turn)
-            opened = [e for e in turn.events if e.type == "case_opened"]
-            urgency = opened[0].data["urgency"] if opened else None
-            results.append({"lang": row.lang, "urgent": row.urgent, "topic": row.topic,
-                            "style": row.style, "text": row.text, "ms": 0.0, "node": node,
-                            "about": about, "case_opened": bool(opened), "urgency": urgency,
-                            "keys": turn.to_json()["keys"],
-                            "language": turn.session.lang if turn.session else None})  # fmt: skip
+        results = [
+            intent.try_text(bundle, detector, row, reading=reading)
+            for row, reading in zip(rows, readings, strict=True)
+        ]
         overall = intent.summarize(results, bundle.languages)["overall"]
         setting = ", ".join(f"{n}={v}" for n, v in zip(names, values, strict=True))
         print(f"{setting}: recall {overall['urgent_recall']}, false urgent "

@@ -10,6 +10,7 @@ and per style. bench/intent.py uses the same functions for its figures.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import itertools
 import json
 import statistics
@@ -94,13 +95,20 @@ def reached(turn: Turn) -> tuple[str | None, str, str | None]:
 
 
 def try_text(
-    bundle: Bundle, detector: Detector, row: Row, channel: intake.Channel = "sms"
+    bundle: Bundle,
+    detector: Detector,
+    row: Row,
+    channel: intake.Channel = "sms",
+    reading: tuple[tuple[str, float], ...] | None = None,
 ) -> dict[str, Any]:
-    """One row as the first message of a new conversation; what the webhook would do."""
+    """One row as the first message of a new conversation; what the webhook would do.
+    `reading` stands in for the intent model's (cross-validation reads with other models)."""
     ids = itertools.count(1)
     started = time.perf_counter()
     detection = detector.detect(row.text) if row.text else None
     inbound = intake.inbound(row.text, detection, channel, media=row.media, forwarded=row.forwarded)
+    if reading is not None:
+        inbound = dataclasses.replace(inbound, intent=reading)
     turn = advance(bundle, None, inbound, lambda: f"TRY{next(ids)}")
     elapsed = time.perf_counter() - started
     node, layer, about = reached(turn)

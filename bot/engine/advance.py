@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from bot.engine.model import Bundle, Event, EventType, Inbound, Reply, Session, Trigger, Turn
 from bot.engine.paging import SEPARATOR, paginate
@@ -111,6 +111,13 @@ class _Step:
     @property
     def lang(self) -> str:
         return self.session.lang or self.bundle.fallback
+
+    @cached_property
+    def reading(self) -> tuple[tuple[str, float], ...]:
+        """The intent model's reading of the text: asked for at most once a turn (the host may
+        read it on demand), and only by the rules that need it."""
+        intent = self.inbound.intent
+        return intent() if callable(intent) else intent
 
     def render(self, key: str) -> tuple[str, bool]:
         """The text of a key in the session's language, or the fallback's (then True)."""
@@ -430,10 +437,6 @@ def _question(compiled: _Compiled, step: _Step, text: str) -> bool:
     return step.inbound.forwarded or _cue(step, HYPOTHETICAL) or _cue(step, FORWARDED)
 
 
-def _reading(inbound: Inbound) -> tuple[tuple[str, float], ...]:
-    return inbound.intent() if callable(inbound.intent) else inbound.intent
-
-
 def _urgent_mass(reading: tuple[tuple[str, float], ...]) -> tuple[float, str | None]:
     """The model's probability that the text is urgent, and its likeliest urgent node."""
     mass, best = 0.0, None
@@ -468,7 +471,7 @@ def _read_words(compiled: _Compiled, step: _Step, text: str) -> tuple[str, str |
             trigger, target, urgent = topic, topic.go, False
     question = _question(compiled, step, text)
     if not urgent and not question:
-        mass, likeliest = _urgent_mass(_reading(step.inbound))
+        mass, likeliest = _urgent_mass(step.reading)
         now = _cue(step, AGENCY) and _cue(step, NOW)
         if trigger.urgent is not None and (now or mass >= TOPIC_URGENT_MASS):
             target, urgent = trigger.urgent, True
@@ -495,27 +498,32 @@ def _calm(step: _Step, found: tuple[str, str | None, str]) -> tuple[str, str | N
     in a first text: "does the city give my address to ICE?" is about city services, not the
     door, whatever word list "ICE" is in. Never for a rumour passed on: it keeps its guidance
     and "is it now?"."""
-    passed_on = step.inbound.forwarded or _cue(step, FORWARDED)
-    reading = _reading(step.inbound) if step.session.node is None and not passed_on else ()
-    if not reading:
+    if step.session.node is not None or step.inbound.forwarded or _cue(step, FORWARDED):
         return found
-    label, p = reading[0]
-    node = step.bundle.nodes.get(label)
-    if p < TOPIC_OVERRIDE_P or node is None or node.urgent or label == found[2]:
-        return found
-    if label in (step.bundle.menu, step.bundle.start):
+    label = _sure_topic(step, TOPIC_OVERRIDE_P)
+    if label is None or step.bundle.nodes[label].urgent or label == found[2]:
         return found
     return label, found[1], label
+
+
+def _sure_topic(step: _Step, p_min: float) -> str | None:
+    """The model's likeliest label when it is a node to answer with (not the menu) and the
+    model gives it p_min or more."""
+    if not step.reading:
+        return None
+    label, p = step.reading[0]
+    if p < p_min or label not in step.bundle.nodes:
+        return None
+    return None if label in (step.bundle.menu, step.bundle.start) else label
 
 
 def _urgent_node(step: _Step, target: str) -> str:
     """Which urgent guidance: the word list's, unless the model is URGENT_NODE_P sure of
     another ("they are arresting me, right at the shop door" is someone being taken, not agents
     at a door). Every urgent node opens a case; only the guidance changes."""
-    reading = _reading(step.inbound) if step.session.node is None else ()
-    if not reading:
+    if step.session.node is not None or not step.reading:
         return target
-    label, p = reading[0]
+    label, p = step.reading[0]
     node = step.bundle.nodes.get(label.removeprefix(URGENT_PREFIX))
     if label.startswith(URGENT_PREFIX) and p >= URGENT_NODE_P and node is not None and node.urgent:
         return label.removeprefix(URGENT_PREFIX)
@@ -531,10 +539,10 @@ def _reads_calm(step: _Step) -> bool:
     """A question the model reads as calm: its likeliest label is calm, and little of its
     probability is on the urgent labels. "My son was detained by ICE" is not a question: it
     opens a case whatever the model makes of its tense."""
-    reading = _reading(step.inbound)
-    if not reading or not _asks(step):
+    if not step.reading or not _asks(step):
         return False
-    return not reading[0][0].startswith(URGENT_PREFIX) and _urgent_mass(reading)[0] < CALM_VETO_MASS
+    calm = not step.reading[0][0].startswith(URGENT_PREFIX)
+    return calm and _urgent_mass(step.reading)[0] < CALM_VETO_MASS
 
 
 def _first_topic(step: _Step) -> Trigger | None:
@@ -555,18 +563,16 @@ def _read_model(compiled: _Compiled, step: _Step, text: str) -> tuple[str, str |
         # read, and a missed raid costs more than a staff minute. Where the agency list goes.
         target = agency.go
         return (compiled.asks.get(target, target) if question else target), None, target
-    reading = _reading(step.inbound) if text else ()
-    if not reading:
+    if not text or not step.reading:
         return None
-    mass, urgent = _urgent_mass(reading)
+    mass, urgent = _urgent_mass(step.reading)
     if urgent is not None and mass >= URGENT_MASS:
         target = compiled.asks.get(urgent, urgent) if question else urgent
         return target, None, urgent
-    label, p = reading[0]
-    node = step.bundle.nodes.get(label)
-    if node is None or p < TOPIC_P or label in (step.bundle.menu, step.bundle.start):
+    label = _sure_topic(step, TOPIC_P)
+    if label is None:
         return None
-    if node.urgent:  # a calm question about an urgent matter: guidance, then "is it now?"
+    if step.bundle.nodes[label].urgent:  # a calm question about an urgent matter: "is it now?"
         return compiled.asks.get(label, label), None, label
     return label, None, label
 

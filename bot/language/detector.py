@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from functools import partial
+from functools import cache, partial
 
 from bot.language import romanized
 from bot.language.codes import LATIN_LANGUAGES
@@ -90,14 +90,19 @@ class Detector:
     def detect(self, text: str) -> Detection:
         """The language of an inbound message (first 300 characters are read), with the intent
         model's reading of it."""
-        features = grams(text) if text else frozenset()
+        # Made at most once, and only when a model reads the text: a reply like "1" in a
+        # conversation never pays for it.
+        features = cache(partial(grams, text))
         found = self.language(text, features)
         if self.intent_model is None or not text:
             return found
-        return replace(found, read_intent=partial(self.intent_model.read, text, features))
+        model = self.intent_model
+        return replace(found, read_intent=lambda: model.read(text, features()))
 
-    def language(self, text: str, features: frozenset[str] | None = None) -> Detection:
-        """The language alone (`features`: grams(text), when the caller has them)."""
+    def language(
+        self, text: str, features: Callable[[], frozenset[str]] | None = None
+    ) -> Detection:
+        """The language alone (`features` gives grams(text) when the caller shares them)."""
         if not text:
             return NOTHING
         head = text[:HEAD_CHARS]
@@ -141,14 +146,16 @@ class Detector:
             return self._model(cleaned, verdict.script, candidates)
         return self._model(cleaned, verdict.script, None)
 
-    def _other_latin(self, head: str, features: frozenset[str] | None) -> Detection | None:
+    def _other_latin(
+        self, head: str, features: Callable[[], frozenset[str]] | None
+    ) -> Detection | None:
         """A romanized language or a language the hotline does not serve, when the Latin-letters
         model is sure of it; None leaves the text to the lexicon and py3langid."""
         if self.latin_model is None or len(head.split()) < 2:
             return None  # one word says too little: "tunelem" is Polish slang, not a stranger
         outside = [
             (label, p)
-            for label, p in self.latin_model.read(head, features)
+            for label, p in self.latin_model.read(head, features() if features else None)
             if label == OTHER_LABEL or label.startswith(ROMANIZED_LABEL)
         ]
         mass = sum(p for _, p in outside)

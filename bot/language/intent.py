@@ -45,7 +45,9 @@ def normalise(text: str) -> str:
 
 
 def _arabizi(token: str) -> str:
-    if token.isascii() and any(c.isdigit() for c in token) and any(c.isalpha() for c in token):
+    if token.isalpha() or not token.isascii():  # most words: nothing to look at
+        return token
+    if any(c.isdigit() for c in token) and any(c.isalpha() for c in token):
         return token.translate(_ARABIZI)
     return token
 
@@ -107,16 +109,19 @@ class IntentModel:
 
 
 def grams(text: str) -> frozenset[str]:
-    """The distinct features of a text (those of `features`, built faster: this runs on the
-    hot path, once per text for both models)."""
-    found: set[str] = set()
-    for raw in _TOKENS.findall(normalise(text)):
-        token = _arabizi(raw)
-        padded = f" {token} "
-        size = len(padded)
-        found.add("w " + token)
-        for n in NGRAMS:
-            found.update([padded[i : i + n] for i in range(size - n + 1)])
+    """The distinct features of a text, built faster than `features` (this runs on the hot
+    path, once per text for both models): the n-grams of all its words in one pass over the
+    words joined by two spaces. The n-grams across two words hold two spaces, which no feature
+    has, so they find nothing in a model's vocabulary."""
+    tokens = [_arabizi(raw) for raw in _TOKENS.findall(normalise(text))]
+    if not tokens:
+        return frozenset()
+    joined = " " + "  ".join(tokens) + " "
+    size = len(joined)
+    found = {"w " + token for token in tokens}
+    found.update(joined)  # the 1-grams: its characters
+    for n in NGRAMS[1:]:
+        found.update([joined[i : i + n] for i in range(size - n + 1)])
     return frozenset(found)
 
 

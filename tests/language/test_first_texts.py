@@ -103,3 +103,16 @@ def test_the_urgent_guidance_follows_the_model_when_it_is_sure(loaded: Any) -> N
         turn = _first(bundle, text, reading)
         assert intent.reached(turn)[0] == node, reading
         assert any(e.type == "case_opened" for e in turn.events)
+
+
+def test_the_engine_asks_the_model_once_a_turn(loaded: Any) -> None:
+    bundle, _ = loaded
+    calls = []
+
+    def reading() -> tuple[tuple[str, float], ...]:
+        calls.append(1)
+        return (("detained", 0.85), ("urgent:detained", 0.04))
+
+    text = "my brother was detained by ICE, how do we find which jail he is in?"
+    advance(bundle, None, Inbound(text, "sms", 0, "en", True, intent=reading), lambda: "T1")
+    assert len(calls) == 1

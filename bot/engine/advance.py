@@ -46,6 +46,13 @@ URGENT_NODE_P = 0.6
 # one a word list points to (see _calm): out of fold, topic accuracy 57.0% -> 59.1%, urgent
 # recall and false alarms unchanged.
 TOPIC_OVERRIDE_P = 0.5
+# A question whose words say "now" and that the model reads this urgent is happening now.
+HAPPENING_MASS = 0.7
+# Which urgent matter a text that only names the agency is about, read by the model.
+AGENCY_NODE_P = 0.5
+# A topic with no urgent guidance of its own, in a question, turns urgent on the model alone
+# only when it is this sure.
+ASKED_URGENT_MASS = 0.8
 URGENT_PREFIX = "urgent:"
 OFFER = "lang.offer"  # "reply LANG for <language>", in that language's own script
 UNSUPPORTED_NUMBERS = "unsupported.numbers"  # the numbers to call now, in English and Spanish
@@ -437,6 +444,16 @@ def _question(compiled: _Compiled, step: _Step, text: str) -> bool:
     return step.inbound.forwarded or _cue(step, HYPOTHETICAL) or _cue(step, FORWARDED)
 
 
+def _happening(step: _Step) -> bool:
+    """A question or rumour in words that also says it is happening now, and that the model
+    reads as urgent ("they're at the door now, do I have to open?", "my cousin says they are
+    moving him"): what is asked is about this moment, not what might happen. Never for a
+    message WhatsApp marks as forwarded."""
+    if step.inbound.forwarded or not _cue(step, NOW) or not step.reading:
+        return False
+    return _urgent_mass(step.reading)[0] >= HAPPENING_MASS
+
+
 def _urgent_mass(reading: tuple[tuple[str, float], ...]) -> tuple[float, str | None]:
     """The model's probability that the text is urgent, and its likeliest urgent node."""
     mass, best = 0.0, None
@@ -460,7 +477,8 @@ def _read_words(compiled: _Compiled, step: _Step, text: str) -> tuple[str, str |
     if found is None:
         return None
     trigger, lang = found
-    target = trigger.go
+    target = _agency_node(step, trigger.go) if trigger.words == AGENCY else trigger.go
+    target = target or trigger.go
     node = step.bundle.nodes.get(target)
     urgent = node is not None and node.urgent
     if urgent and step.inbound.media and not _cue(step, NOW):
@@ -469,15 +487,21 @@ def _read_words(compiled: _Compiled, step: _Step, text: str) -> tuple[str, str |
         topic = _first_topic(step)
         if topic is not None:
             trigger, target, urgent = topic, topic.go, False
-    question = _question(compiled, step, text)
+    question = _question(compiled, step, text) and not _happening(step)
     if not urgent and not question:
         mass, likeliest = _urgent_mass(step.reading)
         now = _cue(step, AGENCY) and _cue(step, NOW)
         if trigger.urgent is not None and (now or mass >= TOPIC_URGENT_MASS):
             target, urgent = trigger.urgent, True
-        elif trigger.urgent is None and likeliest and mass >= TOPIC_URGENT_MASS and not _asks(step):
+        elif (
+            trigger.urgent is None
+            and likeliest
+            and mass >= TOPIC_URGENT_MASS
+            and (not _asks(step) or now or mass >= ASKED_URGENT_MASS)
+        ):
             # "They took us out and are asking everyone for papers": a topic with no urgent
-            # guidance of its own takes the urgent node the model reads, unless it is asked.
+            # guidance of its own takes the urgent node the model reads. A question needs more:
+            # the agency and "now" in its words, or the model ASKED_URGENT_MASS sure.
             target, urgent = likeliest, True
     if urgent:
         target = _urgent_node(step, target)
@@ -530,6 +554,24 @@ def _urgent_node(step: _Step, target: str) -> str:
     return target
 
 
+def _agency_node(step: _Step, default: str) -> str | None:
+    """The urgent node a text that only names the agency ("ICE", "raids") is about, as the
+    model reads it, calm or urgent together: "raids at the factories on Friday?" is about work,
+    "ICE has held my husband since January" about someone detained. None when the model gives
+    no urgent node AGENCY_NODE_P, or half as much to the agency list's own node, which then
+    stands."""
+    mass: dict[str, float] = {}
+    for label, p in step.reading:
+        name = label.removeprefix(URGENT_PREFIX)
+        node = step.bundle.nodes.get(name)
+        if node is not None and node.urgent:
+            mass[name] = mass.get(name, 0.0) + p
+    best = max(mass, key=mass.__getitem__, default=None)
+    if best is None or mass[best] < AGENCY_NODE_P or mass.get(default, 0.0) * 2 > mass[best]:
+        return None  # not sure, or nearly as sure of the agency list's own node
+    return best
+
+
 def _asks(step: _Step) -> bool:
     """The text asks something: a question mark in any script."""
     return any(mark in step.inbound.text for mark in QUESTION_MARKS)
@@ -560,9 +602,11 @@ def _read_model(compiled: _Compiled, step: _Step, text: str) -> tuple[str, str |
     agency = next((t for t in step.bundle.triggers if t.words == AGENCY), None)
     if agency is not None and step.inbound.unsupported and _cue(step, UNIVERSAL):
         # A language the hotline does not serve, naming ICE or immigration: the word is all we
-        # read, and a missed raid costs more than a staff minute. Where the agency list goes.
+        # read, and a missed raid costs more than a staff minute. Where the agency list goes;
+        # a question the model reads as calm gets the guidance and "is it now?".
         target = agency.go
-        return (compiled.asks.get(target, target) if question else target), None, target
+        asked = question or _reads_calm(step)
+        return (compiled.asks.get(target, target) if asked else target), None, target
     if not text or not step.reading:
         return None
     mass, urgent = _urgent_mass(step.reading)

@@ -116,3 +116,89 @@ def test_the_engine_asks_the_model_once_a_turn(loaded: Any) -> None:
     text = "my brother was detained by ICE, how do we find which jail he is in?"
     advance(bundle, None, Inbound(text, "sms", 0, "en", True, intent=reading), lambda: "T1")
     assert len(calls) == 1
+
+
+def _detected(loaded: Any, text: str, reading: tuple[tuple[str, float], ...]) -> Turn:
+    bundle, detector = loaded
+    found = detector.detect(text)
+    inbound = Inbound(
+        text, "sms", 0, found.lang, bool(found.lang), intent=reading,
+        unsupported=found.unsupported, romanized=found.romanized,
+    )  # fmt: skip
+    return advance(bundle, None, inbound, lambda: "T001")
+
+
+def _opened(turn: Turn) -> bool:
+    return any(e.type == "case_opened" for e in turn.events)
+
+
+def test_a_question_asked_while_it_happens_opens_a_case(loaded: Any) -> None:
+    # "Do I have to open?" with "right now" in the words, read as urgent: asked at the door.
+    text = "immigration is at my door right now, do i have to open it?"
+    assert _opened(_detected(loaded, text, (("urgent:door", 0.85), ("door", 0.1))))
+    # The same question with no "now" in it, or read as calm, gets the guidance first.
+    later = "if immigration comes to my door, do i have to open it?"
+    assert not _opened(_detected(loaded, later, (("urgent:door", 0.85), ("door", 0.1))))
+    calm = (("door", 0.6), ("urgent:door", 0.3))
+    assert not _opened(_detected(loaded, text, calm))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ils m'emmènent, prévenez ma femme svp",  # "warn my wife", not "pass it on"
+        "mon cousin m'a appelé, il dit qu'on le transfère ailleurs maintenant",
+        "엄마네 집에 이민국 직원들 지금 왔대요 문 열라고 한대요",  # "she says they came"
+    ],
+)
+def test_reported_speech_is_not_a_forwarded_rumour(loaded: Any, text: str) -> None:
+    urgent = (("urgent:detained", 0.6), ("urgent:door", 0.3))
+    assert _opened(_detected(loaded, text, urgent)), text
+
+
+def test_a_question_with_a_topic_word_turns_urgent_only_when_the_model_is_sure(
+    loaded: Any,
+) -> None:
+    text = "my cousin got picked up near the station, where do we bring his papers?"
+    assert _opened(_detected(loaded, text, (("urgent:detained", 0.9), ("papers", 0.05))))
+    assert not _opened(_detected(loaded, text, (("urgent:detained", 0.6), ("papers", 0.3))))
+
+
+def test_a_text_naming_only_the_agency_gets_the_guidance_of_what_the_model_reads(
+    loaded: Any,
+) -> None:
+    bundle, _ = loaded
+    text = "is it true ICE will raid the factories in sunset park on friday?"
+    work = (("work_now", 0.45), ("urgent:work_now", 0.25), ("urgent:door", 0.1))
+    turn = _detected(loaded, text, work)
+    assert not _opened(turn)
+    assert intent.reached(turn)[0] == "work_if"
+    # Unsure, or as sure of the door, the agency list's own guidance stands.
+    for reading in (
+        (("work_now", 0.3), ("report", 0.3)),
+        (("work_now", 0.5), ("door", 0.4)),
+    ):
+        assert intent.reached(_detected(loaded, text, reading))[0] == "door_if", reading
+
+
+def test_an_unsupported_language_asking_calmly_about_ice_gets_the_guidance_first(
+    loaded: Any,
+) -> None:
+    text = "apa hak saya jika imigrasi mengetuk pintu rumah kami?"  # Indonesian
+    assert not _opened(_detected(loaded, text, (("door", 0.7), ("urgent:door", 0.2))))
+    # Said, not asked, or read as urgent: a case, in English.
+    assert _opened(_detected(loaded, text.removesuffix("?"), (("door", 0.7),)))
+    assert _opened(_detected(loaded, text, (("urgent:door", 0.7), ("door", 0.2))))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "muzha zabrali",
+        "zaderzhali brata u metro",
+        "bhai ko pakad ke le gaye",
+        "bhaire dhore niye gese",
+    ],
+)
+def test_romanized_urgent_words_open_a_case(loaded: Any, text: str) -> None:
+    assert _opened(_detected(loaded, text, ())), text

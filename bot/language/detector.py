@@ -112,6 +112,8 @@ class Detector:
             if found.lang == "zh":
                 return replace(found, variant=chinese_variant(head))
             return found
+        if verdict.script == "other":  # Ukrainian, Kazakh, Persian, Pashto...: not served
+            return Detection(None, 0.0, True, "unsupported", unsupported=True)
         if verdict.script == "kana":  # Japanese: not served, let the bot offer its menu
             return Detection(None, 0.0, True, "script", ("zh",))
         if verdict.script not in ("latin", "arabic"):

@@ -63,6 +63,19 @@ ARABIC_ONLY = frozenset("ةيكىأإ")
 # Letters of the Persian alphabet (ک ی گ چ پ ژ, and ھ, which some Arabic fonts use for heh) are
 # shared by Urdu and Persian-keyboard Arabic: suggestive, not decisive, so the model weighs them.
 
+# Cyrillic letters Russian never uses: Ukrainian і ї є ґ, Belarusian ў, Kazakh, Kyrgyz, Tajik
+# and Uzbek ә ғ қ ң ө ұ ү һ ӣ ӯ ҳ ҷ, Serbian and Macedonian ј љ њ ћ ђ џ ѓ ќ ѕ. Two of them, and
+# OTHER_CYRILLIC_SHARE of the Cyrillic letters, and the text is not Russian. One is not enough:
+# a Russian text with one Ukrainian word is still best answered in Russian, which most
+# Ukrainian, Kyrgyz or Uzbek New Yorkers read, where "not served" would answer in English.
+NOT_RUSSIAN = frozenset("іїєґўәғқңөұүһӣӯҳҷјљњћђџѓќѕІЇЄҐЎӘҒҚҢӨҰҮҺӢӮҲҶЈЉЊЋЂЏЃЌЅ")
+OTHER_CYRILLIC_SHARE = 0.015
+# Pashto's own letters, and Persian's: پ چ ژ گ with Persian heh (ه) and none of the letters only
+# Urdu or only Arabic write. A Persian, Dari or Pashto text is not Urdu or Arabic.
+PASHTO_ONLY = frozenset("ټډړښږځڅۍېڼګ")
+PERSIAN_LETTERS = frozenset("پچژگ")
+PERSIAN_HEH = "ه"
+
 _LANG_OF_SCRIPT = {"hangul": "ko", "bengali": "bn", "cyrillic": "ru", "han": "zh"}
 
 
@@ -75,6 +88,7 @@ class ScriptVerdict(NamedTuple):
 
 
 NONE = ScriptVerdict("none")
+OTHER = ScriptVerdict("other")  # a script the hotline serves, in a language it does not
 LATIN = ScriptVerdict("latin")
 ARABIC = ScriptVerdict("arabic")
 JAPANESE = ScriptVerdict("kana")
@@ -90,6 +104,21 @@ def arabic_or_urdu(text: str) -> str | None:
     if arabic > urdu:
         return "ar"
     return None
+
+
+def not_hotline_language(script: str, text: str) -> bool:
+    """A Cyrillic text that is not Russian, or an Arabic-script text in Persian or Pashto."""
+    if script == "cyrillic":
+        other = sum(ch in NOT_RUSSIAN for ch in text)
+        return other >= 2 and other >= OTHER_CYRILLIC_SHARE * len(
+            _SCRIPT_RX["cyrillic"].findall(text)
+        )
+    if script == "arabic":
+        if any(ch in PASHTO_ONLY for ch in text):
+            return True
+        persian = PERSIAN_HEH in text and any(ch in PERSIAN_LETTERS for ch in text)
+        return persian and not any(ch in URDU_ONLY or ch in ARABIC_ONLY for ch in text)
+    return False
 
 
 def _script_of(letter: str) -> str:
@@ -127,13 +156,15 @@ def classify_script(text: str) -> ScriptVerdict:
         weighted["hangul"] += weighted.pop("han")
     if len(weighted) == 1:
         (script,) = weighted
-        if script in _PURE:
+        if script in _PURE and not not_hotline_language(script, text):
             return _PURE[script]
     if "kana" in weighted and weighted["kana"] * 10 >= weighted.get("han", 0):
         # Japanese mixes kana into its Han text; a stray kana in Chinese ("の" in a shop name)
         # does not make it Japanese. Japanese is not served: answer "unsure" so the bot asks.
         return JAPANESE
     script = max(weighted, key=weighted.__getitem__)
+    if not_hotline_language(script, text):
+        return OTHER
     if script == "arabic":
         lang = arabic_or_urdu(text)
         return ScriptVerdict(script, lang, 0.95) if lang else ARABIC

@@ -250,3 +250,34 @@ def test_traditional_chinese_is_told_from_simplified(
 ) -> None:
     result = detector.detect(text)
     assert result.lang == "zh" and result.variant == variant
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "мене затримують біля метро, допоможіть, їх тут троє",  # Ukrainian
+        "менің күйеуімді ұстап алды, көмектесіңіз",  # Kazakh
+        "همین الان شوهرم را توی ایستگاه مترو گرفتند و بردند",  # Persian
+        "زما ورور یې اوس د کار مخې ته ونیو",  # Pashto
+    ],
+)
+def test_a_served_script_in_a_language_not_served_is_not_called_served(
+    detector: Detector, text: str
+) -> None:
+    found = detector.detect(text)
+    assert found.lang is None and found.unsupported, (text, found)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Люди, допоможіть, под дверью стоят офицеры, шо делать?", "ru"),  # one Ukrainian word
+        ("میرا بھائی پکڑا گیا ہے، مدد کریں", "ur"),
+        ("أخي اعتقلوه الآن أمام البيت", "ar"),
+        ("мужа забрали сейчас, помогите", "ru"),
+    ],
+)
+def test_russian_urdu_and_arabic_stay_themselves(
+    detector: Detector, text: str, expected: str
+) -> None:
+    assert detector.detect(text).lang == expected

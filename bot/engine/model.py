@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields
 from enum import StrEnum
 from functools import lru_cache
 from typing import Any, Literal
@@ -198,6 +198,12 @@ class Bundle:
     stale: frozenset[str] = frozenset()  # nodes whose facts are past their review age
     unreviewed: frozenset[str] = frozenset()  # nodes whose facts no person has reviewed yet
     hours: dict[str, tuple[Hours, ...]] = field(default_factory=dict)  # {placeholder}: spans
+    # (key, lang) -> the text, whether it is the fallback's, its placeholders: filled as
+    # replies are made, and gone with the bundle when the content reloads (a copy made with
+    # dataclasses.replace starts empty).
+    _templates: dict[tuple[str, str | None], tuple[str, bool, tuple[str, ...]]] = field(
+        default_factory=dict, init=False, repr=False
+    )
 
     @property
     def languages(self) -> list[str]:
@@ -207,17 +213,26 @@ class Bundle:
     def text(self, key: str, lang: str | None, case: str | None = None) -> tuple[str, bool]:
         """A message in a language, placeholders filled; True when the fallback's text was
         used because the language lacks it."""
+        found = self._templates.get((key, lang))
+        if found is None:
+            found = self._templates[(key, lang)] = self._template(key, lang)
+        text, fallback, names = found
+        if not names:
+            return text, fallback
+        values = self.directory if case is None else {**self.directory, "case": case}
+        hours = [name for name in names if name in self.hours]
+        if hours:
+            shown = self.fallback if fallback else lang
+            values = {**values, **{name: self.hours_text(name, shown) for name in hours}}
+        return fill(text, values), fallback
+
+    def _template(self, key: str, lang: str | None) -> tuple[str, bool, tuple[str, ...]]:
         locale = self.locales.get(lang or self.fallback)
         message = locale.messages.get(key) if locale else None
         fallback = message is None
         if message is None:
             message = self.locales[self.fallback].messages[key]
-        values = self.directory if case is None else {**self.directory, "case": case}
-        hours = [name for name in PLACEHOLDER.findall(message.text) if name in self.hours]
-        if hours:
-            shown = self.fallback if fallback else lang
-            values = {**values, **{name: self.hours_text(name, shown) for name in hours}}
-        return fill(message.text, values), fallback
+        return message.text, fallback, tuple(PLACEHOLDER.findall(message.text))
 
     def hours_text(self, name: str, lang: str | None) -> str:
         """The opening hours of a directory entry, in a language (its words, else English)."""
@@ -277,7 +292,16 @@ class Session:
         )
 
     def but(self, **changes: Any) -> Session:
-        return replace(self, **changes)
+        """A copy with `changes`: dataclasses.replace without its per-call field walk (a turn
+        makes a dozen of these)."""
+        if not changes.keys() <= _SESSION_FIELDS:
+            raise TypeError(f"Session has no field {sorted(changes.keys() - _SESSION_FIELDS)}")
+        copy = object.__new__(Session)
+        copy.__dict__.update(self.__dict__, **changes)
+        return copy
+
+
+_SESSION_FIELDS = frozenset(f.name for f in fields(Session))
 
 
 @dataclass(frozen=True)

@@ -14,12 +14,18 @@ _UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u
 _EDGE_PUNCT = "".join(sorted(set(string.punctuation + "¡¿。！？，、…«»“”‘’")))
 
 
+_EDGE = _EDGE_PUNCT + " "
+
+
 def fold(text: str) -> str:
     """Lowercase, drop accents, collapse spaces and edge punctuation, for comparing words."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
-    folded = unicodedata.normalize("NFC", bare).casefold()
-    return " ".join(folded.split()).strip(_EDGE_PUNCT + " ")
+    if text.isascii():  # nothing to decompose; casefold is lower
+        folded = text.lower()
+    else:
+        decomposed = unicodedata.normalize("NFKD", text)
+        bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+        folded = unicodedata.normalize("NFC", bare).casefold()
+    return " ".join(folded.split()).strip(_EDGE)
 
 
 PLACEHOLDER = re.compile(r"\{([a-z0-9_.]+)\}")
@@ -85,12 +91,19 @@ class PhraseIndex(Generic[T]):
                 if words:
                     self._spaced.setdefault(words, set()).add(tag)
         self._most_words = max((p.count(" ") + 1 for p in self._spaced), default=0)
+        # The first words of every phrase of two or more: a run of words is only extended
+        # while some phrase starts with it, so most words cost one lookup.
+        self._starts = {
+            " ".join(words[:n])
+            for words in (p.split(" ") for p in self._spaced)
+            for n in range(1, len(words))
+        }
         self._lengths = sorted({len(p) for p in self._unspaced})
 
     def find(self, folded_text: str) -> set[T]:
         """The tags of every phrase in `folded_text` (already folded with `fold`)."""
         found: set[T] = set()
-        spaced = self._spaced
+        spaced, starts = self._spaced, self._starts
         words = _WORD.findall(folded_text)
         for i in range(len(words)):
             run = ""
@@ -99,6 +112,8 @@ class PhraseIndex(Generic[T]):
                 tags = spaced.get(run)
                 if tags:
                     found |= tags
+                if run not in starts:
+                    break
         if self._unspaced and _UNSPACED.search(folded_text):
             unspaced, size = self._unspaced, len(folded_text)
             for i in range(size):

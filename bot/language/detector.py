@@ -9,7 +9,13 @@ from functools import cache, partial
 
 from bot.language import romanized
 from bot.language.codes import LATIN_LANGUAGES
-from bot.language.intent import LATIN_MODEL_FILE, IntentModel, grams, shared_intent_model
+from bot.language.intent import (
+    LATIN_MODEL_FILE,
+    Features,
+    IntentModel,
+    shared_intent_model,
+    text_features,
+)
 from bot.language.lexicon import DEFAULT_LEXICON, MAX_PHRASE_WORDS, Lexicon, lexicon_key
 from bot.language.model import LanguageModel, shared_model
 from bot.language.normalize import HEAD_CHARS, model_text
@@ -92,17 +98,15 @@ class Detector:
         model's reading of it."""
         # Made at most once, and only when a model reads the text: a reply like "1" in a
         # conversation never pays for it.
-        features = cache(partial(grams, text))
+        features = cache(partial(text_features, text))
         found = self.language(text, features)
         if self.intent_model is None or not text:
             return found
         model = self.intent_model
         return replace(found, read_intent=lambda: model.read(text, features()))
 
-    def language(
-        self, text: str, features: Callable[[], frozenset[str]] | None = None
-    ) -> Detection:
-        """The language alone (`features` gives grams(text) when the caller shares them)."""
+    def language(self, text: str, features: Callable[[], Features] | None = None) -> Detection:
+        """The language alone (`features` gives text_features(text) when the caller shares them)."""
         if not text:
             return NOTHING
         head = text[:HEAD_CHARS]
@@ -148,9 +152,7 @@ class Detector:
             return self._model(cleaned, verdict.script, candidates)
         return self._model(cleaned, verdict.script, None)
 
-    def _other_latin(
-        self, head: str, features: Callable[[], frozenset[str]] | None
-    ) -> Detection | None:
+    def _other_latin(self, head: str, features: Callable[[], Features] | None) -> Detection | None:
         """A romanized language or a language the hotline does not serve, when the Latin-letters
         model is sure of it; None leaves the text to the lexicon and py3langid."""
         if self.latin_model is None or len(head.split()) < 2:

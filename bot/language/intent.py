@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterable
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -66,6 +66,54 @@ def features(text: str) -> list[str]:
     return found
 
 
+# A character n-gram is looked up by a 64-bit polynomial hash of its code points, computed for
+# every position of a text at once with numpy (wrapping arithmetic), then found by binary search
+# in the model's sorted hashes: a text's n-grams never become Python strings on the hot path.
+_MULTIPLIER = np.uint64(0x100000001B3)
+_MIX = np.uint64(0x9E3779B97F4A7C15)
+_WORD = "w "  # the prefix of a word feature: "w " + the word
+BUCKET_BITS = 17
+_BUCKET_SHIFT = np.uint64(64 - BUCKET_BITS)
+
+
+class Features(NamedTuple):
+    """A text's features as the models look them up: its word features, and one hash per
+    character n-gram position (a repeated n-gram repeats its hash)."""
+
+    words: list[str]
+    hashes: np.ndarray
+
+
+def text_features(text: str) -> Features:
+    """The features of `features(text)`, made for lookup: the same words and n-grams."""
+    tokens = [_arabizi(raw) for raw in _TOKENS.findall(normalise(text))]
+    if not tokens:
+        return Features([], np.zeros(0, dtype=np.uint64))
+    # The words joined by two spaces: an n-gram across two words holds two spaces, which no
+    # feature has, so it finds nothing.
+    joined = " " + "  ".join(tokens) + " "
+    codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    rolling = codes
+    parts = [rolling * _MIX + np.uint64(1)]
+    for n in NGRAMS[1:]:
+        rolling = rolling[:-1] * _MULTIPLIER + codes[n - 1 :]
+        parts.append(rolling * _MIX + np.uint64(n))
+    return Features([_WORD + token for token in tokens], np.concatenate(parts))
+
+
+def gram_hash(gram: str) -> int:
+    """The hash text_features gives the character n-gram `gram`."""
+    value = 0
+    for ch in gram:
+        value = (value * int(_MULTIPLIER) + ord(ch)) & 0xFFFFFFFFFFFFFFFF
+    return (value * int(_MIX) + len(gram)) & 0xFFFFFFFFFFFFFFFF
+
+
+def _is_word(feature: str) -> bool:
+    # An n-gram never has one space after its first letter: words are two spaces apart.
+    return feature.startswith(_WORD) and len(feature) > len(_WORD)
+
+
 class IntentModel:
     """Reads a text into (label, probability) pairs, best first."""
 
@@ -75,6 +123,19 @@ class IntentModel:
         self.weights = weights.astype(np.float32)
         self.bias = bias.astype(np.float32)
         self.labels = labels
+        self._words = {f: i for f, i in vocabulary.items() if _is_word(f)}
+        # The n-grams' hashes, sorted, with a table of where each bucket of their top
+        # BUCKET_BITS bits starts: a text's hashes are looked for in their bucket only, all
+        # at once (a bucket holds about one hash, a few at most).
+        grams = sorted((gram_hash(f), i) for f, i in vocabulary.items() if not _is_word(f))
+        hashes = np.array([h for h, _ in grams], dtype=np.uint64)
+        buckets = (hashes >> _BUCKET_SHIFT).astype(np.int64)
+        self._starts = np.searchsorted(buckets, np.arange(2**BUCKET_BITS + 1))
+        width = int(np.diff(self._starts).max(initial=1))
+        self._probe = np.arange(width)
+        padding = np.zeros(width, dtype=np.uint64)  # room to probe past the last bucket
+        self._hashes = np.concatenate([hashes, padding])
+        self._hash_ids = np.concatenate([[i for _, i in grams], padding.astype(np.int64)])
 
     @classmethod
     def load(cls, path: Path = MODEL_FILE) -> IntentModel:
@@ -85,44 +146,33 @@ class IntentModel:
                 {name: i for i, name in enumerate(names)}, data["weights"], data["bias"], labels
             )
 
-    def ids(self, grams: Iterable[str]) -> list[int]:
-        """The known features among a text's `grams`."""
-        found = set(map(self.vocabulary.get, grams))
-        found.discard(None)
-        return list(found)  # type: ignore[arg-type]
+    def ids(self, found: Features) -> np.ndarray:
+        """The distinct known features of a text."""
+        hashes = found.hashes
+        at = self._starts[(hashes >> _BUCKET_SHIFT).astype(np.int64)][:, None] + self._probe
+        grams = self._hash_ids[at[self._hashes[at] == hashes[:, None]]]
+        words = [i for i in map(self._words.get, found.words) if i is not None]
+        ids = np.concatenate([grams, np.array(words, dtype=np.int64)]) if words else grams
+        ids.sort()  # distinct ids: np.unique without its overhead
+        return ids[np.concatenate([[True], ids[1:] != ids[:-1]])] if len(ids) else ids
 
-    def scores(self, ids: Iterable[int]) -> np.ndarray:
-        ids = list(ids)  # numpy indexes with a list, not a set
-        if not ids:
+    def scores(self, ids: np.ndarray) -> np.ndarray:
+        if not len(ids):
             return self.bias.copy()
         return self.weights[ids].sum(axis=0) * (len(ids) ** -0.5) + self.bias
 
-    def read(self, text: str, found: frozenset[str] | None = None) -> tuple[tuple[str, float], ...]:
-        """(label, probability), best first; `found` is grams(text) when the caller has it."""
+    def read(self, text: str, found: Features | None = None) -> tuple[tuple[str, float], ...]:
+        """(label, probability), best first; `found` is text_features(text) when the caller
+        has it."""
         if not text.strip():
             return ()
-        scores = self.scores(self.ids(grams(text) if found is None else found))
+        scores = self.scores(self.ids(text_features(text) if found is None else found))
         exp = np.exp(scores - scores.max())
-        probs = (exp / exp.sum()).tolist()
-        best = sorted(range(len(probs)), key=probs.__getitem__, reverse=True)[:TOP]
-        return tuple((self.labels[i], round(probs[i], 4)) for i in best)
-
-
-def grams(text: str) -> frozenset[str]:
-    """The distinct features of a text, built faster than `features` (this runs on the hot
-    path, once per text for both models): the n-grams of all its words in one pass over the
-    words joined by two spaces. The n-grams across two words hold two spaces, which no feature
-    has, so they find nothing in a model's vocabulary."""
-    tokens = [_arabizi(raw) for raw in _TOKENS.findall(normalise(text))]
-    if not tokens:
-        return frozenset()
-    joined = " " + "  ".join(tokens) + " "
-    size = len(joined)
-    found = {"w " + token for token in tokens}
-    found.update(joined)  # the 1-grams: its characters
-    for n in NGRAMS[1:]:
-        found.update([joined[i : i + n] for i in range(size - n + 1)])
-    return frozenset(found)
+        best = np.argsort(-exp, kind="stable")[:TOP]
+        probs = (exp[best] / exp.sum()).tolist()
+        return tuple(
+            (self.labels[i], round(p, 4)) for i, p in zip(best.tolist(), probs, strict=True)
+        )
 
 
 _MODELS: dict[Path, IntentModel] = {}

@@ -1,0 +1,49 @@
+"""The models look a text's features up by hash at run time; they were trained on the features
+as strings (bot.language.intent.features). Both must find the same features, or the shipped
+models would read texts differently from how they were built and evaluated."""
+
+from __future__ import annotations
+
+import csv
+
+import pytest
+
+from bench.intent import FIRST_TEXTS
+from bot.language.intent import (
+    LATIN_MODEL_FILE,
+    MODEL_FILE,
+    IntentModel,
+    features,
+    shared_intent_model,
+    text_features,
+)
+
+AWKWARD = [
+    "",
+    "   ",
+    "🙏🙏🙏",
+    "HEEEELP they r at the doooor!!!",
+    "akhouya t9bed mn 3nd l ICE, 3am y2olo 7absino",  # Arabizi digits
+    "call 718-555-0134 or 212 555 0199 now",  # long numbers
+    "ICE 在门口，我不敢开门",  # no spaces
+    "Ils sont là — «ouvrez» disent-ils… (3 agents)",
+    "w w w a w",  # words that look like the "w " prefix of word features
+    "ñandú ĳssel ﬁn ǅ",  # compatibility letters
+]
+
+
+def _texts() -> list[str]:
+    with FIRST_TEXTS.open(encoding="utf-8", newline="") as handle:
+        rows = csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
+        return [row["text"] for row in rows] + AWKWARD
+
+
+@pytest.mark.parametrize("path", [MODEL_FILE, LATIN_MODEL_FILE], ids=["intent", "latin"])
+def test_the_features_looked_up_by_hash_are_the_features_trained_on(path: object) -> None:
+    model = shared_intent_model(path)  # type: ignore[arg-type]
+    assert isinstance(model, IntentModel)
+    texts = _texts()
+    assert len(texts) > 700
+    for text in texts:
+        trained = sorted({model.vocabulary[f] for f in features(text) if f in model.vocabulary})
+        assert model.ids(text_features(text)).tolist() == trained, text

@@ -98,7 +98,12 @@ class PhraseIndex(Generic[T]):
             for words in (p.split(" ") for p in self._spaced)
             for n in range(1, len(words))
         }
-        self._lengths = sorted({len(p) for p in self._unspaced})
+        # Unspaced phrases by their first character, with their lengths: a position in the
+        # text is only tried for the lengths of phrases starting with its character.
+        lengths: dict[str, set[int]] = {}
+        for phrase in self._unspaced:
+            lengths.setdefault(phrase[0], set()).add(len(phrase))
+        self._lengths = {first: sorted(sizes) for first, sizes in lengths.items()}
 
     def find(self, folded_text: str) -> set[T]:
         """The tags of every phrase in `folded_text` (already folded with `fold`)."""
@@ -115,9 +120,9 @@ class PhraseIndex(Generic[T]):
                 if run not in starts:
                     break
         if self._unspaced and _UNSPACED.search(folded_text):
-            unspaced, size = self._unspaced, len(folded_text)
-            for i in range(size):
-                for length in self._lengths:
+            unspaced, size, by_first = self._unspaced, len(folded_text), self._lengths
+            for i, char in enumerate(folded_text):
+                for length in by_first.get(char, ()):
                     if i + length > size:
                         break
                     tags = unspaced.get(folded_text[i : i + length])

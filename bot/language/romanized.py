@@ -163,6 +163,8 @@ def classify(text: str) -> tuple[str, str] | None:
 
 def _is_arabizi(word: str) -> bool:
     """A Latin word with 2, 3, 5, 7 or 9 standing for a letter ("3and", "7aja", "la2")."""
+    if word.isalpha():  # most words: no digit at all
+        return False
     return (
         any(c.isalpha() for c in word)
         and any(c in "23579" for c in word)

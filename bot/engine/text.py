@@ -28,6 +28,10 @@ def fold(text: str) -> str:
     return " ".join(folded.split()).strip(_EDGE)
 
 
+# What a word is made of: \w, and the vowel signs and other marks of the Indic scripts
+# (Devanagari to Sinhala), which \w leaves out: without them "বসাবে" would be read as the
+# words "বস" and "ব". The danda (।, ॥) still ends a word.
+_LETTERS = r"\w\u0900-\u0963\u0966-\u0dff"
 PLACEHOLDER = re.compile(r"\{([a-z0-9_.]+)\}")
 
 
@@ -37,7 +41,7 @@ def fill(text: str, values: dict[str, str]) -> str:
 
 
 def word_count(text: str) -> int:
-    return len(re.findall(r"\w+", text))
+    return len(_WORD.findall(text))
 
 
 class PhraseMatcher:
@@ -56,7 +60,9 @@ class PhraseMatcher:
         self._unspaced = re.compile(anywhere) if unspaced else None
         longest_first = sorted(spaced, key=len, reverse=True)
         alternatives = "|".join(map(re.escape, longest_first))
-        self._spaced = re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)") if spaced else None
+        self._spaced = (
+            re.compile(rf"(?<![{_LETTERS}])(?:{alternatives})(?![{_LETTERS}])") if spaced else None
+        )
 
     def __bool__(self) -> bool:
         return bool(self._unspaced or self._spaced)
@@ -68,7 +74,7 @@ class PhraseMatcher:
         return self._unspaced is not None and self._unspaced.search(folded_text) is not None
 
 
-_WORD = re.compile(r"\w+")
+_WORD = re.compile(rf"[{_LETTERS}]+")
 T = TypeVar("T", bound=Hashable)
 
 

@@ -1,0 +1,39 @@
+"""Phrase matching as organizers expect it: whole words, in every script."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.engine.text import PhraseIndex, PhraseMatcher, fold, word_count
+
+
+@pytest.mark.parametrize(
+    ("phrase", "text", "found"),
+    [
+        ("বস", "ওরা আমাকে বসাবে বলেছে", False),  # "boss" is not the start of "will seat"
+        ("বস", "আমার বস পুলিশ ডেকেছে", True),
+        ("ভাই", "ভাইয়ারে ধরে নিয়ে গেছে", False),
+        ("ধরে নিয়ে গেছে", "ভাইকে ধরে নিয়ে গেছে।", True),  # the danda ends the word
+        ("पकड़", "मेरे पति को पकड़ लिया", True),
+        ("पकड़", "पकड़ा गया", False),
+        ("ice", "ICE is here", True),
+        ("ice", "nice one", False),
+        ("敲门", "有人在敲门", True),  # unspaced scripts match inside the text
+    ],
+)
+def test_phrases_match_whole_words_in_every_script(phrase: str, text: str, found: bool) -> None:
+    assert PhraseMatcher([phrase]).search(fold(text)) is found
+    assert bool(PhraseIndex([(phrase, "tag")]).find(fold(text))) is found
+
+
+def test_a_bengali_or_hindi_word_counts_once() -> None:
+    assert word_count("আমার ভাইকে ধরে নিয়ে গেছে") == 5
+    assert word_count("मेरे पति को पकड़ लिया") == 5
+
+
+def test_a_run_of_words_is_found_after_a_false_start() -> None:
+    # "ice" starts the phrase "ice at my door"; the run must still find "at my door" after it.
+    index = PhraseIndex([("ice at my door", "a"), ("at my door", "b")])
+    assert index.find(fold("ice at my door now")) == {"a", "b"}
+    assert index.find(fold("the ice at my door")) == {"a", "b"}
+    assert index.find(fold("ice is at my door")) == {"b"}

@@ -20,7 +20,7 @@ from bot.language.lexicon import DEFAULT_LEXICON, MAX_PHRASE_WORDS, Lexicon, lex
 from bot.language.model import LanguageModel, shared_model
 from bot.language.normalize import HEAD_CHARS, model_text
 from bot.language.romanized import other_script
-from bot.language.script import classify_script
+from bot.language.script import classify_script, mixed_in
 from bot.language.variants import chinese_variant
 
 # Below this probability the best guess is reported as unsure (lang None, ambiguous). Five Latin
@@ -46,7 +46,7 @@ class Detection:
     lang: str | None
     confidence: float
     ambiguous: bool
-    layer: str  # "script" | "romanized" | "unsupported" | "lexicon" | "model" | "none"
+    layer: str  # "script" | "romanized" | "mixed" | "unsupported" | "lexicon" | "model" | "none"
     candidates: tuple[str, ...] = ()
     romanized: bool = False  # lang written in Latin letters (Banglish, Roman Urdu, Arabizi...)
     variant: str | None = None  # a locale of lang's written form: "zh-Hant" (Traditional)
@@ -150,7 +150,14 @@ class Detector:
             # A known but shared word next to an unknown one ("alo lo"): the model picks among
             # the languages the known word allows.
             return self._model(cleaned, verdict.script, candidates)
-        return self._model(cleaned, verdict.script, None)
+        found = self._model(cleaned, verdict.script, None)
+        if found.lang == "en" and verdict.script == "latin":
+            # Mostly English with words in a script the hotline reads (Bengali, Urdu, Korean...):
+            # answered in English with the offer of that language, as a romanized text is.
+            mixed = mixed_in(head)
+            if mixed is not None:
+                return Detection(mixed, found.confidence, False, "mixed", romanized=True)
+        return found
 
     def _other_latin(self, head: str, features: Callable[[], Features] | None) -> Detection | None:
         """A romanized language or a language the hotline does not serve, when the Latin-letters

@@ -76,6 +76,9 @@ PASHTO_ONLY = frozenset("ټډړښږځڅۍېڼګ")
 PERSIAN_LETTERS = frozenset("پچژگ")
 PERSIAN_HEH = "ه"
 
+# Letters of one non-Latin script that make a mostly Latin text a mixed one (a word or two).
+MIN_MIXED_LETTERS = 4
+
 _LANG_OF_SCRIPT = {"hangul": "ko", "bengali": "bn", "cyrillic": "ru", "han": "zh"}
 
 
@@ -119,6 +122,18 @@ def not_hotline_language(script: str, text: str) -> bool:
         persian = PERSIAN_HEH in text and any(ch in PERSIAN_LETTERS for ch in text)
         return persian and not any(ch in URDU_ONLY or ch in ARABIC_ONLY for ch in text)
     return False
+
+
+def mixed_in(text: str) -> str | None:
+    """The hotline language of a non-Latin script mixed into a mostly Latin text ("ICE at my
+    door, আমার ভাই ভেতরে"), when it holds MIN_MIXED_LETTERS letters and names one language."""
+    if text.isascii():
+        return None
+    counts = {name: len(rx.findall(text)) for name, rx in _SCRIPT_RX.items()}
+    script = max(counts, key=counts.__getitem__)
+    if counts[script] < MIN_MIXED_LETTERS or not_hotline_language(script, text):
+        return None
+    return arabic_or_urdu(text) if script == "arabic" else _LANG_OF_SCRIPT.get(script)
 
 
 def _script_of(letter: str) -> str:

@@ -281,3 +281,33 @@ def test_russian_urdu_and_arabic_stay_themselves(
     detector: Detector, text: str, expected: str
 ) -> None:
     assert detector.detect(text).lang == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        (
+            "ICE agents are outside our place in Midwood right now, بھائی اندر ہے, do we have to open",
+            "ur",
+        ),
+        ("they took my cousin at the station right now, আমার খুব ভয় লাগছে please help", "bn"),
+        ("agents are in our building right now knocking on doors, 엄마 혼자 what do we do", "ko"),
+    ],
+)
+def test_english_with_words_in_a_script_the_hotline_reads_offers_that_language(
+    detector: Detector, text: str, lang: str
+) -> None:
+    found = detector.detect(text)
+    assert (found.lang, found.romanized) == (lang, True), found  # English, with the offer
+
+
+def test_a_name_in_another_script_does_not_change_a_spanish_text(detector: Detector) -> None:
+    found = detector.detect("la migra está en el restaurante 好运来 ahora mismo, qué hago")
+    assert (found.lang, found.romanized) == ("es", False)
+
+
+def test_a_text_mostly_in_a_script_the_hotline_reads_is_answered_in_it(detector: Detector) -> None:
+    found = detector.detect(
+        "immigration is in the building now, 우리 엄마 혼자 있어요 what do we do"
+    )
+    assert (found.lang, found.romanized) == ("ko", False)

@@ -287,7 +287,7 @@ def test_russian_urdu_and_arabic_stay_themselves(
     ("text", "lang"),
     [
         (
-            "ICE agents are outside our place in Midwood right now, بھائی اندر ہے, do we have to open",
+            "ICE agents are outside our place in Midwood now, بھائی اندر ہے, do we have to open",
             "ur",
         ),
         ("they took my cousin at the station right now, আমার খুব ভয় লাগছে please help", "bn"),

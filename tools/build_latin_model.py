@@ -21,13 +21,16 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 for folder in (ROOT, ROOT / "tools"):
     if str(folder) not in sys.path:
         sys.path.insert(0, str(folder))
 
-from build_intent_model import read, save, train  # noqa: E402
+from build_intent_model import PHRASE_WEIGHT, read, save, train  # noqa: E402
 
 from bench.intent import FIRST_TEXTS, NEW_TEXTS, rows_of  # noqa: E402
 from bot.language.codes import LATIN_LANGUAGES  # noqa: E402
@@ -56,11 +59,33 @@ def examples() -> list[tuple[str, str]]:
     return found
 
 
-def cross_validate(rows: list[tuple[str, str]], folds: int) -> None:
+def phrases() -> list[tuple[str, str]]:
+    """The organizers' words in Latin letters, each a short example of its language (or of its
+    romanized language): greetings, commands and word lists. A word two languages share
+    ("ok", "ICE") teaches nothing and is left out."""
+    labels: dict[str, set[str]] = {}
+    for path in sorted((ROOT / "locales").glob("*.yaml")):
+        lang = path.stem
+        if lang not in LATIN_LANGUAGES and lang not in ROMANIZED:
+            continue  # zh-Hant: the same romanized words as zh
+        locale = yaml.safe_load(path.read_text(encoding="utf-8"))
+        entries = [*(locale.get("greetings") or []), *_flat(locale.get("commands") or {}),
+                   *_flat(locale.get("words") or {})]  # fmt: skip
+        for entry in map(str, entries):
+            if classify_script(entry).script == "latin":
+                labels.setdefault(entry.lower(), set()).add(label_of(lang, "clean"))
+    return sorted((text, next(iter(found))) for text, found in labels.items() if len(found) == 1)
+
+
+def _flat(table: dict[str, list[str]]) -> list[str]:
+    return [str(entry) for entries in table.values() for entry in entries or []]
+
+
+def cross_validate(rows: list[tuple[str, str]], extra: list[tuple[str, str]], folds: int) -> None:
     readings = []
     for k in range(folds):
         part = [r for i, r in enumerate(rows) if i % folds != k]
-        model = train([t for t, _ in part], [lab for _, lab in part], [1.0] * len(part))
+        model = _train(part, extra)
         readings += [(read(model, t), lab) for i, (t, lab) in enumerate(rows) if i % folds == k]
     right = sum(max(r, key=r.get) == lab for r, lab in readings)
     print(f"{folds}-fold accuracy: {right}/{len(readings)}")
@@ -77,6 +102,12 @@ def cross_validate(rows: list[tuple[str, str]], folds: int) -> None:
         print(f"  {threshold:.1f}: {len(outside)} / {wrong}")
 
 
+def _train(rows: list[tuple[str, str]], extra: list[tuple[str, str]]) -> Any:
+    examples = rows + extra
+    weights = [1.0] * len(rows) + [PHRASE_WEIGHT] * len(extra)
+    return train([t for t, _ in examples], [lab for _, lab in examples], weights)
+
+
 def _outside(reading: dict[str, float]) -> float:
     return sum(p for label, p in reading.items() if label == OTHER or label.startswith("rom:"))
 
@@ -85,14 +116,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cv", type=int, default=0)
     args = parser.parse_args()
-    rows = examples()
+    rows, extra = examples(), phrases()
     if args.cv:
-        cross_validate(rows, args.cv)
-    vocabulary, w, b, classes = train(
-        [t for t, _ in rows], [lab for _, lab in rows], [1.0] * len(rows)
-    )
+        cross_validate(rows, extra, args.cv)
+    vocabulary, w, b, classes = _train(rows, extra)
     kept, size = save(LATIN_MODEL_FILE, vocabulary, w, b, classes)
-    print(f"{len(rows)} rows, {kept} features, {len(classes)} labels: "
+    print(f"{len(rows)} rows, {len(extra)} phrases, {kept} features, {len(classes)} labels: "
           f"{LATIN_MODEL_FILE.relative_to(ROOT)} ({size} KB)")  # fmt: skip
 
 

@@ -247,8 +247,8 @@ def main() -> None:
         cross_validate_engine(
             args.cv_engine,
             {
-                "CALM_VETO_MASS": [0.3, 0.4],
-                "TOPIC_URGENT_MASS": [0.5, 0.6, 0.7],
+                "TOPIC_P": [0.2, 0.6],
+                "CALM_VETO_MARGIN": [1.0, 1.2],
             },
             args.cv_cache,
         )

@@ -72,7 +72,7 @@ def test_a_calm_first_text_goes_where_the_model_reads_it_not_where_a_word_points
     assert intent.reached(turn)[0] == "services_city"
     assert not any(e.type == "case_opened" for e in turn.events)
     # Unsure, the word lists decide, as before.
-    unsure = (("services_city", 0.3), ("work", 0.25), ("urgent:door", 0.05))
+    unsure = (("services_city", 0.15), ("work", 0.12), ("urgent:door", 0.05))
     assert intent.reached(_first(bundle, text, unsure))[0] == "work"
 
 
@@ -202,3 +202,20 @@ def test_an_unsupported_language_asking_calmly_about_ice_gets_the_guidance_first
 )
 def test_romanized_urgent_words_open_a_case(loaded: Any, text: str) -> None:
     assert _opened(_detected(loaded, text, ())), text
+
+
+def test_a_nearly_split_reading_leaves_the_urgent_words_to_decide(loaded: Any) -> None:
+    text = "ICE est à ma porte, qu'est-ce que je fais ?"
+    split = (("door", 0.24), ("urgent:door", 0.21), ("report", 0.12))
+    assert _opened(_detected(loaded, text, split))
+    calm = (("door", 0.5), ("urgent:door", 0.2), ("report", 0.1))
+    assert not _opened(_detected(loaded, text, calm))
+
+
+def test_a_free_text_question_gets_the_topic_the_model_reads_not_the_menu(loaded: Any) -> None:
+    bundle, _ = loaded
+    text = "how much does it cost to get someone out"  # no word list knows it
+    weak = (("detained", 0.25), ("lawyer", 0.2), ("menu", 0.15))
+    assert intent.reached(_detected(loaded, text, weak))[0] != bundle.menu
+    unsure = (("detained", 0.12), ("lawyer", 0.11), ("menu", 0.1))
+    assert intent.reached(_detected(loaded, text, unsure))[0] in (bundle.menu, None)

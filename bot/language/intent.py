@@ -12,6 +12,8 @@ word lists of locales/*.yaml; shipped as bot/language/data/intent_model.npz.
 
 from __future__ import annotations
 
+import heapq
+import math
 import re
 import threading
 from pathlib import Path
@@ -77,8 +79,8 @@ _BUCKET_SHIFT = np.uint64(64 - BUCKET_BITS)
 
 
 class Features(NamedTuple):
-    """A text's features as the models look them up: its word features, and one hash per
-    character n-gram position (a repeated n-gram repeats its hash)."""
+    """A text's features as the models look them up: its distinct word features, and the
+    distinct hashes of its character n-grams, in order."""
 
     words: list[str]
     hashes: np.ndarray
@@ -98,7 +100,10 @@ def text_features(text: str) -> Features:
     for n in NGRAMS[1:]:
         rolling = rolling[:-1] * _MULTIPLIER + codes[n - 1 :]
         parts.append(rolling * _MIX + np.uint64(n))
-    return Features([_WORD + token for token in tokens], np.concatenate(parts))
+    hashes = np.concatenate(parts)
+    hashes.sort()  # distinct, once for both models (and in order, which the lookup likes)
+    hashes = hashes[np.concatenate([[True], hashes[1:] != hashes[:-1]])]
+    return Features(list(dict.fromkeys(_WORD + token for token in tokens)), hashes)
 
 
 def gram_hash(gram: str) -> int:
@@ -152,14 +157,16 @@ class IntentModel:
         at = self._starts[(hashes >> _BUCKET_SHIFT).astype(np.int64)][:, None] + self._probe
         grams = self._hash_ids[at[self._hashes[at] == hashes[:, None]]]
         words = [i for i in map(self._words.get, found.words) if i is not None]
-        ids = np.concatenate([grams, np.array(words, dtype=np.int64)]) if words else grams
-        ids.sort()  # distinct ids: np.unique without its overhead
-        return ids[np.concatenate([[True], ids[1:] != ids[:-1]])] if len(ids) else ids
+        # Distinct already: the hashes and words are, and a word is never an n-gram.
+        return np.concatenate([grams, np.array(words, dtype=np.int64)]) if words else grams
 
     def scores(self, ids: np.ndarray) -> np.ndarray:
         if not len(ids):
             return self.bias.copy()
-        return self.weights[ids].sum(axis=0) * (len(ids) ** -0.5) + self.bias
+        summed = np.add.reduce(self.weights.take(ids, axis=0), axis=0)
+        summed *= len(ids) ** -0.5
+        summed += self.bias
+        return summed
 
     def read(self, text: str, found: Features | None = None) -> tuple[tuple[str, float], ...]:
         """(label, probability), best first; `found` is text_features(text) when the caller
@@ -167,12 +174,13 @@ class IntentModel:
         if not text.strip():
             return ()
         scores = self.scores(self.ids(text_features(text) if found is None else found))
-        exp = np.exp(scores - scores.max())
-        best = np.argsort(-exp, kind="stable")[:TOP]
-        probs = (exp[best] / exp.sum()).tolist()
-        return tuple(
-            (self.labels[i], round(p, 4)) for i, p in zip(best.tolist(), probs, strict=True)
-        )
+        # A softmax over a few dozen labels: plain Python beats numpy's per-call cost here.
+        values = scores.tolist()
+        top = max(values)
+        exps = [math.exp(x - top) for x in values]
+        total = sum(exps)
+        best = heapq.nlargest(TOP, range(len(exps)), key=exps.__getitem__)
+        return tuple((self.labels[i], round(exps[i] / total, 4)) for i in best)
 
 
 _MODELS: dict[Path, IntentModel] = {}

@@ -164,7 +164,8 @@ def test_empty_emoji_digits(detector: Detector, text: str) -> None:
 )
 def test_model_layer(detector: Detector, text: str, expected: str) -> None:
     result = detector.detect(text)
-    assert (result.lang, result.layer) == (expected, "model")
+    # A statistical layer decides: py3langid, or the Latin-letters model when it is sure.
+    assert result.lang == expected and result.layer in ("model", "latin")
     assert not result.ambiguous and 0.0 <= result.confidence <= 1.0
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from functools import cache, partial
 
 from bot.language import romanized
 from bot.language.codes import LATIN_LANGUAGES
@@ -104,7 +103,13 @@ class Detector:
         model's reading of it."""
         # Made at most once, and only when a model reads the text: a reply like "1" in a
         # conversation never pays for it.
-        features = cache(partial(text_features, text))
+        made: list[Features] = []
+
+        def features() -> Features:
+            if not made:
+                made.append(text_features(text))
+            return made[0]
+
         found = self.language(text, features)
         if self.intent_model is None or not text:
             return found

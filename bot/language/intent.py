@@ -12,7 +12,6 @@ word lists of locales/*.yaml; shipped as bot/language/data/intent_model.npz.
 
 from __future__ import annotations
 
-import heapq
 import math
 import re
 import threading
@@ -88,7 +87,7 @@ class Features(NamedTuple):
 
 def text_features(text: str) -> Features:
     """The features of `features(text)`, made for lookup: the same words and n-grams."""
-    tokens = [_arabizi(raw) for raw in _TOKENS.findall(normalise(text))]
+    tokens = [raw if raw.isalpha() else _arabizi(raw) for raw in _TOKENS.findall(normalise(text))]
     if not tokens:
         return Features([], np.zeros(0, dtype=np.uint64))
     # The words joined by two spaces: an n-gram across two words holds two spaces, which no
@@ -179,7 +178,7 @@ class IntentModel:
         top = max(values)
         exps = [math.exp(x - top) for x in values]
         total = sum(exps)
-        best = heapq.nlargest(TOP, range(len(exps)), key=exps.__getitem__)
+        best = sorted(range(len(exps)), key=exps.__getitem__, reverse=True)[:TOP]
         return tuple((self.labels[i], round(exps[i] / total, 4)) for i in best)
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 # fmt: off
 ROMANIZED: dict[str, frozenset[str]] = {
@@ -122,17 +123,27 @@ _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?|[a-z]*\d[a-z0-9]*", re.IGNORE
 def other_script(text: str) -> bool:
     """Most letters belong to an alphabet the hotline does not read (Devanagari, Gurmukhi,
     Thai, Ethiopic...): not Latin, Cyrillic, Arabic, Bengali, Han, Hangul or kana."""
-    other = known = 0
-    for ch in text:
-        if not ch.isalpha():
+    known = len(_ASCII_LETTERS.findall(text))  # most letters: named without a lookup
+    other = 0
+    for ch in _OTHER_LETTERS.findall(text):
+        if not ch.isalpha():  # ½, ² and other numbers \w also matches
             continue
-        name = unicodedata.name(ch, "")
-        if name.startswith(("LATIN", "CYRILLIC", "ARABIC", "BENGALI", "CJK", "HANGUL",
-                            "HIRAGANA", "KATAKANA")):  # fmt: skip
+        if _known_letter(ch):
             known += 1
         else:
             other += 1
     return other > known
+
+
+_ASCII_LETTERS = re.compile(r"[A-Za-z]")
+_OTHER_LETTERS = re.compile(r"[^\W\d_\x00-\x7f]")  # letters outside ASCII
+
+
+@lru_cache(maxsize=4096)
+def _known_letter(ch: str) -> bool:
+    return unicodedata.name(ch, "").startswith(
+        ("LATIN", "CYRILLIC", "ARABIC", "BENGALI", "CJK", "HANGUL", "HIRAGANA", "KATAKANA")
+    )
 
 
 def classify(text: str) -> tuple[str, str] | None:

@@ -232,7 +232,11 @@ class Bundle:
         fallback = message is None
         if message is None:
             message = self.locales[self.fallback].messages[key]
-        return message.text, fallback, tuple(PLACEHOLDER.findall(message.text))
+        names = tuple(PLACEHOLDER.findall(message.text))
+        if all(name in self.directory and name not in self.hours for name in names):
+            # Only the directory's numbers and addresses: the same text at every reply.
+            return fill(message.text, self.directory), fallback, ()
+        return message.text, fallback, names
 
     def hours_text(self, name: str, lang: str | None) -> str:
         """The opening hours of a directory entry, in a language (its words, else English)."""

@@ -219,3 +219,23 @@ def test_a_free_text_question_gets_the_topic_the_model_reads_not_the_menu(loaded
     assert intent.reached(_detected(loaded, text, weak))[0] != bundle.menu
     unsure = (("detained", 0.12), ("lawyer", 0.11), ("menu", 0.1))
     assert intent.reached(_detected(loaded, text, unsure))[0] in (bundle.menu, None)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "están deteniendo a mi esposo afuera del trabajo",  # es: progressive
+        "they arrested her outside the deli",  # en
+        "ils nous arrêtent en bas de chez nous",  # fr
+        "y ap kenbe m nan estasyon an",  # ht
+        "zakuli męża przed sklepem",  # pl
+        "сына арестовала полиция у метро",  # ru: feminine subject
+        "아버지가 방금 잡혀가셨어요",  # ko: honorific past
+        "اعتقلونا من الشغل",  # ar: "they arrested us"
+        "میرے دونوں بھائی پکڑ لیے گئے",  # ur: plural passive
+        "ভাইকে নিয়ে যাচ্ছিল পুলিশ",  # bn: past progressive
+        "他们把他抓进车里了",  # zh
+    ],
+)
+def test_every_form_of_the_urgent_verbs_opens_a_case(loaded: Any, text: str) -> None:
+    assert _opened(_detected(loaded, text, ())), text  # the word lists alone, no model

@@ -102,7 +102,7 @@ def arabic_or_urdu(text: str) -> str | None:
     """Return "ur" or "ar" when distinctive letters settle it, else None (the model decides)."""
     urdu = sum(text.count(ch) for ch in URDU_ONLY)
     arabic = sum(text.count(ch) for ch in ARABIC_ONLY)
-    if urdu and urdu >= arabic:
+    if urdu >= 2 or (urdu and urdu >= arabic):  # Urdu typed on an Arabic keyboard keeps ے, ڑ
         return "ur"
     if arabic > urdu:
         return "ar"

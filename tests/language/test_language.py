@@ -312,3 +312,9 @@ def test_a_text_mostly_in_a_script_the_hotline_reads_is_answered_in_it(detector:
         "immigration is in the building now, 우리 엄마 혼자 있어요 what do we do"
     )
     assert (found.lang, found.romanized) == ("ko", False)
+
+
+def test_urdu_typed_with_arabic_letters_stays_urdu(detector: Detector) -> None:
+    # Arabic ي ك ه for Urdu ی ک ہ, but ے and ڑ, which Arabic never writes.
+    assert detector.detect("ميرے بهائي كو پكڑ ليا هے، كيا كريں؟").lang == "ur"
+    assert detector.detect("أخي في البيت الآن").lang == "ar"

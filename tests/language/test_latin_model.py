@@ -53,3 +53,9 @@ def test_the_latin_hotline_languages_stay_themselves(
     detector: Detector, text: str, lang: str
 ) -> None:
     assert detector.language(text).lang == lang
+
+
+def test_a_text_leaning_romanized_is_not_answered_in_polish(detector: Detector) -> None:
+    # py3langid, choosing among the Latin hotline languages only, calls this Polish.
+    found = detector.language("mama zvonit, govorit k nej lomjatsja")
+    assert (found.lang, found.romanized) == ("ru", True)

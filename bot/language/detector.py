@@ -66,6 +66,13 @@ class Detection:
         default=None, compare=False, repr=False
     )
 
+    def reading_with(self, read: Callable[[], tuple[tuple[str, float], ...]]) -> Detection:
+        """This verdict with an intent reader (dataclasses.replace, without its cost)."""
+        return Detection(
+            self.lang, self.confidence, self.ambiguous, self.layer, self.candidates,
+            self.romanized, self.variant, self.unsupported, read,
+        )  # fmt: skip
+
     @property
     def intent(self) -> tuple[tuple[str, float], ...]:
         """The intent model's reading: (label, probability), best first (see intent.py)."""
@@ -118,7 +125,7 @@ class Detector:
         if self.intent_model is None or not text:
             return found
         model = self.intent_model
-        return replace(found, read_intent=lambda: model.read(text, features()))
+        return found.reading_with(lambda: model.read(text, features()))
 
     def language(self, text: str, features: Callable[[], Features] | None = None) -> Detection:
         """The language alone (`features` gives text_features(text) when the caller shares them)."""

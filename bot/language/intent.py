@@ -134,12 +134,12 @@ class IntentModel:
         grams = sorted((gram_hash(f), i) for f, i in vocabulary.items() if not _is_word(f))
         hashes = np.array([h for h, _ in grams], dtype=np.uint64)
         buckets = (hashes >> _BUCKET_SHIFT).astype(np.int64)
-        self._starts = np.searchsorted(buckets, np.arange(2**BUCKET_BITS + 1))
+        self._starts = np.searchsorted(buckets, np.arange(2**BUCKET_BITS + 1)).astype(np.int32)
         width = int(np.diff(self._starts).max(initial=1))
-        self._probe = np.arange(width)
+        self._probe = np.arange(width, dtype=np.int32)
         padding = np.zeros(width, dtype=np.uint64)  # room to probe past the last bucket
         self._hashes = np.concatenate([hashes, padding])
-        self._hash_ids = np.concatenate([[i for _, i in grams], padding.astype(np.int64)])
+        self._hash_ids = np.concatenate([[i for _, i in grams], padding]).astype(np.int32)
 
     @classmethod
     def load(cls, path: Path = MODEL_FILE) -> IntentModel:

@@ -46,16 +46,35 @@ URGENT_LISTS = {
     "urgent.work": "urgent:work_now",
 }
 PHRASE_WEIGHT = 0.05
+CALM_SET_SUFFIX = "_5"  # calm questions only: not trained on yet (see training_rows)
 L2 = 1e-5
 STEPS = 100
 MIN_COUNT = 2
 
 
-def tune_rows() -> list[tuple[str, str]]:
-    """The training halves: `tune` of the first texts, `train` of the hand-written sets."""
+def training_rows() -> tuple[list[Any], list[float]]:
+    """The training halves (`tune` of the first texts, `train` of the hand-written sets), each
+    with its weight. The calm-questions-only files (`*_5.tsv`) are left out for now: trained on
+    at a third of a row's weight they raised topic accuracy (held first texts 81.6 -> 83.4 %)
+    but tipped the model toward reading urgent texts as calm (one more held urgent text missed,
+    a door text given the workplace guidance); the urgent thresholds must be chosen again with
+    them before they ship."""
     from bench.intent import NEW_TEXTS, rows_of
 
-    return [(row.text, label_of(row)) for row in rows_of([TSV, *NEW_TEXTS], "tune")]
+    rows: list[Any] = []
+    weights: list[float] = []
+    for path in [TSV, *NEW_TEXTS]:
+        if path.stem.endswith(CALM_SET_SUFFIX):
+            continue
+        found = rows_of([path], "tune")
+        rows += found
+        weights += [1.0] * len(found)
+    return rows, weights
+
+
+def tune_rows() -> list[tuple[str, str]]:
+    """The training rows as (text, label)."""
+    return [(row.text, label_of(row)) for row in training_rows()[0]]
 
 
 def label_of(row: Any) -> str:
@@ -188,11 +207,13 @@ def _fold_readings(rows: list[Any], folds: int, cache: Path | None) -> list[Any]
     if cache is not None and cache.exists():
         return [tuple(map(tuple, r)) for r in json.loads(cache.read_text(encoding="utf-8"))]
     extra = phrases()
+    row_weights = training_rows()[1]
     readings: list[Any] = [()] * len(rows)
     for k in range(folds):
         train_rows = [r for i, r in enumerate(rows) if i % folds != k]
         examples = [(r.text, label_of(r)) for r in train_rows] + extra
-        weights = [1.0] * len(train_rows) + [PHRASE_WEIGHT] * len(extra)
+        weights = [w for i, w in enumerate(row_weights) if i % folds != k]
+        weights += [PHRASE_WEIGHT] * len(extra)
         model = train([t for t, _ in examples], [lab for _, lab in examples], weights)
         for i, row in enumerate(rows):
             if i % folds == k:
@@ -212,13 +233,12 @@ def cross_validate_engine(
     import importlib
     import itertools
 
-    from bench.intent import FIRST_TEXTS, NEW_TEXTS, rows_of
     from bot.cli import intent
 
     engine = importlib.import_module("bot.engine.advance")  # the module, not the function
 
     bundle, detector = intent.load(ROOT)
-    rows = rows_of([FIRST_TEXTS, *NEW_TEXTS], "tune")
+    rows = training_rows()[0]
     readings = _fold_readings(rows, folds, cache)
     names = sorted(grid)
     for values in itertools.product(*(grid[n] for n in names)):
@@ -248,7 +268,8 @@ def main() -> None:
             args.cv_engine,
             {
                 "TOPIC_P": [0.2, 0.6],
-                "CALM_VETO_MARGIN": [1.0, 1.2],
+                "URGENT_MASS": [0.4, 0.5],
+                "TOPIC_URGENT_MASS": [0.4, 0.5],
             },
             args.cv_cache,
         )
@@ -257,7 +278,7 @@ def main() -> None:
     if args.cv:
         cross_validate(rows, extra, args.cv)
     examples = rows + extra
-    weights = [1.0] * len(rows) + [PHRASE_WEIGHT] * len(extra)
+    weights = training_rows()[1] + [PHRASE_WEIGHT] * len(extra)
     vocabulary, w, b, classes = train(
         [t for t, _ in examples], [lab for _, lab in examples], weights
     )

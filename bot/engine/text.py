@@ -75,6 +75,10 @@ class PhraseMatcher:
 
 
 _WORD = re.compile(rf"[{_LETTERS}]+")
+# English links between a subject and where it is: a text is also read without them, so
+# "immigration is at my house" finds the phrase "immigration at my house" (phrases that hold a
+# link, "ice is in", still need it).
+_LINKS = frozenset({"is", "are", "am"})
 T = TypeVar("T", bound=Hashable)
 
 
@@ -114,17 +118,10 @@ class PhraseIndex(Generic[T]):
     def find(self, folded_text: str) -> set[T]:
         """The tags of every phrase in `folded_text` (already folded with `fold`)."""
         found: set[T] = set()
-        spaced, starts = self._spaced, self._starts
         words = _WORD.findall(folded_text)
-        for i in range(len(words)):
-            run = ""
-            for word in words[i : i + self._most_words]:
-                run = f"{run} {word}" if run else word
-                tags = spaced.get(run)
-                if tags:
-                    found |= tags
-                if run not in starts:
-                    break
+        self._find_runs(words, found)
+        if _LINKS.intersection(words):  # "immigration is at my house": "immigration at my house"
+            self._find_runs([w for w in words if w not in _LINKS], found)
         if self._unspaced and _UNSPACED.search(folded_text):
             unspaced, size, by_first = self._unspaced, len(folded_text), self._lengths
             for i, char in enumerate(folded_text):
@@ -135,3 +132,15 @@ class PhraseIndex(Generic[T]):
                     if tags:
                         found |= tags
         return found
+
+    def _find_runs(self, words: list[str], found: set[T]) -> None:
+        spaced, starts = self._spaced, self._starts
+        for i in range(len(words)):
+            run = ""
+            for word in words[i : i + self._most_words]:
+                run = f"{run} {word}" if run else word
+                tags = spaced.get(run)
+                if tags:
+                    found |= tags
+                if run not in starts:
+                    break

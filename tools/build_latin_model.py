@@ -23,8 +23,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 ROOT = Path(__file__).resolve().parents[1]
 for folder in (ROOT, ROOT / "tools"):
     if str(folder) not in sys.path:
@@ -33,12 +31,15 @@ for folder in (ROOT, ROOT / "tools"):
 from build_intent_model import PHRASE_WEIGHT, read, save, train  # noqa: E402
 
 from bench.intent import FIRST_TEXTS, NEW_TEXTS, rows_of  # noqa: E402
+from bot.content.bundle import load  # noqa: E402
+from bot.language import lexicon_of  # noqa: E402
 from bot.language.codes import LATIN_LANGUAGES  # noqa: E402
+from bot.language.detector import OTHER_LABEL, ROMANIZED_LABEL  # noqa: E402
 from bot.language.intent import LATIN_MODEL_FILE  # noqa: E402
 from bot.language.script import classify_script  # noqa: E402
 
 ROMANIZED = ("bn", "ur", "ar", "ru", "zh", "ko")
-OTHER = "other"
+OTHER = OTHER_LABEL
 
 
 def label_of(lang: str, style: str) -> str:
@@ -47,7 +48,7 @@ def label_of(lang: str, style: str) -> str:
     if lang in LATIN_LANGUAGES:
         return lang
     if lang in ROMANIZED:
-        return "rom:" + lang
+        return ROMANIZED_LABEL + lang
     return OTHER
 
 
@@ -61,24 +62,16 @@ def examples() -> list[tuple[str, str]]:
 
 def phrases() -> list[tuple[str, str]]:
     """The organizers' words in Latin letters, each a short example of its language (or of its
-    romanized language): greetings, commands and word lists. A word two languages share
-    ("ok", "ICE") teaches nothing and is left out."""
+    romanized language): what each locale teaches the detector (bot.language.lexicon_of). A
+    word two languages share ("ok", "ICE") teaches nothing and is left out."""
     labels: dict[str, set[str]] = {}
-    for path in sorted((ROOT / "locales").glob("*.yaml")):
-        lang = path.stem
+    for lang, entries in lexicon_of(load(ROOT)).items():
         if lang not in LATIN_LANGUAGES and lang not in ROMANIZED:
             continue  # zh-Hant: the same romanized words as zh
-        locale = yaml.safe_load(path.read_text(encoding="utf-8"))
-        entries = [*(locale.get("greetings") or []), *_flat(locale.get("commands") or {}),
-                   *_flat(locale.get("words") or {})]  # fmt: skip
-        for entry in map(str, entries):
+        for entry in entries:
             if classify_script(entry).script == "latin":
                 labels.setdefault(entry.lower(), set()).add(label_of(lang, "clean"))
     return sorted((text, next(iter(found))) for text, found in labels.items() if len(found) == 1)
-
-
-def _flat(table: dict[str, list[str]]) -> list[str]:
-    return [str(entry) for entries in table.values() for entry in entries or []]
 
 
 def cross_validate(rows: list[tuple[str, str]], extra: list[tuple[str, str]], folds: int) -> None:
@@ -92,7 +85,9 @@ def cross_validate(rows: list[tuple[str, str]], extra: list[tuple[str, str]], fo
     print("threshold: sure answers / wrong among them (romanized or other only)")
     for threshold in (0.5, 0.6, 0.7, 0.8, 0.9):
         sure = [(max(r, key=r.get), lab) for r, lab in readings if max(r.values()) >= threshold]
-        special = [(best, lab) for best, lab in sure if best == OTHER or best.startswith("rom:")]
+        special = [
+            (best, lab) for best, lab in sure if best == OTHER or best.startswith(ROMANIZED_LABEL)
+        ]
         wrong = sum(best != lab for best, lab in special)
         print(f"  {threshold:.1f}: {len(special)} / {wrong}")
     print("threshold on the mass of romanized and other together: answers / a hotline language")
@@ -109,7 +104,9 @@ def _train(rows: list[tuple[str, str]], extra: list[tuple[str, str]]) -> Any:
 
 
 def _outside(reading: dict[str, float]) -> float:
-    return sum(p for label, p in reading.items() if label == OTHER or label.startswith("rom:"))
+    return sum(
+        p for label, p in reading.items() if label == OTHER or label.startswith(ROMANIZED_LABEL)
+    )
 
 
 def main() -> None:

@@ -487,7 +487,6 @@ def _read_words(compiled: _Compiled, step: _Step, text: str) -> tuple[str, str |
         return None
     trigger, lang = found
     target = _agency_node(step, trigger.go) if trigger.words == AGENCY else trigger.go
-    target = target or trigger.go
     node = step.bundle.nodes.get(target)
     urgent = node is not None and node.urgent
     if urgent and step.inbound.media and not _cue(step, NOW):
@@ -563,12 +562,12 @@ def _urgent_node(step: _Step, target: str) -> str:
     return target
 
 
-def _agency_node(step: _Step, default: str) -> str | None:
+def _agency_node(step: _Step, default: str) -> str:
     """The urgent node a text that only names the agency ("ICE", "raids") is about, as the
     model reads it, calm or urgent together: "raids at the factories on Friday?" is about work,
-    "ICE has held my husband since January" about someone detained. None when the model gives
-    no urgent node AGENCY_NODE_P, or half as much to the agency list's own node, which then
-    stands."""
+    "ICE has held my husband since January" about someone detained. The agency list's own node
+    (`default`) when the model gives no urgent node AGENCY_NODE_P, or gives `default` half as
+    much."""
     mass: dict[str, float] = {}
     for label, p in step.reading:
         name = label.removeprefix(URGENT_PREFIX)
@@ -577,7 +576,7 @@ def _agency_node(step: _Step, default: str) -> str | None:
             mass[name] = mass.get(name, 0.0) + p
     best = max(mass, key=mass.__getitem__, default=None)
     if best is None or mass[best] < AGENCY_NODE_P or mass.get(default, 0.0) * 2 > mass[best]:
-        return None  # not sure, or nearly as sure of the agency list's own node
+        return default  # not sure, or nearly as sure of the agency list's own node
     return best
 
 

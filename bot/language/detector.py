@@ -66,13 +66,6 @@ class Detection:
         default=None, compare=False, repr=False
     )
 
-    def reading_with(self, read: Callable[[], tuple[tuple[str, float], ...]]) -> Detection:
-        """This verdict with an intent reader (dataclasses.replace, without its cost)."""
-        return Detection(
-            self.lang, self.confidence, self.ambiguous, self.layer, self.candidates,
-            self.romanized, self.variant, self.unsupported, read,
-        )  # fmt: skip
-
     @property
     def intent(self) -> tuple[tuple[str, float], ...]:
         """The intent model's reading: (label, probability), best first (see intent.py)."""
@@ -125,7 +118,7 @@ class Detector:
         if self.intent_model is None or not text:
             return found
         model = self.intent_model
-        return found.reading_with(lambda: model.read(text, features()))
+        return replace(found, read_intent=lambda: model.read(text, features()))
 
     def language(self, text: str, features: Callable[[], Features] | None = None) -> Detection:
         """The language alone (`features` gives text_features(text) when the caller shares them)."""
@@ -216,10 +209,11 @@ class Detector:
         if mass < LATIN_SURE:
             return None
         label, _ = outside[0]  # the likeliest of them (readings come best first)
-        if label.startswith(ROMANIZED_LABEL):
-            lang = label[len(ROMANIZED_LABEL) :]
-            return Detection(lang, mass, False, "romanized", romanized=True)
-        return Detection(None, 0.0, True, "unsupported", unsupported=True)
+        if label == OTHER_LABEL:
+            return Detection(None, 0.0, True, "unsupported", unsupported=True)
+        return Detection(
+            label.removeprefix(ROMANIZED_LABEL), mass, False, "romanized", romanized=True
+        )
 
     def _model(self, cleaned: str, script: str, allowed: tuple[str, ...] | None) -> Detection:
         if script == "arabic":
@@ -246,10 +240,11 @@ class Detector:
 def _romanized_lean(reading: tuple[tuple[str, float], ...]) -> str | None:
     """The romanized language the Latin-letters model leans to, with LATIN_LEAN of its
     probability on it, or None."""
-    for label, p in reading:
-        if label.startswith(ROMANIZED_LABEL) and p >= LATIN_LEAN:
-            return label[len(ROMANIZED_LABEL) :]
-    return None
+    return next(
+        (label.removeprefix(ROMANIZED_LABEL) for label, p in reading
+         if label.startswith(ROMANIZED_LABEL) and p >= LATIN_LEAN),
+        None,
+    )  # fmt: skip
 
 
 _DETECTOR: Detector | None = None

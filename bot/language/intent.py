@@ -68,8 +68,8 @@ def features(text: str) -> list[str]:
 
 
 # A character n-gram is looked up by a 64-bit polynomial hash of its code points, computed for
-# every position of a text at once with numpy (wrapping arithmetic), then found by binary search
-# in the model's sorted hashes: a text's n-grams never become Python strings on the hot path.
+# every position of a text at once with numpy (wrapping arithmetic), then found in the model's
+# bucket of that hash: a text's n-grams never become Python strings on the hot path.
 _MULTIPLIER = np.uint64(0x100000001B3)
 _MIX = np.uint64(0x9E3779B97F4A7C15)
 _WORD = "w "  # the prefix of a word feature: "w " + the word
@@ -87,7 +87,7 @@ class Features(NamedTuple):
 
 def text_features(text: str) -> Features:
     """The features of `features(text)`, made for lookup: the same words and n-grams."""
-    tokens = [raw if raw.isalpha() else _arabizi(raw) for raw in _TOKENS.findall(normalise(text))]
+    tokens = [_arabizi(raw) for raw in _TOKENS.findall(normalise(text))]
     if not tokens:
         return Features([], np.zeros(0, dtype=np.uint64))
     # The words joined by two spaces: an n-gram across two words holds two spaces, which no

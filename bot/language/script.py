@@ -171,8 +171,8 @@ def classify_script(text: str) -> ScriptVerdict:
         weighted["hangul"] += weighted.pop("han")
     if len(weighted) == 1:
         (script,) = weighted
-        if script in _PURE and not not_hotline_language(script, text):
-            return _PURE[script]
+        if script in _PURE:
+            return OTHER if not_hotline_language(script, text) else _PURE[script]
     if "kana" in weighted and weighted["kana"] * 10 >= weighted.get("han", 0):
         # Japanese mixes kana into its Han text; a stray kana in Chinese ("の" in a shop name)
         # does not make it Japanese. Japanese is not served: answer "unsure" so the bot asks.

@@ -1,6 +1,6 @@
 """The pure flow engine: it imports no Flask, Redis or RQ and reads no clock."""
 
-from bot.engine.advance import advance
+from bot.engine.advance import advance, prepare
 from bot.engine.model import (
     SPEC_VERSION,
     Bundle,
@@ -28,4 +28,5 @@ __all__ = [
     "Session",
     "Turn",
     "advance",
+    "prepare",
 ]

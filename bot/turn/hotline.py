@@ -15,7 +15,7 @@ from bot.config import Settings
 from bot.content import intake, routing
 from bot.content.live import LiveContent
 from bot.db import Commit, TurnRead, Writes, read_turn
-from bot.engine import Bundle, EventType, Turn, advance
+from bot.engine import Bundle, EventType, Turn, advance, prepare
 from bot.escalation import cases, queues
 from bot.escalation.vault import fernet
 from bot.language import Detection, Detector, get_detector, lexicon_of
@@ -69,6 +69,7 @@ class Hotline:
         self.fernet = fernet(settings)
         self.detector: Detector = get_detector(lexicon_of(self.bundle))
         self._lexicon_of = self.bundle
+        prepare(self.bundle)  # under gunicorn --preload: once, before the workers fork
 
     @property
     def bundle(self) -> Bundle:

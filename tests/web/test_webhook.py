@@ -248,3 +248,14 @@ def test_rotating_the_secret_keeps_conversations_and_cases(
     assert r.exists(sessions.SESSION + new) and not r.exists(sessions.SESSION + old)
     assert r.smembers(cases.OWNED + new) and not r.exists(cases.OWNED + old)
     assert json.loads(r.get(sessions.SESSION + new))["l"] == "es"  # the same conversation
+
+
+def test_the_first_text_after_start_does_not_build_the_engine_tables(phone: Phone) -> None:
+    """The app builds the flows' lookup tables when it starts (before gunicorn forks), so the
+    first person to text does not wait a quarter second for them."""
+    import sys
+
+    compiled = sys.modules["bot.engine.advance"]._compile
+    built_before = compiled.cache_info().misses
+    phone.send("ICE is at my door")
+    assert compiled.cache_info().misses == built_before

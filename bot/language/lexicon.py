@@ -140,11 +140,18 @@ class Lexicon:
 
 
 def lexicon_of(bundle: Bundle) -> dict[str, list[str]]:
-    """The words each locale teaches the detector: greetings, commands, topic words."""
+    """The words each locale teaches the detector: greetings, commands, topic words. Not the
+    agency's name as every language writes it (cue.universal, kept in English): "migración"
+    is not a sign of English."""
+    from bot.engine.advance import UNIVERSAL
+
     words: dict[str, list[str]] = {}
     for code, locale in bundle.locales.items():
         entries = [*locale.greetings, locale.name, *locale.aliases]
-        for spellings in (*locale.commands.values(), *locale.words.values()):
+        for spellings in locale.commands.values():
             entries.extend(spellings)
+        for key, spellings in locale.words.items():
+            if key != UNIVERSAL:
+                entries.extend(spellings)
         words[code] = entries
     return words

@@ -239,3 +239,20 @@ def test_a_free_text_question_gets_the_topic_the_model_reads_not_the_menu(loaded
 )
 def test_every_form_of_the_urgent_verbs_opens_a_case(loaded: Any, text: str) -> None:
     assert _opened(_detected(loaded, text, ())), text  # the word lists alone, no model
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Η μετανάστευση είναι έξω από το σπίτι μας",  # Greek
+        "göçmenlik polisi kapıda bekliyor",  # Turkish
+        "იმიგრაციის აგენტები ჩვენს სახლთან არიან",  # Georgian
+        "अध्यागमनका मान्छे पसलमा आएका छन्",  # Nepali
+    ],
+)
+def test_the_agency_named_in_a_language_the_hotline_does_not_serve_opens_a_case(
+    loaded: Any, text: str
+) -> None:
+    bundle, detector = loaded
+    result = intent.try_text(bundle, detector, intent.Row(text=text))
+    assert result["case_opened"], result

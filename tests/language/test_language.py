@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -318,3 +319,14 @@ def test_urdu_typed_with_arabic_letters_stays_urdu(detector: Detector) -> None:
     # Arabic ي ك ه for Urdu ی ک ہ, but ے and ڑ, which Arabic never writes.
     assert detector.detect("ميرے بهائي كو پكڑ ليا هے، كيا كريں؟").lang == "ur"
     assert detector.detect("أخي في البيت الآن").lang == "ar"
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"), [("inmigración", "es"), ("imigrasyon", "ht"), ("imigracion", "es")]
+)
+def test_the_agency_named_as_every_language_writes_it_is_no_sign_of_english(
+    detect: Any, text: str, lang: str
+) -> None:
+    """cue.universal lives in the English locale but names the agency in every language: it
+    teaches the detector nothing about English."""
+    assert detect(text).lang == lang

@@ -220,23 +220,28 @@ class Bundle:
         if not names:
             return text, fallback
         values = self.directory if case is None else {**self.directory, "case": case}
-        hours = [name for name in names if name in self.hours]
-        if hours:
-            shown = self.fallback if fallback else lang
-            values = {**values, **{name: self.hours_text(name, shown) for name in hours}}
         return fill(text, values), fallback
 
     def _template(self, key: str, lang: str | None) -> tuple[str, bool, tuple[str, ...]]:
+        """The text with what is the same at every reply filled in (the directory's numbers
+        and addresses, opening hours in the text's language), and the names left to fill."""
         locale = self.locales.get(lang or self.fallback)
         message = locale.messages.get(key) if locale else None
         fallback = message is None
         if message is None:
             message = self.locales[self.fallback].messages[key]
-        names = tuple(PLACEHOLDER.findall(message.text))
-        if all(name in self.directory and name not in self.hours for name in names):
-            # Only the directory's numbers and addresses: the same text at every reply.
-            return fill(message.text, self.directory), fallback, ()
-        return message.text, fallback, names
+        shown = self.fallback if fallback else lang
+        static: dict[str, str] = {}
+        for name in PLACEHOLDER.findall(message.text):
+            if name == "case":
+                continue  # the person's own case number: filled at each reply
+            if name in self.hours:
+                static[name] = self.hours_text(name, shown)
+            elif name in self.directory:
+                static[name] = self.directory[name]
+        text = fill(message.text, static) if static else message.text
+        left = tuple(name for name in PLACEHOLDER.findall(text) if name not in static)
+        return text, fallback, left
 
     def hours_text(self, name: str, lang: str | None) -> str:
         """The opening hours of a directory entry, in a language (its words, else English)."""

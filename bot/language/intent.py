@@ -3,8 +3,9 @@
 A linear (multinomial logistic) model over character n-grams of the normalised text, in any
 language and script. Its labels are the flow's node ids: `urgent:<node>` for a text that says
 enforcement is happening now (door, detained, work_now), the node itself for a calm question
-about that matter, a topic node (lawyer, warrants, ...) or `menu`. The engine consults it after
-the explicit trigger lists, for free text none of them matched.
+about that matter, a topic node (lawyer, warrants, ...) or `menu`. A second head over the same
+features, trained on many more calm questions, shares the probability the first head leaves to
+calm labels among the calm topics. The engine consults it after the explicit trigger lists.
 
 Built by tools/build_intent_model.py from the tune half of tests/data/first_texts.tsv and the
 word lists of locales/*.yaml; shipped as bot/language/data/intent_model.npz.
@@ -15,6 +16,7 @@ from __future__ import annotations
 import math
 import re
 import threading
+from operator import itemgetter
 from pathlib import Path
 from typing import NamedTuple
 
@@ -118,15 +120,39 @@ def _is_word(feature: str) -> bool:
     return feature.startswith(_WORD) and len(feature) > len(_WORD)
 
 
+class TopicHead(NamedTuple):
+    """The intent model's second head: which calm topic, among calm questions only."""
+
+    weights: np.ndarray
+    bias: np.ndarray
+    labels: list[str]
+
+
+URGENT = "urgent:"  # the main head's labels for texts that say enforcement is happening now
+
+
+def _softmax(values: list[float], mass: float = 1.0) -> list[float]:
+    """Probabilities summing to `mass`. Over a few dozen labels plain Python beats numpy's
+    per-call cost."""
+    top = max(values)
+    exps = [math.exp(x - top) for x in values]
+    scale = mass / sum(exps)
+    return [x * scale for x in exps]
+
+
 class IntentModel:
     """Reads a text into (label, probability) pairs, best first."""
 
     def __init__(self, vocabulary: dict[str, int], weights: np.ndarray, bias: np.ndarray,
-                 labels: list[str]) -> None:  # fmt: skip
+                 labels: list[str], topics: TopicHead | None = None) -> None:  # fmt: skip
         self.vocabulary = vocabulary
-        self.weights = weights.astype(np.float32)
-        self.bias = bias.astype(np.float32)
         self.labels = labels
+        self._urgent = [i for i, label in enumerate(labels) if label.startswith(URGENT)]
+        # Both heads' weights side by side: a text's features are summed once for both.
+        self.topics = topics
+        extra = (topics.weights, topics.bias) if topics is not None else (weights[:, :0], bias[:0])
+        self.weights = np.hstack([weights, extra[0]]).astype(np.float32)
+        self.bias = np.concatenate([bias, extra[1]]).astype(np.float32)
         self._words = {f: i for f, i in vocabulary.items() if _is_word(f)}
         # The n-grams' hashes, sorted, with a table of where each bucket of their top
         # BUCKET_BITS bits starts: a text's hashes are looked for in their bucket only, all
@@ -146,8 +172,19 @@ class IntentModel:
         with np.load(path, allow_pickle=False) as data:
             names = [str(name) for name in data["features"]]
             labels = [str(label) for label in data["labels"]]
+            topics = None
+            if "topic_labels" in data:
+                topics = TopicHead(
+                    data["topic_weights"],
+                    data["topic_bias"],
+                    [str(label) for label in data["topic_labels"]],
+                )
             return cls(
-                {name: i for i, name in enumerate(names)}, data["weights"], data["bias"], labels
+                {name: i for i, name in enumerate(names)},
+                data["weights"],
+                data["bias"],
+                labels,
+                topics,
             )
 
     def ids(self, found: Features) -> np.ndarray:
@@ -172,14 +209,21 @@ class IntentModel:
         has it."""
         if not text.strip():
             return ()
-        scores = self.scores(self.ids(text_features(text) if found is None else found))
-        # A softmax over a few dozen labels: plain Python beats numpy's per-call cost here.
-        values = scores.tolist()
-        top = max(values)
-        exps = [math.exp(x - top) for x in values]
-        total = sum(exps)
-        best = sorted(range(len(exps)), key=exps.__getitem__, reverse=True)[:TOP]
-        return tuple((self.labels[i], round(exps[i] / total, 4)) for i in best)
+        values = self.scores(self.ids(text_features(text) if found is None else found)).tolist()
+        width = len(self.labels)
+        probs = _softmax(values[:width])
+        if self.topics is None:
+            pairs = list(zip(self.labels, probs, strict=True))
+        else:
+            # The main head says how likely the text is urgent, and which urgent matter; the
+            # topic head, trained on many more calm questions, shares the rest among the calm
+            # topics.
+            pairs = [(self.labels[i], probs[i]) for i in self._urgent]
+            calm = 1.0 - sum(p for _, p in pairs)
+            topic_probs = _softmax(values[width:], calm)
+            pairs += zip(self.topics.labels, topic_probs, strict=True)
+        pairs.sort(key=itemgetter(1), reverse=True)
+        return tuple((label, round(p, 4)) for label, p in pairs[:TOP])
 
 
 _MODELS: dict[Path, IntentModel] = {}

@@ -37,6 +37,14 @@ def test_held_urgent_texts_open_a_case_on_the_first_text(
     assert summary["urgent_recall"] >= floor, summary
 
 
+def test_held_calm_texts_reach_their_topic(loaded: Any) -> None:
+    # A floor under this round's figure (83.9 %, with the intent model's topic head); the
+    # model without it reached 81.6 %. The goal is 93.
+    bundle, detector = loaded
+    results = list(intent.run_rows(bundle, detector, rows_of([FIRST_TEXTS], "held")))
+    assert intent.summarize(results, bundle.languages)["overall"]["topic"] >= 83.0
+
+
 def _first(bundle: Any, text: str, reading: tuple[tuple[str, float], ...]) -> Turn:
     inbound = Inbound(text, "sms", 0, "en", True, intent=reading)
     return advance(bundle, None, inbound, lambda: "T001")

@@ -47,3 +47,27 @@ def test_the_features_looked_up_by_hash_are_the_features_trained_on(path: object
     for text in texts:
         trained = sorted({model.vocabulary[f] for f in features(text) if f in model.vocabulary})
         assert sorted(model.ids(text_features(text)).tolist()) == trained, text
+
+
+def test_the_topic_head_shares_out_only_the_calm_probability() -> None:
+    """The shipped intent model has a second head, trained on calm questions only. How likely
+    a text is urgent, and which urgent matter, stay the first head's alone."""
+    import numpy as np
+
+    model = shared_intent_model(MODEL_FILE)
+    assert model is not None and model.topics is not None
+    width = len(model.labels)
+    first = IntentModel(
+        model.vocabulary, model.weights[:, :width], model.bias[:width], model.labels
+    )
+    compared = 0
+    for text in _texts()[::7]:
+        both, alone = dict(model.read(text)), dict(first.read(text))
+        for label in set(both) & set(alone):
+            if label.startswith("urgent:"):
+                assert both[label] == alone[label], text
+                compared += 1
+        if both:
+            assert sum(both.values()) <= 1.0001
+            assert not np.isnan(sum(both.values()))
+    assert compared > 50

@@ -157,7 +157,7 @@ def read_turn(
 ) -> TurnRead:
     """One round trip for everything a turn reads; count_ttl 0 reads without counting."""
     keys = [sender_key, budget_key, started_key, session_key, seen_key]
-    count, replies, started, session, seen, flat = _script(r, _READ)(
+    count, replies, started, session, seen, flat = script(r, _READ)(
         keys=keys, args=[count_ttl, case_prefix]
     )
     case = {flat[i].decode(): flat[i + 1].decode() for i in range(0, len(flat), 2)}
@@ -219,7 +219,7 @@ class Writes:
     ) -> Commit:
         packed = json.dumps(self.commands, separators=(",", ":"), ensure_ascii=False)
         keys = [session_key, seen_key, *self.absent]
-        result = Commit(int(_script(r, _COMMIT)(keys=keys, args=[expected or b"", packed])))
+        result = Commit(int(script(r, _COMMIT)(keys=keys, args=[expected or b"", packed])))
         if result == Commit.WRITTEN and self.absent and r.__dict__.get(REPLICATED):
             # A new case is acknowledged to the person with its number: let a replica have it
             # first, so a failover right after cannot lose it (bounded: the answer must go).
@@ -243,7 +243,7 @@ def _text(value: Any) -> str:
     raise TypeError(f"cannot write {type(value).__name__} to Redis")
 
 
-def _script(r: redis.Redis, source: str) -> Any:
+def script(r: redis.Redis, source: str) -> Any:
     """A registered script, once per client (registering hashes the source every time)."""
     scripts = r.__dict__.setdefault("_hotline_scripts", {})
     if source not in scripts:

@@ -135,11 +135,17 @@ def run_scheduled(r: redis.Redis, func: str) -> list[datetime]:
     return due
 
 
-def totp_code(r: redis.Redis, name: str, offset: int = 0) -> str:
-    """What the staffer's authenticator app shows now (the secret read from Redis)."""
+def totp_code(r: redis.Redis, name: str, offset: int | None = None) -> str:
+    """What the staffer's authenticator app shows now (the secret read from Redis); by default
+    a code not used yet: now's, or the next one's when now's opened a session already (a code
+    works once)."""
     secret = r.hget(staff.STAFF + name, "totp")
     assert secret, f"no account {name!r}"
-    return pyotp.TOTP(secret.decode()).at(time.time(), counter_offset=offset)
+    totp, now = pyotp.TOTP(secret.decode()), time.time()
+    if offset is None:
+        last = int(r.hget(staff.STAFF + name, "totp_step") or -1)
+        offset = 0 if int(now // totp.interval) > last else 1
+    return totp.at(now, counter_offset=offset)
 
 
 class Console:

@@ -99,6 +99,23 @@ def test_backup_codes_work_once(esc_app: Any, r: redis.Redis) -> None:
     assert again.login(code=code).status_code == 401
 
 
+def test_an_authenticator_code_opens_one_session_only(esc_app: Any, r: redis.Redis) -> None:
+    """A code seen over a shoulder, or passed on by a phishing page, after the staffer used it:
+    the password alone is not enough, and the code is spent (RFC 6238, 5.2)."""
+    staff.add(r, "maria", PASSWORD, "rapid", "staff")
+    code = totp_code(r, "maria", offset=0)
+    assert Console(esc_app, "maria").login(code=code).status_code == 302
+    thief = Console(esc_app, "maria", address="203.0.113.50")
+    assert thief.login(code=code).status_code == 401
+    assert thief.client.get("/console/").status_code == 302
+    # Nor does the code before it, once a later one was used.
+    older = totp_code(r, "maria", offset=-1)
+    assert Console(esc_app, "maria", address="203.0.113.51").login(code=older).status_code == 401
+    # The next code still works.
+    later = Console(esc_app, "maria", address="10.0.0.4")
+    assert later.login(code=totp_code(r, "maria", offset=1)).status_code == 302
+
+
 def test_logout_ends_every_session_of_the_account(esc_app: Any, r: redis.Redis) -> None:
     staff.add(r, "maria", PASSWORD, "rapid", "staff")
     laptop, phone = Console(esc_app, "maria"), Console(esc_app, "maria", address="10.0.0.3")

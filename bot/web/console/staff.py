@@ -16,6 +16,8 @@ import pyotp
 import redis
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from bot import db
+
 STAFF = "hl:staff:"  # + name -> hash of the account
 BACKUP = "hl:staff-backup:"  # + name -> set of SHA-256 hashes of unused backup codes
 THROTTLE = "hl:login:"  # + "ip:"/"who:" + hash -> failures in the window; + "wait:" -> a delay
@@ -92,6 +94,7 @@ def add(
                 "created": f"{time.time():.0f}",
             },
         )
+        pipe.hdel(STAFF + name, "totp_step")  # a new authenticator: its codes are all new
         pipe.hincrby(STAFF + name, "version", 1)
         pipe.delete(BACKUP + name)
         pipe.sadd(BACKUP + name, *[_hash_code(c) for c in codes])
@@ -220,16 +223,32 @@ def check_password(r: redis.Redis, name: str, password: str) -> Staff | None:
 
 
 def check_second_factor(r: redis.Redis, name: str, code: str) -> bool:
-    """A TOTP code from the authenticator (the previous, current or next 30 s), or an unused
-    backup code, which is then gone. The first right TOTP code completes enrollment."""
+    """A TOTP code from the authenticator (the previous, current or next 30 s) later than the
+    last one accepted, or an unused backup code, which is then gone. The first right TOTP code
+    completes enrollment."""
     code = code.strip().replace(" ", "")
     totp_secret = r.hget(STAFF + name, "totp")
     if totp_secret and code.isdigit() and len(code) == 6:
         totp = pyotp.TOTP(totp_secret.decode())
         now = time.time()
-        shown = [totp.at(now, counter_offset=offset) for offset in (-1, 0, 1)]
-        if any(hmac.compare_digest(expected, code) for expected in shown):
-            r.hset(STAFF + name, "enrolled_at", f"{now:.0f}")
-            return True
+        step = int(now // totp.interval)
+        for offset in (-1, 0, 1):
+            if hmac.compare_digest(totp.at(now, counter_offset=offset), code):
+                # A code works once (RFC 6238, 5.2): one seen over a shoulder or through a
+                # phishing page cannot open a second session, nor can an older one.
+                accepted = db.script(r, _ACCEPT_STEP)(
+                    keys=[STAFF + name], args=[step + offset, f"{now:.0f}"]
+                )
+                return bool(accepted)
         return False
     return bool(code) and bool(r.srem(BACKUP + name, _hash_code(code)))
+
+
+# Accept an authenticator code's time step only if it is later than the last one accepted.
+_ACCEPT_STEP = """
+if tonumber(ARGV[1]) <= tonumber(redis.call('HGET', KEYS[1], 'totp_step') or '-1') then
+  return 0
+end
+redis.call('HSET', KEYS[1], 'totp_step', ARGV[1], 'enrolled_at', ARGV[2])
+return 1
+"""

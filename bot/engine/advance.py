@@ -72,6 +72,7 @@ class _Compiled:
     """Lookup tables built once per bundle, so a turn is a few dict and regex probes."""
 
     commands: dict[str, dict[str, str]]  # lang -> folded word -> command
+    any_command: dict[str, str]  # folded word -> command of the first language that has it
     words: dict[tuple[str, str], PhraseMatcher]  # (lang, words key) -> matcher
     languages: dict[str, str]  # folded number or name -> language code
     index: PhraseIndex[tuple[str, str]]  # trigger and cue phrases -> (words key, language)
@@ -107,7 +108,11 @@ def _compile(bundle: Bundle) -> _Compiled:
     for trigger in bundle.triggers:
         if trigger.ask is not None:
             asks.setdefault(trigger.go, trigger.ask)
-    return _Compiled(commands, words, languages, index, asks)
+    any_command: dict[str, str] = {}
+    for table in commands.values():
+        for word, command in table.items():
+            any_command.setdefault(word, command)
+    return _Compiled(commands, any_command, words, languages, index, asks)
 
 
 def prepare(bundle: Bundle) -> None:
@@ -421,12 +426,11 @@ def _update_language(step: _Step, inbound: Inbound) -> None:
 def _command(compiled: _Compiled, step: _Step, text: str) -> str | None:
     """A global command is the whole message: first in the session's language or the
     fallback's, then in any language, so STOP and DELETE work whatever the person types."""
-    langs = dict.fromkeys([step.lang, step.bundle.fallback, *compiled.commands])
-    for lang in langs:
+    for lang in (step.lang, step.bundle.fallback):
         command = compiled.commands.get(lang, {}).get(text)
         if command is not None:
             return command
-    return None
+    return compiled.any_command.get(text)
 
 
 def _matches(compiled: _Compiled, step: _Step, key: str, text: str) -> bool:

@@ -264,3 +264,19 @@ def test_the_agency_named_in_a_language_the_hotline_does_not_serve_opens_a_case(
     bundle, detector = loaded
     result = intent.try_text(bundle, detector, intent.Row(text=text))
     assert result["case_opened"], result
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "muzha zaderzhali dve nedeli nazad, kak ego nayti?",  # Russian in Latin letters
+        "akhoya et2abad 3aleh min shahr, ezay nla2i mo7ami",  # Arabizi
+        "brata zabrali pozavchera, gde on seichas?",
+    ],
+)
+def test_a_romanized_text_about_weeks_ago_asks_whether_it_is_happening_now(
+    loaded: Any, text: str
+) -> None:
+    bundle, detector = loaded
+    result = intent.try_text(bundle, detector, intent.Row(text=text))
+    assert not result["case_opened"] and result["node"] == "detained_if", result

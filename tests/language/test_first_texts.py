@@ -280,3 +280,19 @@ def test_a_romanized_text_about_weeks_ago_asks_whether_it_is_happening_now(
     bundle, detector = loaded
     result = intent.try_text(bundle, detector, intent.Row(text=text))
     assert not result["case_opened"] and result["node"] == "detained_if", result
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a mi hermano lo agarraron hace 4 semanas, dónde lo buscamos?",
+        "brata zatrzymali 3 dni temu, gdzie go szukać?",
+        "我弟弟五天前被移民局抓了，怎么找他",
+    ],
+)
+def test_days_and_weeks_ago_with_their_number_ask_whether_it_is_happening_now(
+    loaded: Any, text: str
+) -> None:
+    bundle, detector = loaded
+    result = intent.try_text(bundle, detector, intent.Row(text=text))
+    assert not result["case_opened"] and result["node"] == "detained_if", result

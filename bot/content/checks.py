@@ -14,6 +14,7 @@ from bot.engine.sms import BUDGET, encoding, segments
 from bot.engine.text import PhraseMatcher, fill, fold
 
 MENU_SHORTCUT = "0"  # the engine reads a lone 0 as MENU in every language
+PAST_CUE, NOW_CUE = "cue.past", "cue.now"
 
 
 def run(loaded: Loaded) -> None:
@@ -23,6 +24,7 @@ def run(loaded: Loaded) -> None:
     trigger_collisions(loaded, locales)
     urgent_topic_collisions(loaded, locales)
     command_collisions(loaded, locales)
+    past_now_collisions(loaded, locales)
     sms_budget(loaded, locales)
     urgent_without_case(loaded)
 
@@ -229,6 +231,25 @@ def urgent_topic_collisions(loaded: Loaded, locales: dict[str, _LocaleFile]) -> 
                     file.word_line(trigger.words, index),
                     f"[{trigger.words}] {_clash(phrase, hit, file, earlier.words)}: a text "
                     f"with it {result}",
+                )
+
+
+def past_now_collisions(loaded: Loaded, locales: dict[str, _LocaleFile]) -> None:
+    """A phrase of cue.past that holds a phrase of cue.now of its language ("il y a trois
+    semaines" holds "il y a"): every text about that past also reads as happening now. A
+    warning: say which list should not have the shorter phrase."""
+    for file in locales.values():
+        now = _Words()
+        for _, phrase, _ in file.phrases(NOW_CUE):
+            now.add((0, 0), phrase, NOW_CUE, file)
+        for index, phrase, folded in file.phrases(PAST_CUE):
+            hit = now.first(folded)
+            if hit is not None:
+                loaded.warn(
+                    file.shown,
+                    file.word_line(PAST_CUE, index),
+                    f"[{PAST_CUE}] {_clash(phrase, hit, file, NOW_CUE)}: a text with it "
+                    "reads as happening now",
                 )
 
 

@@ -374,3 +374,22 @@ def test_first_urgent_message_must_fit_with_the_more_hint(content: Path) -> None
         "[alarm] 4 segments (GSM-7, 604 chars): with the MORE hint over the budget of 4, "
         "so it would not arrive whole in the first SMS; shorten it" in result.output
     )
+
+
+def test_a_past_phrase_holding_a_now_phrase_is_a_warning(content: Path) -> None:
+    # French "il y a" is "there is" and also "ago": as a "now" word it made every "il y a
+    # trois semaines" read as happening now.
+    edit(
+        content / "locales" / "en.yaml",
+        "  fact: [fact, facts]\n",
+        "  fact: [fact, facts]\n  cue.now: [right now, there is]\n"
+        "  cue.past: [years ago, there is a year]\n",
+    )
+    code, out = check(content)
+    assert code == 0
+    locale = content / "locales" / "en.yaml"
+    assert (
+        f"locales/en.yaml:{line_of(locale, 'cue.past')}: warning: [cue.past] 'there is a year' "
+        "contains 'there is', a word of cue.now: a text with it reads as happening now"
+    ) in out
+    assert not any("'years ago'" in line for line in out)

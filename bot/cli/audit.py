@@ -160,8 +160,9 @@ def inventory(route: routing.Routing | None = None) -> list[Kept]:
         Kept(
             "staff accounts",
             f"Redis `{staff.STAFF}<name>`, `{staff.BACKUP}<name>`",
-            "name, provider, role, languages reviewed, password hash, TOTP secret, session "
-            "version, SHA-256 hashes of unused backup codes",
+            "name, provider, role, languages reviewed, password hash, TOTP secret and the "
+            "time step of the last code used, session version, SHA-256 hashes of unused backup "
+            "codes",
             "until removed",
             "the console",
         ),

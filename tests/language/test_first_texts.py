@@ -296,3 +296,19 @@ def test_days_and_weeks_ago_with_their_number_ask_whether_it_is_happening_now(
     bundle, detector = loaded
     result = intent.try_text(bundle, detector, intent.Row(text=text))
     assert not result["case_opened"] and result["node"] == "detained_if", result
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "law el ICE wa2fooni fel share3 lazem a2ol ana mnen?",  # Egyptian Arabizi: "if"
+        "loo el ICE ija 3al shoghol shu a3mel?",  # Levantine Arabizi
+        "ICE ga jip-e omyeon eotteoke haeyo?",  # romanized Korean
+    ],
+)
+def test_a_romanized_what_if_question_gets_the_guidance_before_any_page(
+    loaded: Any, text: str
+) -> None:
+    bundle, detector = loaded
+    result = intent.try_text(bundle, detector, intent.Row(text=text))
+    assert not result["case_opened"] and result["node"].endswith("_if"), result

@@ -312,3 +312,17 @@ def test_a_romanized_what_if_question_gets_the_guidance_before_any_page(
     bundle, detector = loaded
     result = intent.try_text(bundle, detector, intent.Row(text=text))
     assert not result["case_opened"] and result["node"].endswith("_if"), result
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "el nas bt2ool en el ICE fel masjid, da 7a2i2i?",  # Egyptian Arabizi: "is it real?"
+        "wasalatni risala en ICE fel souk el yom, hal hatha sa7i7?",
+        "kya yeh sach hai ke ICE masjid ke bahar khadi hai?",  # Roman Urdu: "is it true?"
+    ],
+)
+def test_a_romanized_rumour_check_gets_the_guidance_before_any_page(loaded: Any, text: str) -> None:
+    bundle, detector = loaded
+    result = intent.try_text(bundle, detector, intent.Row(text=text))
+    assert not result["case_opened"] and result["node"].endswith("_if"), result

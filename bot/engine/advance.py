@@ -635,7 +635,9 @@ def _read_model(compiled: _Compiled, step: _Step, text: str) -> tuple[str, str |
         return None
     mass, urgent = _urgent_mass(step.reading)
     if urgent is not None and mass >= URGENT_MASS:
-        target = compiled.asks.get(urgent, urgent) if question else urgent
+        # Long past ("taken 20 days ago") asks "is it now?", as with the urgent words.
+        asked = question or _cue(step, PAST)
+        target = compiled.asks.get(urgent, urgent) if asked else urgent
         return target, None, urgent
     label = _sure_topic(step, TOPIC_P)
     if label is None:

@@ -326,3 +326,15 @@ def test_a_romanized_rumour_check_gets_the_guidance_before_any_page(loaded: Any,
     bundle, detector = loaded
     result = intent.try_text(bundle, detector, intent.Row(text=text))
     assert not result["case_opened"] and result["node"].endswith("_if"), result
+
+
+def test_a_text_the_model_reads_as_urgent_but_long_past_asks_first(loaded: Any) -> None:
+    """Past spans count on the model's path as on the word lists': no urgent word here, the
+    model reads it urgent, and "20 days ago" says it is not happening now."""
+    bundle, _ = loaded
+    urgent = (("urgent:detained", 0.8), ("detained", 0.1))
+    past = _first(bundle, "my uncle 20 days ago, the family does not know what to do", urgent)
+    assert not _opened(past) and past.session is not None
+    assert past.session.node == "detained_if"
+    now = _first(bundle, "my uncle this morning, the family does not know what to do", urgent)
+    assert _opened(now)

@@ -17,12 +17,28 @@ _EDGE_PUNCT = "".join(sorted(set(string.punctuation + "¡¿。！？，、…«�
 _EDGE = _EDGE_PUNCT + " "
 
 
+class _Digits(dict[int, int | str]):
+    """str.translate's table from every script's decimal digits to ASCII ones ("٣", "۳", "৩",
+    "३" -> "3"), filled as characters are met: a menu number typed on an Arabic, Urdu, Bengali
+    or Hindi keyboard is the same number."""
+
+    def __missing__(self, code: int) -> int | str:
+        value = unicodedata.decimal(chr(code), None)
+        found: int | str = code if value is None else str(value)
+        self[code] = found
+        return found
+
+
+_DIGITS = _Digits()
+
+
 def fold(text: str) -> str:
-    """Lowercase, drop accents, collapse spaces and edge punctuation, for comparing words."""
+    """Lowercase, drop accents, make digits ASCII, collapse spaces and edge punctuation, for
+    comparing words."""
     if text.isascii():  # nothing to decompose; casefold is lower
         folded = text.lower()
     else:
-        decomposed = unicodedata.normalize("NFKD", text)
+        decomposed = unicodedata.normalize("NFKD", text.translate(_DIGITS))
         bare = "".join(c for c in decomposed if not unicodedata.combining(c))
         folded = unicodedata.normalize("NFC", bare).casefold()
     return " ".join(folded.split()).strip(_EDGE)

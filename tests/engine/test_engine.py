@@ -97,6 +97,18 @@ def test_numbers_and_words_choose_options_and_set_variables(bundle) -> None:  # 
     assert keys(talk("1")) == ["fact"]  # after an end the menu's numbers still work
 
 
+@pytest.mark.parametrize("one", ["١", "۱", "১", "१", "１"])
+def test_a_menu_number_typed_in_any_script_is_that_number(bundle, one: str) -> None:  # type: ignore[no-untyped-def]
+    """Arabic, Urdu and Persian, Bengali and Hindi keyboards type their own digits."""
+    talk = Talk(bundle)
+    talk("hi", guess="en")
+    assert keys(talk(one)) == ["fact", "disclaimer"]
+    talk = Talk(bundle)
+    talk("ok", guess=None)
+    talk({"١": "٢", "۱": "۲", "১": "২", "१": "२", "１": "２"}[one])  # the language menu's 2
+    assert talk.session.lang == "es"  # type: ignore[union-attr]
+
+
 def test_disclaimer_once_per_session(bundle) -> None:  # type: ignore[no-untyped-def]
     talk = Talk(bundle)
     talk("hi", guess="en")

@@ -192,7 +192,7 @@ def test_a_text_naming_only_the_agency_gets_the_guidance_of_what_the_model_reads
 def test_an_unsupported_language_asking_calmly_about_ice_gets_the_guidance_first(
     loaded: Any,
 ) -> None:
-    text = "apa hak saya jika imigrasi mengetuk pintu rumah kami?"  # Indonesian
+    text = "apa hak saya, imigrasi mengetuk pintu rumah kami?"  # Indonesian
     assert not _opened(_detected(loaded, text, (("door", 0.7), ("urgent:door", 0.2))))
     # Said, not asked, or read as urgent: a case, in English.
     assert _opened(_detected(loaded, text.removesuffix("?"), (("door", 0.7),)))
@@ -338,3 +338,21 @@ def test_a_text_the_model_reads_as_urgent_but_long_past_asks_first(loaded: Any) 
     assert past.session.node == "detained_if"
     now = _first(bundle, "my uncle this morning, the family does not know what to do", urgent)
     assert _opened(now)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Eğer ICE kapıya gelirse açmak zorunda mıyım?",  # Turkish
+        "अगर ICE काम पर आ जाए तो क्या करें?",  # Hindi
+        "jika ICE datang ke rumah saya, apakah saya harus buka pintu?",  # Indonesian
+    ],
+)
+def test_what_if_in_a_language_the_hotline_does_not_serve_asks_before_paging(
+    loaded: Any, text: str
+) -> None:
+    bundle, detector = loaded
+    result = intent.try_text(bundle, detector, intent.Row(text=text))
+    assert not result["case_opened"] and result["node"].endswith("_if"), result
+    said = intent.try_text(bundle, detector, intent.Row(text="ICE kapıda şimdi, ne yapayım"))
+    assert said["case_opened"]  # said, not asked: a case, as before

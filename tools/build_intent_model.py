@@ -42,7 +42,8 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench.intent import NEW_TEXTS, rows_of  # noqa: E402
-from bot.language.intent import MODEL_FILE, URGENT, IntentModel, TopicHead, features  # noqa: E402
+from bot.engine.advance import URGENT_PREFIX  # noqa: E402
+from bot.language.intent import MODEL_FILE, IntentModel, TopicHead, features  # noqa: E402
 
 TSV = ROOT / "tests" / "data" / "first_texts.tsv"
 URGENT_LISTS = {
@@ -86,18 +87,13 @@ def topic_examples(
     """The topic head's examples and weights: the calm ones among `rows`, the calm-questions
     set, and the calm phrases among `extra`."""
     calm = [(row.text, row.topic) for row in [*rows, *calm_set_rows()] if row.urgent != "yes"]
-    phrases = [(text, label) for text, label in extra if not label.startswith(URGENT)]
+    phrases = [(text, label) for text, label in extra if not label.startswith(URGENT_PREFIX)]
     return calm + phrases, [1.0] * len(calm) + [PHRASE_WEIGHT] * len(phrases)
-
-
-def tune_rows() -> list[tuple[str, str]]:
-    """The training rows as (text, label)."""
-    return [(row.text, label_of(row)) for row in training_rows()[0]]
 
 
 def label_of(row: Any) -> str:
     """A first text's label: `urgent:<topic>` for an urgent one, else its topic."""
-    return ("urgent:" + row.topic) if row.urgent == "yes" else row.topic
+    return (URGENT_PREFIX + row.topic) if row.urgent == "yes" else row.topic
 
 
 def phrases() -> list[tuple[str, str]]:
@@ -230,15 +226,15 @@ def cross_validate(rows: list[tuple[str, str]], extra: list[tuple[str, str]], fo
         readings += [(read(model, t), lab) for i, (t, lab) in enumerate(rows) if i % folds == k]
     print("urgent mass threshold: recall of urgent rows / share of calm rows read urgent")
     for threshold in (0.3, 0.4, 0.5, 0.6, 0.7):
-        urgent = [sum(p for k, p in r.items() if k.startswith("urgent:")) for r, _ in readings]
+        urgent = [sum(p for k, p in r.items() if k.startswith(URGENT_PREFIX)) for r, _ in readings]
         hits = sum(u >= threshold for u, (_, lab) in zip(urgent, readings, strict=True)
-                   if lab.startswith("urgent:"))  # fmt: skip
+                   if lab.startswith(URGENT_PREFIX))  # fmt: skip
         alarms = sum(u >= threshold for u, (_, lab) in zip(urgent, readings, strict=True)
-                     if not lab.startswith("urgent:"))  # fmt: skip
-        n_urgent = sum(lab.startswith("urgent:") for _, lab in readings)
+                     if not lab.startswith(URGENT_PREFIX))  # fmt: skip
+        n_urgent = sum(lab.startswith(URGENT_PREFIX) for _, lab in readings)
         print(f"  {threshold:.1f}: {hits}/{n_urgent} urgent, {alarms}/{len(readings) - n_urgent}")
     print("topic threshold: right / read (calm rows only)")
-    calm = [(r, lab) for r, lab in readings if not lab.startswith("urgent:")]
+    calm = [(r, lab) for r, lab in readings if not lab.startswith(URGENT_PREFIX)]
     for threshold in (0.3, 0.45, 0.6):
         chosen = [(max(r, key=r.get), lab) for r, lab in calm if max(r.values()) >= threshold]
         right = sum(best == lab for best, lab in chosen)
@@ -317,12 +313,13 @@ def main() -> None:
             args.cv_cache,
         )
         return
-    rows, extra = tune_rows(), phrases()
+    train_rows, row_weights = training_rows()
+    rows, extra = [(row.text, label_of(row)) for row in train_rows], phrases()
     if args.cv:
         cross_validate(rows, extra, args.cv)
     examples = rows + extra
-    weights = training_rows()[1] + [PHRASE_WEIGHT] * len(extra)
-    topics, topic_weights = topic_examples(training_rows()[0], extra)
+    weights = row_weights + [PHRASE_WEIGHT] * len(extra)
+    topics, topic_weights = topic_examples(train_rows, extra)
     first, second = train_heads(examples, weights, topics, topic_weights)
     kept, size = save(MODEL_FILE, *first, topics=second)
     print(f"{len(rows)} tune rows, {len(extra)} phrases, {len(topics)} topic examples, "

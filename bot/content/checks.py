@@ -9,12 +9,12 @@ from typing import Any
 
 from bot.content.files import FALLBACK, Loaded
 from bot.content.yamlfile import line_of
+from bot.engine.advance import NOW, PAST
 from bot.engine.model import Locale, Node, format_hours
 from bot.engine.sms import BUDGET, encoding, segments
 from bot.engine.text import PhraseMatcher, fill, fold
 
 MENU_SHORTCUT = "0"  # the engine reads a lone 0 as MENU in every language
-PAST_CUE, NOW_CUE = "cue.past", "cue.now"
 
 
 def run(loaded: Loaded) -> None:
@@ -240,15 +240,15 @@ def past_now_collisions(loaded: Loaded, locales: dict[str, _LocaleFile]) -> None
     warning: say which list should not have the shorter phrase."""
     for file in locales.values():
         now = _Words()
-        for _, phrase, _ in file.phrases(NOW_CUE):
-            now.add((0, 0), phrase, NOW_CUE, file)
-        for index, phrase, folded in file.phrases(PAST_CUE):
+        for _, phrase, _ in file.phrases(NOW):
+            now.add((0, 0), phrase, NOW, file)
+        for index, phrase, folded in file.phrases(PAST):
             hit = now.first(folded)
             if hit is not None:
                 loaded.warn(
                     file.shown,
-                    file.word_line(PAST_CUE, index),
-                    f"[{PAST_CUE}] {_clash(phrase, hit, file, NOW_CUE)}: a text with it "
+                    file.word_line(PAST, index),
+                    f"[{PAST}] {_clash(phrase, hit, file, NOW)}: a text with it "
                     "reads as happening now",
                 )
 

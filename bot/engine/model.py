@@ -231,8 +231,9 @@ class Bundle:
         if message is None:
             message = self.locales[self.fallback].messages[key]
         shown = self.fallback if fallback else lang
+        names = PLACEHOLDER.findall(message.text)
         static: dict[str, str] = {}
-        for name in PLACEHOLDER.findall(message.text):
+        for name in names:
             if name == "case":
                 continue  # the person's own case number: filled at each reply
             if name in self.hours:
@@ -240,8 +241,7 @@ class Bundle:
             elif name in self.directory:
                 static[name] = self.directory[name]
         text = fill(message.text, static) if static else message.text
-        left = tuple(name for name in PLACEHOLDER.findall(text) if name not in static)
-        return text, fallback, left
+        return text, fallback, tuple(name for name in names if name not in static)
 
     def hours_text(self, name: str, lang: str | None) -> str:
         """The opening hours of a directory entry, in a language (its words, else English)."""

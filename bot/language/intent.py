@@ -22,6 +22,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from bot.engine.advance import URGENT_PREFIX
 from bot.language.normalize import HEAD_CHARS, fold_accents
 
 MODEL_FILE = Path(__file__).parent / "data" / "intent_model.npz"
@@ -128,9 +129,6 @@ class TopicHead(NamedTuple):
     labels: list[str]
 
 
-URGENT = "urgent:"  # the main head's labels for texts that say enforcement is happening now
-
-
 def _softmax(values: list[float], mass: float = 1.0) -> list[float]:
     """Probabilities summing to `mass`. Over a few dozen labels plain Python beats numpy's
     per-call cost."""
@@ -147,7 +145,7 @@ class IntentModel:
                  labels: list[str], topics: TopicHead | None = None) -> None:  # fmt: skip
         self.vocabulary = vocabulary
         self.labels = labels
-        self._urgent = [i for i, label in enumerate(labels) if label.startswith(URGENT)]
+        self._urgent = [i for i, label in enumerate(labels) if label.startswith(URGENT_PREFIX)]
         # Both heads' weights side by side: a text's features are summed once for both.
         self.topics = topics
         extra = (topics.weights, topics.bias) if topics is not None else (weights[:, :0], bias[:0])

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
+from bot.engine.advance import UNIVERSAL
 from bot.language.codes import LANGUAGES
 from bot.language.normalize import clean, fold_accents
 
@@ -143,8 +144,6 @@ def lexicon_of(bundle: Bundle) -> dict[str, list[str]]:
     """The words each locale teaches the detector: greetings, commands, topic words. Not the
     agency's name as every language writes it (cue.universal, kept in English): "migración"
     is not a sign of English."""
-    from bot.engine.advance import UNIVERSAL
-
     words: dict[str, list[str]] = {}
     for code, locale in bundle.locales.items():
         entries = [*locale.greetings, locale.name, *locale.aliases]

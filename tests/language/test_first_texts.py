@@ -277,7 +277,7 @@ def test_the_agency_named_in_a_language_the_hotline_does_not_serve_opens_a_case(
     [
         # Weeks ago, in Latin letters and with the number as people write it.
         ("muzha zaderzhali dve nedeli nazad, kak ego nayti?", "detained_if"),
-        ("akhoya et2abad 3aleh min shahr, ezay nla2i mo7ami", "detained_if"),  # Arabizi
+        ("akhoya et2abad 3aleh min shahr, wen howa?", "detained_if"),  # Arabizi
         ("brata zabrali pozavchera, gde on seichas?", "detained_if"),
         ("a mi hermano lo agarraron hace 4 semanas, dónde lo buscamos?", "detained_if"),
         ("brata zatrzymali 3 dni temu, gdzie go szukać?", "detained_if"),
@@ -302,6 +302,30 @@ def test_a_calm_first_text_gets_the_guidance_and_is_it_now_before_any_page(
     result = _try(loaded, text)
     assert not result["case_opened"] and result["node"].endswith("_if"), result
     assert node is None or result["node"] == node, result
+
+
+@pytest.mark.parametrize(
+    ("text", "topic"),
+    [
+        (
+            "aresztowali mnie 3 lata temu za jazde bez prawa jazdy,"
+            " czy to bedzie problem w sadzie imigracyjnym?",
+            "courts",
+        ),
+        (
+            "a mi primo lo detuvieron hace 2 meses, necesitamos un abogado, a donde llamamos?",
+            "lawyer",
+        ),
+        ("akhoya et2abad 3aleh min shahr, ezay nla2i mo7ami", "lawyer"),  # Arabizi
+    ],
+)
+def test_a_calm_question_about_a_past_arrest_reaches_the_topic_it_asks_about(
+    loaded: Any, text: str, topic: str
+) -> None:
+    """Urgent words in a calm question would give the detained guidance and "is it now?"; the
+    model's topic head reads what is asked (court, a lawyer) with ASKED_TOPIC_P."""
+    result = _try(loaded, text)
+    assert not result["case_opened"] and result["node"] == topic, result
 
 
 def test_a_text_the_model_reads_as_urgent_but_long_past_asks_first(loaded: Any) -> None:

@@ -98,24 +98,40 @@ _LINKS = frozenset({"is", "are", "am"})
 T = TypeVar("T", bound=Hashable)
 
 
+# In a phrase, NUMBER stands for any number written in digits ("hace # semanas", "# dni temu",
+# "#주 전"): organizers write one phrase, not one per number. In a text, a number is digits
+# not joined to Latin letters, so Arabizi's letters ("3alaya", "7ad") stay letters.
+NUMBER = "#"
+_NUMBER_IN_TEXT = re.compile(r"(?<![a-z0-9])[0-9]+(?![a-z0-9])")
+_PHRASE_WORD = re.compile(rf"[{_LETTERS}]+|{NUMBER}")
+
+
 class PhraseIndex(Generic[T]):
     """Which tagged phrases occur in a text, found in one pass: the words of the text are
     looked up by runs of up to the longest phrase's length (phrases in unspaced scripts by
-    substrings). Words are runs of letters and digits, as PhraseMatcher's word breaks are."""
+    substrings). Words are runs of letters and digits, as PhraseMatcher's word breaks are.
+    Phrases with NUMBER live in a second index, read only when the text holds a number."""
 
-    def __init__(self, entries: Iterable[tuple[str, T]]) -> None:
+    def __init__(self, entries: Iterable[tuple[str, T]], *, numbered: bool = False) -> None:
         self._spaced: dict[str, set[T]] = {}
         self._unspaced: dict[str, set[T]] = {}
+        with_number: list[tuple[str, T]] = []
         for phrase, tag in entries:
-            folded = fold(phrase)
+            if NUMBER in phrase and not numbered:
+                with_number.append((phrase, tag))
+                continue
+            # Each part folded on its own: fold would trim a NUMBER at an edge.
+            folded = NUMBER.join(fold(part) for part in phrase.split(NUMBER))
             if not folded:
                 continue
             if _UNSPACED.search(folded):
                 self._unspaced.setdefault(folded, set()).add(tag)
             else:
-                words = " ".join(_WORD.findall(folded))
+                words = " ".join(_PHRASE_WORD.findall(folded))
                 if words:
                     self._spaced.setdefault(words, set()).add(tag)
+        self._numbers = PhraseIndex(with_number, numbered=True) if with_number else None
+        self._words = _PHRASE_WORD if numbered else _WORD  # where NUMBER is a word
         self._most_words = max((p.count(" ") + 1 for p in self._spaced), default=0)
         # The first words of every phrase of two or more: a run of words is only extended
         # while some phrase starts with it, so most words cost one lookup.
@@ -134,10 +150,14 @@ class PhraseIndex(Generic[T]):
     def find(self, folded_text: str) -> set[T]:
         """The tags of every phrase in `folded_text` (already folded with `fold`)."""
         found: set[T] = set()
-        words = _WORD.findall(folded_text)
+        words = self._words.findall(folded_text)
         self._find_runs(words, found)
         if _LINKS.intersection(words):  # "immigration is at my house": "immigration at my house"
             self._find_runs([w for w in words if w not in _LINKS], found)
+        if self._numbers is not None:
+            numbered = _NUMBER_IN_TEXT.sub(NUMBER, folded_text)
+            if numbered != folded_text:
+                found |= self._numbers.find(numbered)
         if self._unspaced and _UNSPACED.search(folded_text):
             unspaced, size, by_first = self._unspaced, len(folded_text), self._lengths
             for i, char in enumerate(folded_text):

@@ -46,3 +46,31 @@ def test_a_link_between_who_and_where_does_not_hide_a_phrase() -> None:
     # A phrase that holds the link still needs it: "ICE in this city" is not "ICE is in".
     assert index.find(fold("do cops work with ICE in this city")) == set()
     assert index.find(fold("ICE is in the lobby")) == {"b"}
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("se lo llevaron hace 3 semanas", True),
+        ("hace 12 semanas", True),
+        ("hace ٣ semanas", True),  # Arabic-Indic digits are digits
+        ("hace semanas", False),  # no number: another phrase's business
+        ("hace 3semanas", False),  # a number must stand alone
+        ("남편이 2주 전에", True),  # glued to Hangul, still a number
+        ("akhoya et2abad min 3 snin", True),
+        ("3alaya min snin", False),  # Arabizi's 3 is a letter there
+        ("call 311 now", False),
+    ],
+)
+def test_a_number_in_a_phrase_stands_for_any_number(text: str, found: bool) -> None:
+    index = PhraseIndex(
+        [("hace # semanas", "past"), ("#주 전", "past"), ("min # snin", "past"), ("911", "x")]
+    )
+    assert (index.find(fold(text)) == {"past"}) is found
+
+
+def test_a_numbered_phrase_leaves_phrases_with_digits_alone() -> None:
+    index = PhraseIndex([("311", "city"), ("hace # dias", "past"), ("# dni temu", "past")])
+    assert index.find(fold("llame al 311 hace 2 dias")) == {"city", "past"}
+    assert index.find(fold("brata zatrzymali 3 dni temu")) == {"past"}  # a number at the edge
+    assert index.find(fold("dni temu")) == set()

@@ -278,6 +278,9 @@ def test_the_agency_named_in_a_language_the_hotline_does_not_serve_opens_a_case(
         # Weeks ago, in Latin letters and with the number as people write it.
         ("muzha zaderzhali dve nedeli nazad, kak ego nayti?", "detained_if"),
         ("akhoya et2abad 3aleh min shahr, wen howa?", "detained_if"),  # Arabizi
+        # Any number of years, months or weeks ago (# in the word lists), in Arabizi too.
+        ("akhoya et2abad 3aleh min 3 snin, lazem yeroo7 el mahkama?", "detained_if"),
+        ("3ammi et2abad men 2 shohor fi brooklyn, eih el e7na3melo?", "detained_if"),
         ("brata zabrali pozavchera, gde on seichas?", "detained_if"),
         ("a mi hermano lo agarraron hace 4 semanas, dónde lo buscamos?", "detained_if"),
         ("brata zatrzymali 3 dni temu, gdzie go szukać?", "detained_if"),
@@ -326,6 +329,12 @@ def test_a_calm_question_about_a_past_arrest_reaches_the_topic_it_asks_about(
     model's topic head reads what is asked (court, a lawyer) with ASKED_TOPIC_P."""
     result = _try(loaded, text)
     assert not result["case_opened"] and result["node"] == topic, result
+
+
+def test_an_age_is_not_a_span_of_time(loaded: Any) -> None:
+    """Creole "li gen 15 an" is "he is 15", not "15 years ago" ("sa gen 15 an")."""
+    result = _try(loaded, "imigrasyon fèk arete frè m devan lekòl la, li gen 15 an sèlman")
+    assert result["case_opened"], result
 
 
 def test_a_text_the_model_reads_as_urgent_but_long_past_asks_first(loaded: Any) -> None:

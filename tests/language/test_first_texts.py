@@ -320,6 +320,9 @@ def test_a_calm_first_text_gets_the_guidance_and_is_it_now_before_any_page(
             "lawyer",
         ),
         ("akhoya et2abad 3aleh min shahr, ezay nla2i mo7ami", "lawyer"),  # Arabizi
+        # Turkish, a language the hotline does not serve: "immigration took my brother last
+        # month, where do I find a free lawyer?"
+        ("göçmenlik geçen ay kardeşimi aldı, ücretsiz avukat nerede bulurum?", "lawyer"),
     ],
 )
 def test_a_calm_question_about_a_past_arrest_reaches_the_topic_it_asks_about(

@@ -12,7 +12,7 @@ from bot.content.yamlfile import line_of
 from bot.engine.advance import NOW, PAST
 from bot.engine.model import Locale, Node, format_hours
 from bot.engine.sms import BUDGET, encoding, segments
-from bot.engine.text import PhraseMatcher, fill, fold
+from bot.engine.text import NUMBER, PhraseMatcher, fill, fold, word_count
 
 MENU_SHORTCUT = "0"  # the engine reads a lone 0 as MENU in every language
 
@@ -25,6 +25,7 @@ def run(loaded: Loaded) -> None:
     urgent_topic_collisions(loaded, locales)
     command_collisions(loaded, locales)
     past_now_collisions(loaded, locales)
+    bare_numbers(loaded, locales)
     sms_budget(loaded, locales)
     urgent_without_case(loaded)
 
@@ -251,6 +252,21 @@ def past_now_collisions(loaded: Loaded, locales: dict[str, _LocaleFile]) -> None
                     f"[{PAST}] {_clash(phrase, hit, file, NOW)}: a text with it "
                     "reads as happening now",
                 )
+
+
+def bare_numbers(loaded: Loaded, locales: dict[str, _LocaleFile]) -> None:
+    """A phrase that is only NUMBER ("#", "# #") would match every number in every text: an
+    error, with the list it is in."""
+    for file in locales.values():
+        for key in file.locale.words:
+            for index, phrase, _ in file.phrases(key):
+                if NUMBER in phrase and not word_count(phrase):
+                    loaded.error(
+                        file.shown,
+                        file.word_line(key, index),
+                        f"[{key}] {phrase!r} matches every number: write the words around "
+                        f'{NUMBER} too ("hace {NUMBER} semanas")',
+                    )
 
 
 def _other_kind_before(

@@ -393,3 +393,20 @@ def test_a_past_phrase_holding_a_now_phrase_is_a_warning(content: Path) -> None:
         "contains 'there is', a word of cue.now: a text with it reads as happening now"
     ) in out
     assert not any("'years ago'" in line for line in out)
+
+
+def test_a_phrase_that_is_only_a_number_is_an_error(content: Path) -> None:
+    # "#" stands for any number: alone, every text with a number would match.
+    edit(
+        content / "locales" / "en.yaml",
+        "  fact: [fact, facts]\n",
+        '  fact: [fact, facts]\n  cue.past: [years ago, "# weeks ago", "#"]\n',
+    )
+    code, out = check(content)
+    assert code != 0
+    locale = content / "locales" / "en.yaml"
+    assert (
+        f"locales/en.yaml:{line_of(locale, 'cue.past')}: error: [cue.past] '#' matches every "
+        'number: write the words around # too ("hace # semanas")'
+    ) in out
+    assert not any("'# weeks ago'" in line for line in out)

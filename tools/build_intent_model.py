@@ -13,9 +13,10 @@ Training data, and nothing else:
   urgent:work_now, topic.* -> the node its trigger goes to, greetings -> menu.
 
 A second head (the topic head) shares the features and shares out the calm probability among
-the calm topics. It learns from the calm rows above, the calm-questions set
-(tools/data/intent/*_5.tsv and *_8.tsv, `train` rows only) and the calm word lists; the first head never
-sees the calm-questions set, so how likely a text is urgent does not change with it.
+the calm topics. It learns from the calm rows above, the calm-questions sets
+(tools/data/intent/*_5.tsv and *_8.tsv, `train` rows only) and the calm word lists; the first
+head never sees the calm-questions sets, so how likely a text is urgent does not change with
+them.
 
 The model is multinomial logistic regression with L2 over the features of
 bot.language.intent.features (words and character 1-4-grams), trained by full-batch Adam in

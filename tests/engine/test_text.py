@@ -57,6 +57,7 @@ def test_a_link_between_who_and_where_does_not_hide_a_phrase() -> None:
         ("hace semanas", False),  # no number: another phrase's business
         ("hace 3semanas", False),  # a number must stand alone
         ("남편이 2주 전에", True),  # glued to Hangul, still a number
+        ("남편이 2주 전", True),
         ("akhoya et2abad min 3 snin", True),
         ("3alaya min snin", False),  # Arabizi's 3 is a letter there
         ("call 311 now", False),

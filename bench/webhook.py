@@ -6,6 +6,11 @@ drives both with signed, Twilio-shaped requests from many distinct senders throu
 conversation. Reports requests per second and p50/p99 latency for each and the ratios, plus
 Redis memory per idle session, process start time and memory per web worker.
 
+Requests per second on a shared machine swing with whatever else runs on it, so the report also
+gives the CPU time each request costs: the web workers' (user + system), plus Redis's for the
+hotline. The ratio of those costs (empty app / hotline) is what the rps ratio would be if the
+apps alone used the cores; it moves far less between runs.
+
     python bench/webhook.py [--senders 800] [--seconds 10] [--clients 8] [--rounds 3] [--json]
 """
 
@@ -193,6 +198,11 @@ def drive(
     }
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time these processes have used so far."""
+    return sum(sum(psutil.Process(p).cpu_times()[:2]) for p in pids)
+
+
 def worker_rss_mb(proc: subprocess.Popen[bytes]) -> float:
     workers = psutil.Process(proc.pid).children()
     return statistics.mean(w.memory_info().rss for w in workers) / 2**20
@@ -252,9 +262,14 @@ def main() -> None:
             r.flushall()
             row: dict[str, Any] = {}
             for name in ("bare", "hotline"):
+                workers = [w.pid for w in psutil.Process(apps[name][0].pid).children()]
+                pids = [*workers, redis_proc.pid] if name == "hotline" else workers
+                spent = cpu_seconds(pids)
                 row[name] = drive(apps[name][1], args.senders, args.clients, args.seconds,
                                   first=n * args.clients)  # fmt: skip
+                row[name]["cpu_us"] = (cpu_seconds(pids) - spent) / row[name]["requests"] * 1e6
             row["ratio_rps"] = row["hotline"]["rps"] / row["bare"]["rps"]
+            row["ratio_cpu"] = row["bare"]["cpu_us"] / row["hotline"]["cpu_us"]
             row["ratio_p99"] = row["hotline"]["p99_ms"] / row["bare"]["p99_ms"]
             report["rounds"].append(row)
         for name, (proc, _, started) in apps.items():
@@ -263,7 +278,7 @@ def main() -> None:
                 "worker_rss_mb": worker_rss_mb(proc),
                 **{
                     k: statistics.median(row[name][k] for row in report["rounds"])
-                    for k in ("requests", "errors", "rps", "p50_ms", "p99_ms")
+                    for k in ("requests", "errors", "rps", "p50_ms", "p99_ms", "cpu_us")
                 },
             }
         report["idle_session_bytes"] = session_bytes(r)
@@ -276,28 +291,33 @@ def main() -> None:
         shutil.rmtree(data, ignore_errors=True)
     report["ratio_rps"] = statistics.median(row["ratio_rps"] for row in report["rounds"])
     report["ratio_p99"] = statistics.median(row["ratio_p99"] for row in report["rounds"])
+    report["ratio_cpu"] = statistics.median(row["ratio_cpu"] for row in report["rounds"])
     if args.json:
         print(json.dumps(report, indent=2))
         return
     print(f"machine: {report['machine']}")
     print(
         f"{'':10}{'req':>8}{'err':>6}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'start s':>9}"
-        f"{'RSS/wkr':>9}"
+        f"{'RSS/wkr':>9}{'CPU us':>9}"
     )
     for n, row in enumerate(report["rounds"], start=1):
         for name in ("bare", "hotline"):
             x = row[name]
             print(
                 f"{name:10}{x['requests']:>8}{x['errors']:>6}{x['rps']:>9.0f}"
-                f"{x['p50_ms']:>9.2f}{x['p99_ms']:>9.2f}"
+                f"{x['p50_ms']:>9.2f}{x['p99_ms']:>9.2f}{'':>18}{x['cpu_us']:>9.0f}"
             )
-        print(f"  round {n}: ratio rps {row['ratio_rps']:.2f}, ratio p99 {row['ratio_p99']:.2f}")
+        print(
+            f"  round {n}: ratio rps {row['ratio_rps']:.2f}, ratio p99 {row['ratio_p99']:.2f}, "
+            f"ratio CPU per request {row['ratio_cpu']:.2f}"
+        )
     for name in ("bare", "hotline"):
         x = report[name]
         print(f"{name}: start {x['start_s']:.2f} s, {x['worker_rss_mb']:.0f} MB per worker")
     print(
         f"median of {len(report['rounds'])} rounds: ratio rps (hotline/bare) "
-        f"{report['ratio_rps']:.2f}   ratio p99 {report['ratio_p99']:.2f}"
+        f"{report['ratio_rps']:.2f}   ratio p99 {report['ratio_p99']:.2f}   "
+        f"ratio CPU per request (bare/hotline, hotline with Redis) {report['ratio_cpu']:.2f}"
     )
     print(
         f"idle session in Redis: {report['idle_session_bytes']:.0f} bytes "

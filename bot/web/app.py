@@ -9,7 +9,8 @@ from collections.abc import Mapping
 from typing import Any
 
 import redis
-from flask import Flask, jsonify, redirect, url_for
+from flask import Flask, Request, jsonify, redirect, url_for
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from bot import config, privacy
@@ -20,14 +21,29 @@ from bot.web import state as app_state
 MAX_REQUEST_BYTES = 64 * 1024
 
 
+class CookieSessions(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, without building a signing serializer for a request that
+    carries no cookie (every Twilio webhook): the result is the same empty session."""
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        if app.secret_key and "HTTP_COOKIE" not in request.environ:
+            return self.session_class()
+        return super().open_session(app, request)
+
+
 def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     """The web app; `overrides` are settings by their environment names (tests, the CLI)."""
     settings = config.load(overrides)
     app = Flask(__name__)
+    app.session_interface = CookieSessions()
     logging.basicConfig(
         level=settings.log_level.upper(),
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
     )
+    # The log format names no thread, process or source line: don't collect them per record
+    # (the logging HOWTO's "Optimization"; the turn's log line is on every request).
+    logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
+    logging._srcfile = None
     privacy.install_log_filter()
     privacy.install_log_filter(app.logger)
     # Werkzeug logs each request line; no body or query is in it, but keep numbers out anyway.

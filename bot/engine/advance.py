@@ -58,6 +58,16 @@ TOPIC_OVERRIDE_P = 0.5
 # reads with this much (out of fold topic 68.2 -> 69.6 %, held first texts 83.9 -> 84.3 %, no
 # case opened or lost). Not with an "if" word: a "what if" question keeps its guidance.
 ASKED_TOPIC_P = 0.3
+# Round 6: a calm text of LONG_TEXT_WORDS words or more goes to the topic the model reads with
+# LONG_TOPIC_P rather than the word list's, unless the model gives the word list's topic a
+# third of that (LONG_TOPIC_MARGIN): in a sentence the organizer's word is one among many ("a
+# home health aide whose agency owes her overtime" asks about work), and the model reads them
+# all. A shorter text is mostly its word ("¿qué es una orden de retención?"): TOPIC_OVERRIDE_P.
+# Text without spaces (Chinese) counts as one word. Out of fold topic 72.6 -> 73.8 %, fresh
+# held set (*_7) 76.0 -> 77.8 %, held first texts 85.3 % unchanged; no case opened or lost.
+LONG_TEXT_WORDS = 8
+LONG_TOPIC_P = 0.3
+LONG_TOPIC_MARGIN = 3.0
 # A question whose words say "now" and that the model reads this urgent is happening now
 # (round 3, out of fold: recall 97.4 -> 97.9 %, false urgent unchanged).
 HAPPENING_MASS = 0.7
@@ -545,15 +555,25 @@ def _calm(step: _Step, found: tuple[str, str | None, str]) -> tuple[str, str | N
     """A calm reading of the word lists, or the calm topic the model reads with TOPIC_OVERRIDE_P
     in a first text: "does the city give my address to ICE?" is about city services, not the
     door, whatever word list "ICE" is in. ASKED_TOPIC_P when urgent words led to their
-    guidance and "is it now?" (found[0] is the asking node), unless an "if" word says "what if".
-    Never for a rumour passed on: it keeps its guidance and "is it now?"."""
+    guidance and "is it now?" (found[0] is the asking node), unless an "if" word says "what if";
+    LONG_TOPIC_P in a long text. Never for a rumour passed on: it keeps its guidance and "is it
+    now?"."""
     if step.session.node is not None or step.inbound.forwarded or _cue(step, FORWARDED):
         return found
     asked = found[0] != found[2] and not _cue(step, HYPOTHETICAL)
-    label = _sure_topic(step, ASKED_TOPIC_P if asked else TOPIC_OVERRIDE_P)
+    long = not asked and len(step.inbound.text.split()) >= LONG_TEXT_WORDS
+    label = _sure_topic(
+        step, ASKED_TOPIC_P if asked else LONG_TOPIC_P if long else TOPIC_OVERRIDE_P
+    )
     if label is None or step.bundle.nodes[label].urgent or label == found[2]:
         return found
+    if long and _p_of(step, found[2]) * LONG_TOPIC_MARGIN > step.reading[0][1]:
+        return found  # the model gives the word list's topic a fair share: the words decide
     return label, found[1], label
+
+
+def _p_of(step: _Step, label: str) -> float:
+    return next((p for name, p in step.reading if name == label), 0.0)
 
 
 def _sure_topic(step: _Step, p_min: float) -> str | None:

@@ -84,6 +84,23 @@ def test_a_calm_first_text_goes_where_the_model_reads_it_not_where_a_word_points
     assert intent.reached(_first(bundle, text, unsure))[0] == "work"
 
 
+def test_a_long_calm_text_needs_less_of_the_model_to_leave_a_word_list_topic(
+    loaded: Any,
+) -> None:
+    """In a sentence the organizer's word is one word among many ("health" here): the model's
+    topic wins with LONG_TOPIC_P, unless it gives the word list's topic a fair share. A short
+    text is mostly its word, and keeps TOPIC_OVERRIDE_P."""
+    bundle, _ = loaded
+    long = "I am a home health aide and the agency has not paid me for five weeks, what now"
+    short = "home health aide, not paid"
+    leaning = (("work", 0.35), ("services_health", 0.08), ("urgent:work_now", 0.05))
+    assert intent.reached(_first(bundle, long, leaning))[0] == "work"
+    assert intent.reached(_first(bundle, short, leaning))[0] == "services_health"
+    shared = (("work", 0.35), ("services_health", 0.2), ("urgent:work_now", 0.05))
+    assert intent.reached(_first(bundle, long, shared))[0] == "services_health"
+    assert not any(e.type == "case_opened" for e in _first(bundle, long, leaning).events)
+
+
 @pytest.mark.parametrize(
     "text",
     [

@@ -77,6 +77,14 @@ AGENCY_NODE_P = 0.5
 # A topic with no urgent guidance of its own, in a question, turns urgent on the model alone
 # only when it is this sure.
 ASKED_URGENT_MASS = 0.8
+# Round 6: a text whose only urgent word names the agency (ICE, la migra: the last trigger, so
+# no topic word either), with no "now" word, that the model reads as a calm topic with
+# AGENCY_CALM_P and under AGENCY_CALM_MASS on the urgent labels, gets the guidance and "is it
+# now?" (or the calm topic, ASKED_TOPIC_P) instead of a page. Out of fold false urgent 11.7 ->
+# 11.4 %, topic 73.8 -> 74.0 %; older held sets false urgent 10.6 -> 10.4 %; no urgent row
+# changes anywhere, and held first texts and the fresh set *_9 do not move.
+AGENCY_CALM_P = 0.5
+AGENCY_CALM_MASS = 0.3
 URGENT_PREFIX = "urgent:"
 OFFER = "lang.offer"  # "reply LANG for <language>", in that language's own script
 UNSUPPORTED_NUMBERS = "unsupported.numbers"  # the numbers to call now, in English and Spanish
@@ -543,8 +551,10 @@ def _read_words(compiled: _Compiled, step: _Step, text: str) -> tuple[str, str |
         # "What if ICE comes to my job?": the topic's urgent guidance, then "is it now?".
         return trigger.ask, lang, trigger.urgent or target
     # Something that happened long ago ("arrested five years ago") is not happening now, and
-    # neither, most likely, is what the model reads as a calm question.
-    if urgent and (question or _cue(step, PAST) or _reads_calm(step)):
+    # neither, most likely, is what the model reads as a calm question, or a text that only
+    # names the agency and that the model reads as a calm topic.
+    calm = _cue(step, PAST) or _reads_calm(step) or _agency_calm(step, trigger)
+    if urgent and (question or calm):
         return _calm(step, (compiled.asks.get(target, target), lang, target))
     if not urgent:
         return _calm(step, (target, lang, target))
@@ -636,6 +646,17 @@ def _reads_calm(step: _Step) -> bool:
         (q for name, q in step.reading if name.startswith(URGENT_PREFIX)), default=0.0
     )
     return p >= CALM_VETO_MARGIN * urgent_best and _urgent_mass(step.reading)[0] < CALM_VETO_MASS
+
+
+def _agency_calm(step: _Step, trigger: Trigger) -> bool:
+    """A text that only names the agency, says nothing of "now", and that the model reads as
+    a calm topic (AGENCY_CALM_P sure, under AGENCY_CALM_MASS on the urgent labels): "I want to
+    volunteer to teach neighbours their rights in ICE raids"."""
+    if trigger.words != AGENCY or _cue(step, NOW) or not step.reading:
+        return False
+    label, p = step.reading[0]
+    calm = not label.startswith(URGENT_PREFIX) and p >= AGENCY_CALM_P
+    return calm and _urgent_mass(step.reading)[0] < AGENCY_CALM_MASS
 
 
 def _first_topic(step: _Step) -> Trigger | None:

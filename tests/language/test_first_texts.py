@@ -101,6 +101,19 @@ def test_a_long_calm_text_needs_less_of_the_model_to_leave_a_word_list_topic(
     assert not any(e.type == "case_opened" for e in _first(bundle, long, leaning).events)
 
 
+def test_a_text_that_only_names_the_agency_and_reads_calm_does_not_page(loaded: Any) -> None:
+    """ "ICE" with no topic word and no "now": the model's calm reading decides between a page
+    and the calm topic; urgent words or a "now" word still page whatever the model reads."""
+    bundle, _ = loaded
+    text = "our church group wants to teach the neighbours their rights about ICE"
+    calm = (("action", 0.6), ("door", 0.1), ("urgent:door", 0.1))
+    turn = _first(bundle, text, calm)
+    assert not _opened(turn) and intent.reached(turn)[0] == "action"
+    urgent = (("urgent:door", 0.5), ("action", 0.3))
+    assert _opened(_first(bundle, text, urgent))
+    assert _opened(_first(bundle, "ICE at the church right now", calm))
+
+
 @pytest.mark.parametrize(
     "text",
     [

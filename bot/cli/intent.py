@@ -153,12 +153,21 @@ def language_right(result: dict[str, Any], hotline: Iterable[str]) -> bool:
 
 
 NON_LATIN = ("zh", "ru", "bn", "ko", "ar", "ur")
+MENU_TOPIC = "menu"  # the label of a greeting or an unclear text (tools/data/intent/README.md)
 
 
 def romanized(text: str, lang: str) -> bool:
     letters = [c for c in text if c.isalpha()]
     latin = sum(c.isascii() for c in letters)
     return lang in NON_LATIN and bool(letters) and latin > len(letters) / 2
+
+
+def topic_right(result: dict[str, Any]) -> bool:
+    """Whether a calm text reached its topic. A greeting or an unclear text (topic `menu`)
+    reaches a menu when it gets the language menu too: "do you speak Tagalog?" asks for it."""
+    if result["layer"] == "language_menu":
+        return result["topic"] == MENU_TOPIC
+    return bool(result["about"] == result["topic"])
 
 
 def paged(result: dict[str, Any]) -> bool:
@@ -198,7 +207,7 @@ def _figures(rows: list[dict[str, Any]], hotline: tuple[str, ...]) -> dict[str, 
         "calm_rows": len(calm),
         "whatif_paged": _rate(sum(paged(r) for r in whatif), len(whatif)),
         "whatif_rows": len(whatif),
-        "topic": _rate(sum(r["about"] == r["topic"] for r in topical), len(topical)),
+        "topic": _rate(sum(topic_right(r) for r in topical), len(topical)),
         "topic_rows": len(topical),
         "language": _rate(sum(language_right(r, hotline) for r in labelled), len(labelled)),
     }

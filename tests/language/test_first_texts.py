@@ -45,6 +45,17 @@ def test_held_calm_texts_reach_their_topic(loaded: Any) -> None:
     assert intent.summarize(results, bundle.languages)["overall"]["topic"] >= 83.0
 
 
+def test_a_greeting_given_the_language_menu_has_reached_a_menu(loaded: Any) -> None:
+    """Topic accuracy: a greeting in a language the hotline does not serve (label `menu`) that
+    gets the language menu got what it asked for; a question about a lawyer did not."""
+    bundle, detector = loaded
+    text = "Καλησπέρα, μιλάει κανείς ελληνικά εδώ;"
+    rows = [intent.Row(text, "el", "no", topic, "unsupported") for topic in ("menu", "lawyer")]
+    results = list(intent.run_rows(bundle, detector, rows))
+    assert [r["layer"] for r in results] == ["language_menu", "language_menu"]
+    assert intent.summarize(results, bundle.languages)["overall"]["topic"] == 50.0
+
+
 def _first(bundle: Any, text: str, reading: tuple[tuple[str, float], ...]) -> Turn:
     inbound = Inbound(text, "sms", 0, "en", True, intent=reading)
     return advance(bundle, None, inbound, lambda: "T001")

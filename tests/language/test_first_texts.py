@@ -56,6 +56,22 @@ def test_a_greeting_given_the_language_menu_has_reached_a_menu(loaded: Any) -> N
     assert intent.summarize(results, bundle.languages)["overall"]["topic"] == 50.0
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ICE 단속 때 통역 자원봉사 하고 싶어요",
+        "Хочу быть волонтёром в группе, которая следит за ICE в районе",
+        "m vle fè volontè pou ede moun yo lè ICE vini nan katye a",
+        "ICE রেইডের সময় মানুষকে সাহায্য করতে স্বেচ্ছাসেবক হতে চাই",
+        "Chcę być wolontariuszem w grupie, która pilnuje ICE na osiedlu",
+    ],
+)
+def test_a_wish_to_volunteer_that_names_ice_reaches_take_action(loaded: Any, text: str) -> None:
+    """Volunteering is the action topic's: its words come before the agency's bare name."""
+    result = _try(loaded, text)
+    assert not result["case_opened"] and result["node"] == "action", result
+
+
 def _first(bundle: Any, text: str, reading: tuple[tuple[str, float], ...]) -> Turn:
     inbound = Inbound(text, "sms", 0, "en", True, intent=reading)
     return advance(bundle, None, inbound, lambda: "T001")

@@ -72,6 +72,20 @@ def test_a_wish_to_volunteer_that_names_ice_reaches_take_action(loaded: Any, tex
     assert not result["case_opened"] and result["node"] == "action", result
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the owner owes me money for three weeks and says he will call ICE if I complain",
+        "the diner owes me two months of overtime and the owner says ICE will take me if I sue",
+    ],
+)
+def test_unpaid_wages_with_a_threat_of_ice_reach_rights_at_work(loaded: Any, text: str) -> None:
+    """Pay words are the work topic's: a boss's threat to call ICE over wages is a question
+    about rights at work, not agents at the door."""
+    result = _try(loaded, text)
+    assert not result["case_opened"] and result["node"] == "work", result
+
+
 def _first(bundle: Any, text: str, reading: tuple[tuple[str, float], ...]) -> Turn:
     inbound = Inbound(text, "sms", 0, "en", True, intent=reading)
     return advance(bundle, None, inbound, lambda: "T001")

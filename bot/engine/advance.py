@@ -22,6 +22,7 @@ NOW = "cue.now"
 FORWARDED = "cue.forwarded"
 PAST = "cue.past"  # long ago: years ago, last year
 UNIVERSAL = "cue.universal"  # ICE, immigration and its cognates: urgent in any language
+GREETING = "cue.greeting"  # hello in languages the hotline does not serve (see _read_model)
 AGENCY = "urgent.ice"  # ICE, la migra, agents: with "now", a topic text becomes urgent
 CUES = (HYPOTHETICAL, NOW, FORWARDED, PAST, UNIVERSAL, AGENCY)
 # The intent model is consulted after the word lists, for free text that matched none. An
@@ -100,6 +101,7 @@ class _Compiled:
     languages: dict[str, str]  # folded number or name -> language code
     index: PhraseIndex[tuple[str, str]]  # trigger and cue phrases -> (words key, language)
     asks: dict[str, str]  # urgent node -> where a question or a rumour about it goes
+    greetings: PhraseIndex[str]  # cue.greeting of every locale
 
 
 @lru_cache(maxsize=8)
@@ -135,7 +137,12 @@ def _compile(bundle: Bundle) -> _Compiled:
     for table in commands.values():
         for word, command in table.items():
             any_command.setdefault(word, command)
-    return _Compiled(commands, any_command, words, languages, index, asks)
+    greetings = PhraseIndex(
+        (phrase, code)
+        for code, locale in bundle.locales.items()
+        for phrase in locale.words.get(GREETING, ())
+    )
+    return _Compiled(commands, any_command, words, languages, index, asks, greetings)
 
 
 def prepare(bundle: Bundle) -> None:
@@ -683,7 +690,9 @@ def _read_model(compiled: _Compiled, step: _Step, text: str) -> tuple[str, str |
     if not text or not step.reading:
         return None
     mass, urgent = _urgent_mass(step.reading)
-    if urgent is not None and mass >= URGENT_MASS:
+    # A bare greeting the model does not know ("bună ziua", "merhaba") reads as its prior,
+    # which leans urgent: a greeting alone never pages; the menu answers it.
+    if urgent is not None and mass >= URGENT_MASS and not compiled.greetings.covers(text):
         # Long past ("taken 20 days ago") asks "is it now?", as with the urgent words.
         asked = question or _cue(step, PAST)
         target = compiled.asks.get(urgent, urgent) if asked else urgent

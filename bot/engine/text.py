@@ -169,6 +169,23 @@ class PhraseIndex(Generic[T]):
                         found |= tags
         return found
 
+    def covers(self, folded_text: str) -> bool:
+        """Whether the text is nothing but phrases of the index, one after another ("bună
+        ziua", "habari, jambo"): every word inside a phrase (spaced phrases only)."""
+        words = self._words.findall(folded_text)
+        reached = [True] + [False] * len(words)  # reached[i]: words[:i] are all phrases
+        for i in range(len(words)):
+            if not reached[i]:
+                continue
+            run = ""
+            for j in range(i, min(i + self._most_words, len(words))):
+                run = f"{run} {words[j]}" if run else words[j]
+                if run in self._spaced:
+                    reached[j + 1] = True
+                if run not in self._starts:
+                    break
+        return bool(words) and reached[-1]
+
     def _find_runs(self, words: list[str], found: set[T]) -> None:
         spaced, starts = self._spaced, self._starts
         for i in range(len(words)):

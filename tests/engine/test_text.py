@@ -75,3 +75,21 @@ def test_a_numbered_phrase_leaves_phrases_with_digits_alone() -> None:
     assert index.find(fold("llame al 311 hace 2 dias")) == {"city", "past"}
     assert index.find(fold("brata zatrzymali 3 dni temu")) == {"past"}  # a number at the edge
     assert index.find(fold("dni temu")) == set()
+
+
+@pytest.mark.parametrize(
+    ("text", "covered"),
+    [
+        ("bună ziua", True),
+        ("Habari, jambo!", True),
+        ("good morning good", True),  # "good" is a phrase of its own here
+        ("bună ziua prieten", False),
+        ("morning", False),  # the start of no phrase: "good morning" needs both words
+        ("", False),
+    ],
+)
+def test_an_index_covers_a_text_made_only_of_its_phrases(text: str, covered: bool) -> None:
+    index = PhraseIndex(
+        (phrase, "hello") for phrase in ("bună ziua", "habari", "jambo", "good morning", "good")
+    )
+    assert index.covers(fold(text)) is covered

@@ -86,6 +86,18 @@ def test_unpaid_wages_with_a_threat_of_ice_reach_rights_at_work(loaded: Any, tex
     assert not result["case_opened"] and result["node"] == "work", result
 
 
+def test_a_bare_greeting_never_pages_on_the_model_alone(loaded: Any) -> None:
+    """Hello in a language the hotline does not serve is read by the model as little more
+    than its prior, which leans urgent: the menu answers it. More words, or urgent words, and
+    the model or the lists decide as before."""
+    bundle, _ = loaded
+    leaning = (("urgent:door", 0.65), ("menu", 0.2))
+    for greeting in ("bună ziua", "Merhaba!", "habari, jambo", "xin chào bạn"):
+        assert not _opened(_first(bundle, greeting, leaning)), greeting
+    assert _opened(_first(bundle, "bună ziua, mă iau de pe stradă", leaning))
+    assert _opened(_first(bundle, "merhaba ICE kapıda", leaning))
+
+
 def _first(bundle: Any, text: str, reading: tuple[tuple[str, float], ...]) -> Turn:
     inbound = Inbound(text, "sms", 0, "en", True, intent=reading)
     return advance(bundle, None, inbound, lambda: "T001")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
 
 from bot.engine.model import Bundle, Event, EventType, Inbound, Reply, Session, Trigger, Turn
@@ -292,8 +292,12 @@ def advance(
     start = session is None
     session = session or Session()
     session = session.but(turns=session.turns + 1)
-    step = _Step(bundle, inbound, session, new_id)
     text = fold(inbound.text)
+    if session.lang is None and text and compiled.greetings.covers(text):
+        # Hello in a language the hotline does not serve ("kamusta", "olá, tudo bem?") is no
+        # sign of the hotline language the detector guessed: the language menu and the numbers.
+        inbound = replace(inbound, guess=None, guess_sure=False, romanized=False, unsupported=True)
+    step = _Step(bundle, inbound, session, new_id)
     if text:
         step.found = compiled.index.find(text)
         step.found_keys = {key for key, _ in step.found}

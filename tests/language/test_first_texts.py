@@ -98,6 +98,17 @@ def test_a_bare_greeting_never_pages_on_the_model_alone(loaded: Any) -> None:
     assert _opened(_first(bundle, "merhaba ICE kapıda", leaning))
 
 
+@pytest.mark.parametrize("text", ["kamusta po", "olá, tudo bem?", "Merhaba", "namaste ji"])
+def test_hello_in_a_language_the_hotline_does_not_serve_gets_the_language_menu(
+    loaded: Any, text: str
+) -> None:
+    """Not the menu of whichever hotline language the detector guessed from one word: the
+    language menu, and the numbers to call now in English and Spanish."""
+    result = _try(loaded, text)
+    assert result["layer"] == "language_menu" and result["language"] is None, result
+    assert "unsupported.numbers" in result["keys"] and not result["case_opened"], result
+
+
 def _first(bundle: Any, text: str, reading: tuple[tuple[str, float], ...]) -> Turn:
     inbound = Inbound(text, "sms", 0, "en", True, intent=reading)
     return advance(bundle, None, inbound, lambda: "T001")

@@ -83,7 +83,11 @@ ASKED_URGENT_MASS = 0.8
 # AGENCY_CALM_P and under AGENCY_CALM_MASS on the urgent labels, gets the guidance and "is it
 # now?" (or the calm topic, ASKED_TOPIC_P) instead of a page. Out of fold false urgent 11.7 ->
 # 11.4 %, topic 73.8 -> 74.0 %; older held sets false urgent 10.6 -> 10.4 %; no urgent row
-# changes anywhere, and held first texts and the fresh set *_9 do not move.
+# changes anywhere, and held first texts and the fresh set *_9 do not move. The same for the
+# agency's name in a language the hotline does not serve (cue.universal): out of fold false
+# urgent there 34.6 -> 33.3 %, recall 92.9 % unchanged; older held sets 10.1 -> 9.9 %. Neither
+# when the calm topic is the urgent node's own ("immigration is knocking at our door", said,
+# pages): out of fold false urgent 11.0 -> 11.1 %.
 AGENCY_CALM_P = 0.5
 AGENCY_CALM_MASS = 0.3
 URGENT_PREFIX = "urgent:"
@@ -564,7 +568,7 @@ def _read_words(compiled: _Compiled, step: _Step, text: str) -> tuple[str, str |
     # Something that happened long ago ("arrested five years ago") is not happening now, and
     # neither, most likely, is what the model reads as a calm question, or a text that only
     # names the agency and that the model reads as a calm topic.
-    calm = _cue(step, PAST) or _reads_calm(step) or _agency_calm(step, trigger)
+    calm = _cue(step, PAST) or _reads_calm(step) or _agency_calm(step, trigger, target)
     if urgent and (question or calm):
         return _calm(step, (compiled.asks.get(target, target), lang, target))
     if not urgent:
@@ -659,14 +663,18 @@ def _reads_calm(step: _Step) -> bool:
     return p >= CALM_VETO_MARGIN * urgent_best and _urgent_mass(step.reading)[0] < CALM_VETO_MASS
 
 
-def _agency_calm(step: _Step, trigger: Trigger) -> bool:
+def _agency_calm(step: _Step, trigger: Trigger | None, target: str) -> bool:
     """A text that only names the agency, says nothing of "now", and that the model reads as
     a calm topic (AGENCY_CALM_P sure, under AGENCY_CALM_MASS on the urgent labels): "I want to
-    volunteer to teach neighbours their rights in ICE raids"."""
-    if trigger.words != AGENCY or _cue(step, NOW) or not step.reading:
+    volunteer to teach neighbours their rights in ICE raids". `trigger` None: the agency's name
+    as a language the hotline does not serve writes it (cue.universal), "bepul immigratsiya
+    advokati kerak" (Uzbek: I need a free immigration lawyer). Not when that topic is the
+    urgent node's own calm side (`target`, the door's rights): "immigration is knocking at our
+    door", said, pages whatever the model makes of it."""
+    if (trigger is not None and trigger.words != AGENCY) or _cue(step, NOW) or not step.reading:
         return False
     label, p = step.reading[0]
-    calm = not label.startswith(URGENT_PREFIX) and p >= AGENCY_CALM_P
+    calm = not label.startswith(URGENT_PREFIX) and label != target and p >= AGENCY_CALM_P
     return calm and _urgent_mass(step.reading)[0] < AGENCY_CALM_MASS
 
 
@@ -686,9 +694,10 @@ def _read_model(compiled: _Compiled, step: _Step, text: str) -> tuple[str, str |
     if agency is not None and step.inbound.unsupported and _cue(step, UNIVERSAL):
         # A language the hotline does not serve, naming ICE or immigration: the word is all we
         # read, and a missed raid costs more than a staff minute. Where the agency list goes;
-        # a question the model reads as calm gets the guidance and "is it now?".
+        # a question or a statement the model reads as calm gets the guidance and "is it
+        # now?", or its topic.
         target = agency.go
-        if question or _reads_calm(step):  # no case: the guidance and "is it now?", or a topic
+        if question or _reads_calm(step) or _agency_calm(step, None, target):
             return _calm(step, (compiled.asks.get(target, target), None, target))
         return target, None, target
     if not text or not step.reading:

@@ -109,6 +109,24 @@ def test_hello_in_a_language_the_hotline_does_not_serve_gets_the_language_menu(
     assert "unsupported.numbers" in result["keys"] and not result["case_opened"], result
 
 
+def test_immigration_named_in_a_language_not_served_pages_unless_read_as_a_calm_topic(
+    loaded: Any,
+) -> None:
+    """Uzbek: "I need a free immigration lawyer, I have an asylum case"; the cognate alone
+    pages, unless the model reads a calm topic without "now"."""
+    bundle, _ = loaded
+    text = "bepul immigratsiya advokati kerak, boshpana ishim bor"
+
+    def first(reading: tuple[tuple[str, float], ...]) -> Turn:
+        inbound = Inbound(text, "sms", 0, None, False, intent=reading, unsupported=True)
+        return advance(bundle, None, inbound, lambda: "T001")
+
+    calm = first((("lawyer", 0.8), ("urgent:door", 0.05)))
+    assert not _opened(calm) and intent.reached(calm)[0] == "lawyer"
+    assert _opened(first((("urgent:door", 0.5), ("lawyer", 0.3))))
+    assert _opened(first(()))
+
+
 def _first(bundle: Any, text: str, reading: tuple[tuple[str, float], ...]) -> Turn:
     inbound = Inbound(text, "sms", 0, "en", True, intent=reading)
     return advance(bundle, None, inbound, lambda: "T001")

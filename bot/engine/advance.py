@@ -665,12 +665,12 @@ def _reads_calm(step: _Step) -> bool:
 
 def _agency_calm(step: _Step, trigger: Trigger | None, target: str) -> bool:
     """A text that only names the agency, says nothing of "now", and that the model reads as
-    a calm topic (AGENCY_CALM_P sure, under AGENCY_CALM_MASS on the urgent labels): "I want to
-    volunteer to teach neighbours their rights in ICE raids". `trigger` None: the agency's name
-    as a language the hotline does not serve writes it (cue.universal), "bepul immigratsiya
-    advokati kerak" (Uzbek: I need a free immigration lawyer). Not when that topic is the
-    urgent node's own calm side (`target`, the door's rights): "immigration is knocking at our
-    door", said, pages whatever the model makes of it."""
+    a calm topic (AGENCY_CALM_P sure, under AGENCY_CALM_MASS on the urgent labels): "our
+    church group wants to organize a know your rights night about ICE". `trigger` None: the
+    agency's name as a language the hotline does not serve writes it (cue.universal), "bepul
+    immigratsiya advokati kerak" (Uzbek: I need a free immigration lawyer). Not when that topic
+    is the urgent node's own calm side (`target`, the door's rights): "immigration is knocking
+    at our door", said, pages whatever the model makes of it."""
     if (trigger is not None and trigger.words != AGENCY) or _cue(step, NOW) or not step.reading:
         return False
     label, p = step.reading[0]

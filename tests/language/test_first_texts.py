@@ -187,7 +187,7 @@ def test_a_text_that_only_names_the_agency_and_reads_calm_does_not_page(loaded: 
     """ "ICE" with no topic word and no "now": the model's calm reading decides between a page
     and the calm topic; urgent words or a "now" word still page whatever the model reads."""
     bundle, _ = loaded
-    text = "our church group wants to teach the neighbours their rights about ICE"
+    text = "our church group wants to organize a know your rights night about ICE"
     calm = (("action", 0.6), ("door", 0.1), ("urgent:door", 0.1))
     turn = _first(bundle, text, calm)
     assert not _opened(turn) and intent.reached(turn)[0] == "action"

@@ -64,7 +64,7 @@ ASKED_TOPIC_P = 0.3
 # third of that (LONG_TOPIC_MARGIN): in a sentence the organizer's word is one among many ("a
 # home health aide whose agency owes her overtime" asks about work), and the model reads them
 # all. A shorter text is mostly its word ("¿qué es una orden de retención?"): TOPIC_OVERRIDE_P.
-# Text without spaces (Chinese) counts as one word. Out of fold topic 72.6 -> 73.8 %, fresh
+# A run of characters without spaces (Chinese) is one word. Out of fold topic 72.6 -> 73.8 %, fresh
 # held set (*_7) 76.0 -> 77.8 %, held first texts 85.3 % unchanged; no case opened or lost.
 LONG_TEXT_WORDS = 8
 LONG_TOPIC_P = 0.3
@@ -181,6 +181,17 @@ class _Step:
         intent = self.inbound.intent
         return intent() if callable(intent) else intent
 
+    @cached_property
+    def text(self) -> str:
+        """The text, folded for comparing words."""
+        return fold(self.inbound.text)
+
+    @cached_property
+    def greeting_only(self) -> bool:
+        """The text is nothing but cue.greeting phrases (hello in a language the hotline does
+        not serve): looked at once a turn, by the rules that need it."""
+        return _compile(self.bundle).greetings.covers(self.text)
+
     def render(self, key: str) -> tuple[str, bool]:
         """The text of a key in the session's language, or the fallback's (then True)."""
         return self.bundle.text(key, self.lang, self.session.vars.get("case"))
@@ -296,12 +307,14 @@ def advance(
     start = session is None
     session = session or Session()
     session = session.but(turns=session.turns + 1)
-    text = fold(inbound.text)
-    if session.lang is None and text and compiled.greetings.covers(text):
+    step = _Step(bundle, inbound, session, new_id)
+    text = step.text
+    if session.lang is None and text and step.greeting_only:
         # Hello in a language the hotline does not serve ("kamusta", "olá, tudo bem?") is no
         # sign of the hotline language the detector guessed: the language menu and the numbers.
-        inbound = replace(inbound, guess=None, guess_sure=False, romanized=False, unsupported=True)
-    step = _Step(bundle, inbound, session, new_id)
+        inbound = step.inbound = replace(
+            inbound, guess=None, guess_sure=False, romanized=False, unsupported=True
+        )
     if text:
         step.found = compiled.index.find(text)
         step.found_keys = {key for key, _ in step.found}
@@ -586,7 +599,7 @@ def _calm(step: _Step, found: tuple[str, str | None, str]) -> tuple[str, str | N
     if step.session.node is not None or step.inbound.forwarded or _cue(step, FORWARDED):
         return found
     asked = found[0] != found[2] and not _cue(step, HYPOTHETICAL)
-    long = not asked and len(step.inbound.text.split()) >= LONG_TEXT_WORDS
+    long = not asked and word_count(step.inbound.text) >= LONG_TEXT_WORDS
     label = _sure_topic(
         step, ASKED_TOPIC_P if asked else LONG_TOPIC_P if long else TOPIC_OVERRIDE_P
     )
@@ -705,7 +718,7 @@ def _read_model(compiled: _Compiled, step: _Step, text: str) -> tuple[str, str |
     mass, urgent = _urgent_mass(step.reading)
     # A bare greeting the model does not know ("bună ziua", "merhaba") reads as its prior,
     # which leans urgent: a greeting alone never pages; the menu answers it.
-    if urgent is not None and mass >= URGENT_MASS and not compiled.greetings.covers(text):
+    if urgent is not None and mass >= URGENT_MASS and not step.greeting_only:
         # Long past ("taken 20 days ago") asks "is it now?", as with the urgent words.
         asked = question or _cue(step, PAST)
         target = compiled.asks.get(urgent, urgent) if asked else urgent

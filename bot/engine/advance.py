@@ -578,11 +578,8 @@ def _read_words(compiled: _Compiled, step: _Step, text: str) -> tuple[str, str |
     if not urgent and question and trigger.ask is not None and _cue(step, AGENCY):
         # "What if ICE comes to my job?": the topic's urgent guidance, then "is it now?".
         return trigger.ask, lang, trigger.urgent or target
-    # Something that happened long ago ("arrested five years ago") is not happening now, and
-    # neither, most likely, is what the model reads as a calm question, or a text that only
-    # names the agency and that the model reads as a calm topic.
-    calm = _cue(step, PAST) or _reads_calm(step) or _agency_calm(step, trigger, target)
-    if urgent and (question or calm):
+    # "Arrested five years ago" is not happening now: the guidance and "is it now?".
+    if urgent and (question or _not_now(step, trigger, target)):
         return _calm(step, (compiled.asks.get(target, target), lang, target))
     if not urgent:
         return _calm(step, (target, lang, target))
@@ -676,6 +673,13 @@ def _reads_calm(step: _Step) -> bool:
     return p >= CALM_VETO_MARGIN * urgent_best and _urgent_mass(step.reading)[0] < CALM_VETO_MASS
 
 
+def _not_now(step: _Step, trigger: Trigger | None, target: str) -> bool:
+    """Urgent words that most likely tell of something not happening now: long past, a
+    question the model reads as calm, or only the agency's name in what it reads as another
+    calm topic."""
+    return _cue(step, PAST) or _reads_calm(step) or _agency_calm(step, trigger, target)
+
+
 def _agency_calm(step: _Step, trigger: Trigger | None, target: str) -> bool:
     """A text that only names the agency, says nothing of "now", and that the model reads as
     a calm topic (AGENCY_CALM_P sure, under AGENCY_CALM_MASS on the urgent labels): "our
@@ -710,7 +714,7 @@ def _read_model(compiled: _Compiled, step: _Step, text: str) -> tuple[str, str |
         # a question or a statement the model reads as calm gets the guidance and "is it
         # now?", or its topic.
         target = agency.go
-        if question or _reads_calm(step) or _agency_calm(step, None, target):
+        if question or _not_now(step, None, target):
             return _calm(step, (compiled.asks.get(target, target), None, target))
         return target, None, target
     if not text or not step.reading:

@@ -25,6 +25,13 @@ def check(root: Path) -> tuple[int, list[str]]:
     return result.exit_code, result.output.splitlines()
 
 
+def check_with_english_words(content: Path, lists: str) -> tuple[int, list[str], Path]:
+    """`flows check` with `lists` (YAML lines of word lists) added to the English locale."""
+    locale = content / "locales" / "en.yaml"
+    edit(locale, "  fact: [fact, facts]\n", "  fact: [fact, facts]\n" + lists)
+    return *check(content), locale
+
+
 def words_in_block_style(content: Path, lang: str, key: str, words: list[str]) -> Path:
     """Rewrite one word list of a locale as a block list, one word a line, so each has a line."""
     locale = content / "locales" / f"{lang}.yaml"
@@ -379,15 +386,10 @@ def test_first_urgent_message_must_fit_with_the_more_hint(content: Path) -> None
 def test_a_past_phrase_holding_a_now_phrase_is_a_warning(content: Path) -> None:
     # French "il y a" is "there is" and also "ago": as a "now" word it made every "il y a
     # trois semaines" read as happening now.
-    edit(
-        content / "locales" / "en.yaml",
-        "  fact: [fact, facts]\n",
-        "  fact: [fact, facts]\n  cue.now: [right now, there is]\n"
-        "  cue.past: [years ago, there is a year]\n",
+    code, out, locale = check_with_english_words(
+        content, "  cue.now: [right now, there is]\n  cue.past: [years ago, there is a year]\n"
     )
-    code, out = check(content)
     assert code == 0
-    locale = content / "locales" / "en.yaml"
     assert (
         f"locales/en.yaml:{line_of(locale, 'cue.past')}: warning: [cue.past] 'there is a year' "
         "contains 'there is', a word of cue.now: a text with it reads as happening now"
@@ -397,14 +399,10 @@ def test_a_past_phrase_holding_a_now_phrase_is_a_warning(content: Path) -> None:
 
 def test_a_phrase_that_is_only_a_number_is_an_error(content: Path) -> None:
     # "#" stands for any number: alone, every text with a number would match.
-    edit(
-        content / "locales" / "en.yaml",
-        "  fact: [fact, facts]\n",
-        '  fact: [fact, facts]\n  cue.past: [years ago, "# weeks ago", "#"]\n',
+    code, out, locale = check_with_english_words(
+        content, '  cue.past: [years ago, "# weeks ago", "#"]\n'
     )
-    code, out = check(content)
     assert code != 0
-    locale = content / "locales" / "en.yaml"
     assert (
         f"locales/en.yaml:{line_of(locale, 'cue.past')}: error: [cue.past] '#' matches every "
         'number: write the words around # too ("hace # semanas")'

@@ -32,6 +32,19 @@ class _Digits(dict[int, int | str]):
 _DIGITS = _Digits()
 
 
+class _Marks(dict[int, int | None]):
+    """str.translate's table dropping combining marks (accents, and the signs Unicode gives a
+    combining class), filled as characters are met."""
+
+    def __missing__(self, code: int) -> int | None:
+        found = None if unicodedata.combining(chr(code)) else code
+        self[code] = found
+        return found
+
+
+_MARKS = _Marks()
+
+
 def fold(text: str) -> str:
     """Lowercase, drop accents, make digits ASCII, collapse spaces and edge punctuation, for
     comparing words."""
@@ -39,7 +52,7 @@ def fold(text: str) -> str:
         folded = text.lower()
     else:
         decomposed = unicodedata.normalize("NFKD", text.translate(_DIGITS))
-        bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+        bare = decomposed.translate(_MARKS)
         folded = unicodedata.normalize("NFC", bare).casefold()
     return " ".join(folded.split()).strip(_EDGE)
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 import re
 import threading
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
@@ -79,12 +80,15 @@ _MULTIPLIER = np.uint64(0x100000001B3)
 _WORD = "w "  # the prefix of a word feature: "w " + the word
 
 
-class Features(NamedTuple):
+@dataclass(slots=True)
+class Features:
     """A text's features as the models look them up: its distinct word features, and the
-    distinct hashes of its character n-grams, in order."""
+    distinct hashes of its character n-grams, in order; and, once a table has summed them, the
+    sum (the intent and Latin-letters models share one table: one lookup for both)."""
 
     words: list[str]
     hashes: np.ndarray
+    sums: dict[FeatureTable, np.ndarray] = field(default_factory=dict)
 
 
 def text_features(text: str) -> Features:
@@ -135,75 +139,147 @@ def _softmax(values: list[float], mass: float = 1.0) -> list[float]:
     return [x * scale for x in exps]
 
 
+def _heads(weights: np.ndarray, topics: TopicHead | None) -> list[np.ndarray]:
+    """Both heads' weights: the table sets them side by side, so a text's features are summed
+    once for both."""
+    return [weights] if topics is None else [weights, topics.weights]
+
+
+class FeatureTable:
+    """The features of one or more models, found in one lookup for all of them: a row per
+    feature any of them knows, holding each model's weights side by side and then, per model, 1
+    where that model knows the feature (summed, how many of a text's features it knows)."""
+
+    def __init__(self, parts: list[tuple[dict[str, int], list[np.ndarray]]]) -> None:
+        """`parts`: per model, its vocabulary (feature -> id) and its heads' weights (a row
+        per id)."""
+        rows: dict[str, int] = {}
+        for vocabulary, _ in parts:
+            for feature in vocabulary:
+                rows.setdefault(feature, len(rows))
+        width = sum(head.shape[1] for _, heads in parts for head in heads)
+        self.weights = np.zeros((len(rows), width + len(parts)), dtype=np.float32)
+        self.columns: list[tuple[slice, int]] = []  # per model: its weights, its count column
+        self.model_ids: list[np.ndarray] = []  # per model: row -> its own feature id, or -1
+        at = 0
+        for k, (vocabulary, heads) in enumerate(parts):
+            own = np.fromiter(vocabulary.values(), dtype=np.int64, count=len(vocabulary))
+            mine = np.fromiter(map(rows.__getitem__, vocabulary), dtype=np.int64, count=len(own))
+            in_order = bool((own == np.arange(len(own))).all())  # as loaded: no copy to make
+            first = at
+            for head in heads:
+                self.weights[mine, at : at + head.shape[1]] = head if in_order else head[own]
+                at += head.shape[1]
+            self.weights[mine, width + k] = 1.0
+            self.columns.append((slice(first, at), width + k))
+            ids = np.full(len(rows), -1, dtype=np.int64)
+            ids[mine] = own
+            self.model_ids.append(ids)
+        self._words = {f: i for f, i in rows.items() if _is_word(f)}
+        # The n-grams' hashes, sorted, and their rows in the same order; one slot more for a
+        # text's hash above them all (searchsorted's answer then is the length).
+        grams = sorted((gram_hash(f), i) for f, i in rows.items() if not _is_word(f))
+        self._hashes = np.array([h for h, _ in grams], dtype=np.uint64)
+        if len(grams) > 1 and not (self._hashes[1:] != self._hashes[:-1]).all():
+            raise ValueError("two n-grams of the model share a hash")
+        self._padded = np.append(self._hashes, np.uint64(0))
+        self._rows = np.array([i for _, i in grams], dtype=np.int64)
+
+    def rows(self, found: Features) -> np.ndarray:
+        """The rows of a text's distinct known features."""
+        hashes = found.hashes
+        at = self._hashes.searchsorted(hashes)  # all at once, in C: faster than buckets here
+        grams = self._rows.take(at[self._padded.take(at) == hashes])
+        words = [i for i in map(self._words.get, found.words) if i is not None]
+        # Distinct already: the hashes and words are, and a word is never an n-gram.
+        return np.concatenate([grams, np.array(words, dtype=np.int64)]) if words else grams
+
+    def summed(self, found: Features) -> np.ndarray:
+        """The sum of the rows of a text's features, made once per text."""
+        summed = found.sums.get(self)
+        if summed is None:
+            rows = self.rows(found)
+            summed = np.add.reduce(self.weights.take(rows, axis=0), axis=0)
+            found.sums[self] = summed
+        return summed
+
+
 class IntentModel:
     """Reads a text into (label, probability) pairs, best first."""
 
     def __init__(self, vocabulary: dict[str, int], weights: np.ndarray, bias: np.ndarray,
                  labels: list[str], topics: TopicHead | None = None) -> None:  # fmt: skip
+        self._describe(vocabulary, bias, labels, topics)
+        self._use(FeatureTable([(vocabulary, _heads(weights, topics))]), 0)
+
+    def _describe(self, vocabulary: dict[str, int], bias: np.ndarray, labels: list[str],
+                  topics: TopicHead | None) -> None:  # fmt: skip
         self.vocabulary = vocabulary
         self.labels = labels
         self._urgent = [i for i, label in enumerate(labels) if label.startswith(URGENT_PREFIX)]
-        # Both heads' weights side by side: a text's features are summed once for both.
         self.topics = topics
         self._read_labels = labels  # the labels of read's probabilities, in their order
         if topics is not None:
             self._read_labels = [labels[i] for i in self._urgent] + topics.labels
-        extra = (topics.weights, topics.bias) if topics is not None else (weights[:, :0], bias[:0])
-        self.weights = np.hstack([weights, extra[0]]).astype(np.float32)
-        self.bias = np.concatenate([bias, extra[1]]).astype(np.float32)
-        self._words = {f: i for f, i in vocabulary.items() if _is_word(f)}
-        # The n-grams' hashes, sorted, and their feature ids in the same order; one slot more
-        # for a text's hash above them all (searchsorted's answer then is the length).
-        grams = sorted((gram_hash(f), i) for f, i in vocabulary.items() if not _is_word(f))
-        self._hashes = np.array([h for h, _ in grams], dtype=np.uint64)
-        if len(grams) > 1 and not (self._hashes[1:] != self._hashes[:-1]).all():
-            raise ValueError("two n-grams of the model share a hash")
-        self._padded = np.append(self._hashes, np.uint64(0))
-        self._hash_ids = np.array([i for _, i in grams], dtype=np.int64)
+        extra = topics.bias if topics is not None else bias[:0]
+        self.bias = np.concatenate([bias, extra]).astype(np.float32)
+
+    def _use(self, table: FeatureTable, part: int) -> None:
+        """Read with `table`, which holds this model's weights as its part `part`."""
+        self.table = table
+        self._columns, self._count = table.columns[part]
+        self._ids = table.model_ids[part]
 
     @classmethod
     def load(cls, path: Path = MODEL_FILE) -> IntentModel:
-        with np.load(path, allow_pickle=False) as data:
-            names = [str(name) for name in data["features"]]
-            labels = [str(label) for label in data["labels"]]
-            topics = None
-            if "topic_labels" in data:
-                topics = TopicHead(
-                    data["topic_weights"],
-                    data["topic_bias"],
-                    [str(label) for label in data["topic_labels"]],
-                )
-            return cls(
-                {name: i for i, name in enumerate(names)},
-                data["weights"],
-                data["bias"],
-                labels,
-                topics,
-            )
+        return cls.load_together([path])[0]
+
+    @classmethod
+    def load_together(cls, paths: list[Path]) -> list[IntentModel]:
+        """The models kept in `paths`, with one table: a text's features are looked up and
+        summed once for all of them (the detector reads a Latin-letter text with two)."""
+        parts = []
+        for path in paths:
+            with np.load(path, allow_pickle=False) as data:
+                topics = None
+                if "topic_labels" in data:
+                    topics = TopicHead(
+                        data["topic_weights"],
+                        data["topic_bias"],
+                        [str(label) for label in data["topic_labels"]],
+                    )
+                vocabulary = {str(name): i for i, name in enumerate(data["features"])}
+                labels = [str(label) for label in data["labels"]]
+                parts.append((vocabulary, data["weights"], data["bias"], labels, topics))
+        table = FeatureTable([(v, _heads(w, topics)) for v, w, _, _, topics in parts])
+        models = []
+        for part, (vocabulary, _, bias, labels, topics) in enumerate(parts):
+            model = cls.__new__(cls)
+            model._describe(vocabulary, bias, labels, topics)
+            model._use(table, part)
+            models.append(model)
+        return models
 
     def ids(self, found: Features) -> np.ndarray:
-        """The distinct known features of a text."""
-        hashes = found.hashes
-        at = self._hashes.searchsorted(hashes)  # all at once, in C: faster than buckets here
-        grams = self._hash_ids.take(at[self._padded.take(at) == hashes])
-        words = [i for i in map(self._words.get, found.words) if i is not None]
-        # Distinct already: the hashes and words are, and a word is never an n-gram.
-        return np.concatenate([grams, np.array(words, dtype=np.int64)]) if words else grams
+        """The distinct known features of a text, as this model numbers them."""
+        ids = self._ids.take(self.table.rows(found))
+        return ids[ids >= 0]
 
-    def scores(self, ids: np.ndarray) -> np.ndarray:
-        if not len(ids):
+    def scores(self, found: Features) -> np.ndarray:
+        summed = self.table.summed(found)
+        known = summed[self._count]
+        if not known:
             return self.bias.copy()
-        summed = np.add.reduce(self.weights.take(ids, axis=0), axis=0)
-        summed *= len(ids) ** -0.5
-        summed += self.bias
-        return summed
+        scores = summed[self._columns] * float(known) ** -0.5
+        scores += self.bias
+        return scores
 
     def read(self, text: str, found: Features | None = None) -> tuple[tuple[str, float], ...]:
         """(label, probability), best first; `found` is text_features(text) when the caller
         has it."""
         if not text.strip():
             return ()
-        values = self.scores(self.ids(text_features(text) if found is None else found)).tolist()
+        values = self.scores(text_features(text) if found is None else found).tolist()
         width = len(self.labels)
         probs = _softmax(values[:width])
         if self.topics is not None:
@@ -220,10 +296,14 @@ _MODELS: dict[Path, IntentModel] = {}
 _LOCK = threading.Lock()
 
 
+_SHARED = (MODEL_FILE, LATIN_MODEL_FILE)  # loaded together, with one table
+
+
 def shared_intent_model(path: Path = MODEL_FILE) -> IntentModel | None:
     """The process-wide model kept in `path` (the intent model by default), or None when the
     file is not there (the word lists still work without it)."""
     with _LOCK:
         if path not in _MODELS and path.exists():
-            _MODELS[path] = IntentModel.load(path)
+            paths = [p for p in _SHARED if p.exists()] if path in _SHARED else [path]
+            _MODELS.update(zip(paths, IntentModel.load_together(paths), strict=True))
         return _MODELS.get(path)

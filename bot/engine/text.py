@@ -185,6 +185,9 @@ class PhraseIndex(Generic[T]):
     def covers(self, folded_text: str) -> bool:
         """Whether the text is nothing but phrases of the index, one after another ("bună
         ziua", "habari, jambo"): every word inside a phrase (spaced phrases only)."""
+        first = self._words.search(folded_text)
+        if first is None or (first[0] not in self._spaced and first[0] not in self._starts):
+            return False  # most texts: the first word already starts no phrase
         words = self._words.findall(folded_text)
         reached = [True] + [False] * len(words)  # reached[i]: words[:i] are all phrases
         for i in range(len(words)):

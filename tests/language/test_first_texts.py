@@ -384,6 +384,20 @@ def test_the_agency_named_in_a_language_the_hotline_does_not_serve_opens_a_case(
     assert result["case_opened"], result
 
 
+def test_a_what_if_about_the_street_in_arabizi_reaches_the_street_answer_like_its_twins(
+    loaded: Any,
+) -> None:
+    """ "If ICE stops me in the street, must I say where I'm from?" reaches the street answer in
+    English, Spanish and Arabic script; in Arabizi ("fel share3") too, and pages no one."""
+    for text in (
+        "if ICE stops me in the street, do I have to say where I'm from?",
+        "لو وقفني ICE في الشارع لازم اقول انا منين؟",
+        "law el ICE wa2fooni fel share3 lazem a2ol ana mnen?",
+    ):
+        result = _try(loaded, text)
+        assert result["node"] == "street" and not result["case_opened"], result
+
+
 @pytest.mark.parametrize(
     ("text", "node"),
     [
@@ -400,7 +414,7 @@ def test_the_agency_named_in_a_language_the_hotline_does_not_serve_opens_a_case(
         ("남편이 3주전에 잡혀갔는데 지금 어디 있는지 몰라요", "detained_if"),  # no space
         # "What if", in Arabizi ("law el", "loo el"), romanized Korean and languages the
         # hotline does not serve (Turkish, Hindi, Indonesian).
-        ("law el ICE wa2fooni fel share3 lazem a2ol ana mnen?", None),
+        ("law el ICE wa2fooni lazem a2ol ana mnen?", None),
         ("loo el ICE ija 3al shoghol shu a3mel?", None),
         ("ICE ga jip-e omyeon eotteoke haeyo?", None),
         ("Eğer ICE kapıya gelirse açmak zorunda mıyım?", None),

@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import lru_cache
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from bot.engine.text import PLACEHOLDER, fill
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+_Frozen = TypeVar("_Frozen", bound="DataclassInstance")
 
 SPEC_VERSION = 1
 COMMANDS = ("stop", "start", "delete", "help", "menu", "lang", "more")
@@ -301,16 +306,20 @@ class Session:
         )
 
     def but(self, **changes: Any) -> Session:
-        """A copy with `changes`: dataclasses.replace without its per-call field walk (a turn
-        makes a dozen of these)."""
-        if not changes.keys() <= _SESSION_FIELDS:
-            raise TypeError(f"Session has no field {sorted(changes.keys() - _SESSION_FIELDS)}")
-        copy = object.__new__(Session)
-        copy.__dict__.update(self.__dict__, **changes)
-        return copy
+        """A copy with `changes` (a turn makes a dozen of these)."""
+        return replaced(self, **changes)
 
 
-_SESSION_FIELDS = frozenset(f.name for f in fields(Session))
+def replaced(instance: _Frozen, **changes: Any) -> _Frozen:
+    """dataclasses.replace for a frozen dataclass whose fields are all set by __init__ and that
+    has no __post_init__, without its per-call walk over the fields: five times cheaper, and
+    the turn and the detector make copies on every message."""
+    names = instance.__dataclass_fields__.keys()
+    if not changes.keys() <= names:
+        raise TypeError(f"{type(instance).__name__} has no field {sorted(changes.keys() - names)}")
+    copy = object.__new__(type(instance))
+    copy.__dict__.update(instance.__dict__, **changes)
+    return copy
 
 
 @dataclass(frozen=True)

@@ -208,12 +208,10 @@ class IntentModel:
     """Reads a text into (label, probability) pairs, best first."""
 
     def __init__(self, vocabulary: dict[str, int], weights: np.ndarray, bias: np.ndarray,
-                 labels: list[str], topics: TopicHead | None = None) -> None:  # fmt: skip
-        self._describe(vocabulary, bias, labels, topics)
-        self._use(FeatureTable([(vocabulary, _heads(weights, topics))]), 0)
-
-    def _describe(self, vocabulary: dict[str, int], bias: np.ndarray, labels: list[str],
-                  topics: TopicHead | None) -> None:  # fmt: skip
+                 labels: list[str], topics: TopicHead | None = None,
+                 shared: tuple[FeatureTable, int] | None = None) -> None:  # fmt: skip
+        """`shared`: a table holding this model's weights as one of its parts (and the part's
+        index), else the model makes its own from `weights` and `topics`."""
         self.vocabulary = vocabulary
         self.labels = labels
         self._urgent = [i for i, label in enumerate(labels) if label.startswith(URGENT_PREFIX)]
@@ -223,12 +221,9 @@ class IntentModel:
             self._read_labels = [labels[i] for i in self._urgent] + topics.labels
         extra = topics.bias if topics is not None else bias[:0]
         self.bias = np.concatenate([bias, extra]).astype(np.float32)
-
-    def _use(self, table: FeatureTable, part: int) -> None:
-        """Read with `table`, which holds this model's weights as its part `part`."""
-        self.table = table
-        self._columns, self._count = table.columns[part]
-        self._ids = table.model_ids[part]
+        self.table, part = shared or (FeatureTable([(vocabulary, _heads(weights, topics))]), 0)
+        self._columns, self._count = self.table.columns[part]
+        self._ids = self.table.model_ids[part]
 
     @classmethod
     def load(cls, path: Path = MODEL_FILE) -> IntentModel:
@@ -252,13 +247,10 @@ class IntentModel:
                 labels = [str(label) for label in data["labels"]]
                 parts.append((vocabulary, data["weights"], data["bias"], labels, topics))
         table = FeatureTable([(v, _heads(w, topics)) for v, w, _, _, topics in parts])
-        models = []
-        for part, (vocabulary, _, bias, labels, topics) in enumerate(parts):
-            model = cls.__new__(cls)
-            model._describe(vocabulary, bias, labels, topics)
-            model._use(table, part)
-            models.append(model)
-        return models
+        return [
+            cls(vocabulary, weights, bias, labels, topics, shared=(table, k))
+            for k, (vocabulary, weights, bias, labels, topics) in enumerate(parts)
+        ]
 
     def ids(self, found: Features) -> np.ndarray:
         """The distinct known features of a text, as this model numbers them."""

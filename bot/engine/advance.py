@@ -206,8 +206,8 @@ class _Step:
         if key in self.bundle.locales[self.bundle.fallback].messages:
             self.say(key)
 
-    def emit(self, type_: str, **data: object) -> None:
-        self.events.append(Event(EventType(type_), dict(data)))
+    def emit(self, type_: EventType, **data: object) -> None:
+        self.events.append(Event(type_, data))
 
     def enter(self, node_id: str) -> None:
         """Say a node's texts, run its actions, and follow `go` or `switch` until a node waits
@@ -215,16 +215,18 @@ class _Step:
         for _ in range(MAX_HOPS):
             node = self.bundle.nodes.get(node_id)
             if node is None:  # the flow changed under a conversation in progress
-                self.emit("node_missing", node=node_id)
+                self.emit(EventType.NODE_MISSING, node=node_id)
                 node_id = self.bundle.start
                 continue
             # The case opens first, so an urgent node can give its number ({case}) right
             # after the first guidance rather than several SMS pages later.
-            variables = {**self.session.vars, **node.set}
+            variables = self.session.vars
+            if node.set or node.escalate is not None:
+                variables = {**variables, **node.set}
             if node.escalate is not None:
                 case_id = self.new_id()
                 self.emit(
-                    "case_opened",
+                    EventType.CASE_OPENED,
                     case=case_id,
                     topic=node.escalate.topic,
                     urgency=node.escalate.urgency,
@@ -234,7 +236,8 @@ class _Step:
                     answers=dict(variables),
                 )
                 variables["case"] = case_id  # later answers enrich this case; {case} in texts
-            self.session = self.session.but(vars=variables)
+            if variables is not self.session.vars:
+                self.session = self.session.but(vars=variables)
             for key in node.say:
                 self.say(key)
             if node_id == self.bundle.start and not self.bundle.translation_checked(self.lang):
@@ -260,7 +263,7 @@ class _Step:
                 break
         # Ended: the answers stay for the session (where the person is, asked once).
         self.session = self.session.but(node=None)
-        self.emit("ended", node=node_id)
+        self.emit(EventType.ENDED, node=node_id)
 
     def prompt_again(self) -> None:
         node = self.bundle.nodes.get(self.session.node or "")
@@ -275,7 +278,7 @@ class _Step:
 
     def set_language(self, code: str) -> None:
         if code != self.session.lang:
-            self.emit("language_changed", previous=self.session.lang, lang=code)
+            self.emit(EventType.LANGUAGE_CHANGED, previous=self.session.lang, lang=code)
             self.session = self.session.but(lang=code)
 
     def result(self, session: Session | None) -> Turn:
@@ -320,7 +323,7 @@ def advance(
         step.found_keys = {key for key, _ in step.found}
     missing = bool(session.node and session.node not in bundle.nodes)
     if missing:  # the flows changed mid-conversation: the answer was to a question now gone
-        step.emit("node_missing", node=session.node)
+        step.emit(EventType.NODE_MISSING, node=session.node)
         step.session = step.session.but(node=None)
     _update_language(step, inbound)
 
@@ -329,17 +332,17 @@ def advance(
         if command != "start":
             return step.result(step.session)  # after STOP, silence until START
         step.session = step.session.but(stopped=False)
-        step.emit("started")
+        step.emit(EventType.STARTED)
         step.enter(bundle.start)
         return step.result(step.session)
     if command == "stop":
         if inbound.channel != "sms":  # Twilio confirms STOP itself on SMS only
             step.say("stop.done")
-        step.emit("stopped")
+        step.emit(EventType.STOPPED)
         return step.result(Session(stopped=True, lang=step.session.lang))
     if command == "delete":
         step.say("delete.done")
-        step.emit("erased")
+        step.emit(EventType.ERASED)
         return step.result(None)
     if command == "help":
         step.say("help")
@@ -354,9 +357,12 @@ def advance(
         hint = step.render("more.hint")[0]
         outgoing = [f"{page}{SEPARATOR}{hint}" if rest else page]
         return Turn(step.session.but(pages=rest), step.replies, step.events, outgoing)
-    step.session = step.session.but(pages=())  # any other message drops what was left unread
+    if step.session.pages:  # any other message drops what was left unread
+        step.session = step.session.but(pages=())
     if inbound.relay and command not in RELAY_COMMANDS:
-        step.emit("relayed")  # a staff member is talking with this person: no menu in between
+        step.emit(
+            EventType.RELAYED
+        )  # a staff member is talking with this person: no menu in between
         return step.result(step.session)
     if command in ("menu", "start"):
         step.session = step.session.but(awaiting=None)
@@ -741,15 +747,16 @@ def _jump(step: _Step, target: str, lang: str | None, about: str, layer: str) ->
         # guidance, not the language whose list happened to hold the word.
         sure = lang is not None and not step.inbound.unsupported
         step.set_language(lang if sure and lang is not None else step.bundle.fallback)
-    step.session = step.session.but(awaiting=None)
+    if step.session.awaiting is not None:
+        step.session = step.session.but(awaiting=None)
     node = step.bundle.nodes.get(target)
     if step.inbound.media and node is not None and node.with_media:
         target = node.with_media  # a photo of a paper: a person can look at it too
-    step.emit("triggered", node=target, layer=layer, about=about)
+    step.emit(EventType.TRIGGERED, node=target, layer=layer, about=about)
     step.enter(target)
 
 
 def _choose(step: _Step, values: dict[str, str], go: str) -> None:
-    step.emit("chosen", node=go, layer="option")
+    step.emit(EventType.CHOSEN, node=go, layer="option")
     step.session = step.session.but(vars={**step.session.vars, **values})
     step.enter(go)

@@ -17,32 +17,23 @@ _EDGE_PUNCT = "".join(sorted(set(string.punctuation + "¡¿。！？，、…«�
 _EDGE = _EDGE_PUNCT + " "
 
 
-class _Digits(dict[int, int | str]):
-    """str.translate's table from every script's decimal digits to ASCII ones ("٣", "۳", "৩",
-    "३" -> "3"), filled as characters are met: a menu number typed on an Arabic, Urdu, Bengali
-    or Hindi keyboard is the same number."""
+class _Folding(dict[int, int | str | None]):
+    """str.translate's table, filled as characters are met: every script's decimal digits
+    become ASCII ones ("٣", "۳", "৩", "३" -> "3": a menu number typed on an Arabic, Urdu,
+    Bengali or Hindi keyboard is the same number), and combining marks (accents, and the signs
+    Unicode gives a combining class) are dropped. One table, one pass over the text."""
 
-    def __missing__(self, code: int) -> int | str:
-        value = unicodedata.decimal(chr(code), None)
-        found: int | str = code if value is None else str(value)
+    def __missing__(self, code: int) -> int | str | None:
+        char = chr(code)
+        found: int | str | None = None
+        if not unicodedata.combining(char):
+            value = unicodedata.decimal(char, None)
+            found = code if value is None else str(value)
         self[code] = found
         return found
 
 
-_DIGITS = _Digits()
-
-
-class _Marks(dict[int, int | None]):
-    """str.translate's table dropping combining marks (accents, and the signs Unicode gives a
-    combining class), filled as characters are met."""
-
-    def __missing__(self, code: int) -> int | None:
-        found = None if unicodedata.combining(chr(code)) else code
-        self[code] = found
-        return found
-
-
-_MARKS = _Marks()
+_FOLDING = _Folding()
 
 
 def fold(text: str) -> str:
@@ -51,8 +42,7 @@ def fold(text: str) -> str:
     if text.isascii():  # nothing to decompose; casefold is lower
         folded = text.lower()
     else:
-        decomposed = unicodedata.normalize("NFKD", text.translate(_DIGITS))
-        bare = decomposed.translate(_MARKS)
+        bare = unicodedata.normalize("NFKD", text).translate(_FOLDING)
         folded = unicodedata.normalize("NFC", bare).casefold()
     return " ".join(folded.split()).strip(_EDGE)
 

@@ -105,7 +105,10 @@ def text_features(text: str) -> Features:
         parts.append(parts[-1][:-1] * _MULTIPLIER + codes[n - 1 :])
     hashes = np.concatenate(parts)
     hashes.sort()  # distinct, once for both models (and in order, which the lookup likes)
-    hashes = hashes[np.concatenate([[True], hashes[1:] != hashes[:-1]])]
+    distinct = np.empty(len(hashes), dtype=bool)
+    distinct[0] = True
+    np.not_equal(hashes[1:], hashes[:-1], out=distinct[1:])
+    hashes = hashes[distinct]
     return Features(list(dict.fromkeys(_WORD + token for token in tokens)), hashes)
 
 
@@ -133,8 +136,8 @@ class TopicHead(NamedTuple):
 def _softmax(values: list[float], mass: float = 1.0) -> list[float]:
     """Probabilities summing to `mass`. Over a few dozen labels plain Python beats numpy's
     per-call cost."""
-    top = max(values)
-    exps = [math.exp(x - top) for x in values]
+    top, exp = max(values), math.exp
+    exps = [exp(x - top) for x in values]
     scale = mass / sum(exps)
     return [x * scale for x in exps]
 
@@ -281,7 +284,8 @@ class IntentModel:
             urgent = [probs[i] for i in self._urgent]
             probs = urgent + _softmax(values[width:], 1.0 - sum(urgent))
         best = sorted(range(len(probs)), key=probs.__getitem__, reverse=True)[:TOP]
-        return tuple((self._read_labels[i], round(probs[i], 4)) for i in best)
+        labels = self._read_labels
+        return tuple([(labels[i], round(probs[i], 4)) for i in best])
 
 
 _MODELS: dict[Path, IntentModel] = {}

@@ -32,7 +32,8 @@ LATIN_MODEL_FILE = Path(__file__).parent / "data" / "latin_model.npz"
 NGRAMS = (1, 2, 3, 4)
 TOP = 5  # labels kept per reading, best first
 
-_REPEATS = re.compile(r"(\D)\1{2,}")  # "heeelp" -> "heelp"; digits (addresses) are kept
+# "heeelp" -> "heelp"; digits (addresses) are kept. \1\1+ is \1{2,}, which re runs slower.
+_REPEATS = re.compile(r"(\D)\1\1+")
 _LONG_NUMBER = re.compile(r"\d{3,}")  # phone numbers, street numbers: one token
 _TOKENS = re.compile(r"[^\s.,;:!?¡¿()\[\]\"“”«»、，。！？…/*-]+")
 # Written without spaces: each run is read as one "word" of character n-grams.
@@ -156,10 +157,14 @@ class FeatureTable:
     def __init__(self, parts: list[tuple[dict[str, int], list[np.ndarray]]]) -> None:
         """`parts`: per model, its vocabulary (feature -> id) and its heads' weights (a row
         per id)."""
-        rows: dict[str, int] = {}
+        known: dict[str, None] = {}
         for vocabulary, _ in parts:
-            for feature in vocabulary:
-                rows.setdefault(feature, len(rows))
+            known.update(dict.fromkeys(vocabulary))
+        # The n-grams first, in the order of their hashes, then the words: a text's n-gram rows
+        # come out of the lookup in ascending order, which summing them reads faster.
+        grams = sorted((gram_hash(f), f) for f in known if not _is_word(f))
+        order = [f for _, f in grams] + [f for f in known if _is_word(f)]
+        rows = {feature: i for i, feature in enumerate(order)}
         width = sum(head.shape[1] for _, heads in parts for head in heads)
         self.weights = np.zeros((len(rows), width + len(parts)), dtype=np.float32)
         self.columns: list[tuple[slice, int]] = []  # per model: its weights, its count column
@@ -179,20 +184,18 @@ class FeatureTable:
             ids[mine] = own
             self.model_ids.append(ids)
         self._words = {f: i for f, i in rows.items() if _is_word(f)}
-        # The n-grams' hashes, sorted, and their rows in the same order; one slot more for a
-        # text's hash above them all (searchsorted's answer then is the length).
-        grams = sorted((gram_hash(f), i) for f, i in rows.items() if not _is_word(f))
+        # The n-grams' hashes, sorted: row i is the n-gram whose hash is _hashes[i]. One slot
+        # more for a text's hash above them all (searchsorted's answer then is the length).
         self._hashes = np.array([h for h, _ in grams], dtype=np.uint64)
         if len(grams) > 1 and not (self._hashes[1:] != self._hashes[:-1]).all():
             raise ValueError("two n-grams of the model share a hash")
         self._padded = np.append(self._hashes, np.uint64(0))
-        self._rows = np.array([i for _, i in grams], dtype=np.int64)
 
     def rows(self, found: Features) -> np.ndarray:
         """The rows of a text's distinct known features."""
         hashes = found.hashes
         at = self._hashes.searchsorted(hashes)  # all at once, in C: faster than buckets here
-        grams = self._rows.take(at[self._padded.take(at) == hashes])
+        grams = at[self._padded.take(at) == hashes]
         words = [i for i in map(self._words.get, found.words) if i is not None]
         # Distinct already: the hashes and words are, and a word is never an n-gram.
         return np.concatenate([grams, np.array(words, dtype=np.int64)]) if words else grams

@@ -44,19 +44,29 @@ def clean(text: str) -> str:
     return " ".join(text.split())
 
 
-def _latin_fold_table() -> dict[int, str]:
-    table: dict[int, str] = {}
-    for code in range(0xC0, 0x250):
-        base = "".join(
-            ch for ch in unicodedata.normalize("NFD", chr(code)) if not unicodedata.combining(ch)
-        )
-        if base and base != chr(code):
-            table[code] = base
-    return table
+class _LatinFold(dict[int, int | str]):
+    """str.translate's table from accented Latin letters to their base letters. Any other
+    character maps to itself, added as it is met: a character the table lacks costs
+    str.translate a raised LookupError, which on a Cyrillic or Chinese text is every one."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        for code in range(0xC0, 0x250):
+            base = "".join(
+                ch
+                for ch in unicodedata.normalize("NFD", chr(code))
+                if not unicodedata.combining(ch)
+            )
+            if base and base != chr(code):
+                self[code] = base
+
+    def __missing__(self, code: int) -> int:
+        self[code] = code
+        return code
 
 
 # Only Latin letters are folded: stripping marks from Bengali or Arabic would change letters.
-_FOLD = _latin_fold_table()
+_FOLD = _LatinFold()
 
 
 def fold_accents(text: str) -> str:

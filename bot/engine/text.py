@@ -98,6 +98,26 @@ _WORD = re.compile(rf"[{_LETTERS}]+")
 # "immigration is at my house" finds the phrase "immigration at my house" (phrases that hold a
 # link, "ice is in", still need it).
 _LINKS = frozenset({"is", "are", "am"})
+_ARABIC = re.compile("[\u0621-\u064a]")  # the Arabic alphabet's letters (Urdu's own differ)
+
+
+def _without_proclitics(words: list[str]) -> list[list[str]]:
+    """Arabic joins "and", "so", "with/in", "to", "like" and "the" to the next word ("بالشارع"
+    in the street, "للهجرة" to immigration, "فالزنقة" so in the street): the words again with
+    those letters taken off, once keeping "ال" (the) and once without it, so a word list needs
+    one form of a word, not every joined one. Only words of four letters or more lose any."""
+    kept, bare = [], []
+    for word in words:
+        stem = word
+        if len(stem) > 3 and stem[0] in "وف":
+            stem = stem[1:]
+        if len(stem) > 3 and stem[0] in "بكل":
+            stem = "ال" + stem[2:] if stem.startswith("لل") else stem[1:]
+        kept.append(stem)
+        bare.append(stem[2:] if len(stem) > 4 and stem.startswith("ال") else stem)
+    return [forms for forms in (kept, bare) if forms != words]
+
+
 T = TypeVar("T", bound=Hashable)
 
 
@@ -157,6 +177,9 @@ class PhraseIndex(Generic[T]):
         self._find_runs(words, found)
         if _LINKS.intersection(words):  # "immigration is at my house": "immigration at my house"
             self._find_runs([w for w in words if w not in _LINKS], found)
+        if _ARABIC.search(folded_text):
+            for bare in _without_proclitics(words):
+                self._find_runs(bare, found)
         if self._numbers is not None:
             numbered = _NUMBER_IN_TEXT.sub(NUMBER, folded_text)
             if numbered != folded_text:

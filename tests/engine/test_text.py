@@ -51,6 +51,25 @@ def test_a_link_between_who_and_where_does_not_hide_a_phrase() -> None:
 @pytest.mark.parametrize(
     ("text", "found"),
     [
+        ("أخوي محبوس بريكرز", {"rikers"}),  # "in Rikers": ب joined to the name
+        ("وقفوني فالزنقة", {"street"}),  # Darija "so in the street": ف + the article
+        ("بدهم يسلموه للهجرة", {"immigration"}),  # "to immigration": لل is ل + ال
+        ("كانوا واقفين وبالشارع", {"street"}),  # "and in the street": two letters joined
+        ("الهجرة", {"immigration"}),  # the article kept matches a list form without it
+        ("ريكرز", {"rikers"}),
+        ("بيت", set()),  # three letters: never taken apart
+        ("لريك", set()),
+    ],
+)
+def test_arabic_words_are_found_with_the_letters_joined_to_them(text: str, found: set[str]) -> None:
+    index = PhraseIndex([("ريكرز", "rikers"), ("الزنقة", "street"), ("شارع", "street"),
+                         ("هجرة", "immigration"), ("يت", "house")])  # fmt: skip
+    assert index.find(fold(text)) == found
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
         ("se lo llevaron hace 3 semanas", True),
         ("hace 12 semanas", True),
         ("hace ٣ semanas", True),  # Arabic-Indic digits are digits

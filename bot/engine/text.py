@@ -98,6 +98,9 @@ _WORD = re.compile(rf"[{_LETTERS}]+")
 # "immigration is at my house" finds the phrase "immigration at my house" (phrases that hold a
 # link, "ice is in", still need it).
 _LINKS = frozenset({"is", "are", "am"})
+# Texting shorthand for "que" (Spanish, French) and "porque": "dicen q", "xq no abren". A text
+# that uses them is read again with the whole words, so no word list spells every shorthand.
+_SHORTHAND = {"q": "que", "xq": "porque", "pq": "porque", "porq": "porque"}
 _ARABIC = re.compile("[\u0621-\u064a]")  # the Arabic alphabet's letters (Urdu's own differ)
 
 
@@ -177,6 +180,8 @@ class PhraseIndex(Generic[T]):
         self._find_runs(words, found)
         if _LINKS.intersection(words):  # "immigration is at my house": "immigration at my house"
             self._find_runs([w for w in words if w not in _LINKS], found)
+        if not _SHORTHAND.keys().isdisjoint(words):
+            self._find_runs([_SHORTHAND.get(w, w) for w in words], found)
         if _ARABIC.search(folded_text):
             for bare in _without_proclitics(words):
                 self._find_runs(bare, found)

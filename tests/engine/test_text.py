@@ -67,6 +67,13 @@ def test_arabic_words_are_found_with_the_letters_joined_to_them(text: str, found
     assert index.find(fold(text)) == found
 
 
+def test_texting_shorthand_for_que_is_read_as_the_word() -> None:
+    index = PhraseIndex([("que pasa si", "what-if"), ("dicen que", "rumour"), ("porque", "why")])
+    assert index.find(fold("q pasa si me paran")) == {"what-if"}
+    assert index.find(fold("Dicen q vienen, xq no abren?")) == {"rumour", "why"}
+    assert index.find(fold("q")) == set()
+
+
 @pytest.mark.parametrize(
     ("text", "found"),
     [

@@ -129,6 +129,7 @@ T = TypeVar("T", bound=Hashable)
 # not joined to Latin letters, so Arabizi's letters ("3alaya", "7ad") stay letters.
 NUMBER = "#"
 _NUMBER_IN_TEXT = re.compile(r"(?<![a-z0-9])[0-9]+(?![a-z0-9])")
+_DIGIT = re.compile("[0-9]")
 _PHRASE_WORD = re.compile(rf"[{_LETTERS}]+|{NUMBER}")
 
 
@@ -182,14 +183,13 @@ class PhraseIndex(Generic[T]):
             self._find_runs([w for w in words if w not in _LINKS], found)
         if not _SHORTHAND.keys().isdisjoint(words):
             self._find_runs([_SHORTHAND.get(w, w) for w in words], found)
-        if _ARABIC.search(folded_text):
+        other_script = not folded_text.isascii()  # most texts: no Arabic, no Chinese to look at
+        if other_script and _ARABIC.search(folded_text):
             for bare in _without_proclitics(words):
                 self._find_runs(bare, found)
-        if self._numbers is not None:
-            numbered = _NUMBER_IN_TEXT.sub(NUMBER, folded_text)
-            if numbered != folded_text:
-                found |= self._numbers.find(numbered)
-        if self._unspaced and _UNSPACED.search(folded_text):
+        if self._numbers is not None and _DIGIT.search(folded_text):
+            found |= self._numbers.find(_NUMBER_IN_TEXT.sub(NUMBER, folded_text))
+        if self._unspaced and other_script and _UNSPACED.search(folded_text):
             unspaced, size, by_first = self._unspaced, len(folded_text), self._lengths
             for i, char in enumerate(folded_text):
                 for length in by_first.get(char, ()):

@@ -363,9 +363,8 @@ def advance(
     if step.session.pages:  # any other message drops what was left unread
         step.session = step.session.but(pages=())
     if inbound.relay and command not in RELAY_COMMANDS:
-        step.emit(
-            EventType.RELAYED
-        )  # a staff member is talking with this person: no menu in between
+        # A staff member is talking with this person: no menu in between.
+        step.emit(EventType.RELAYED)
         return step.result(step.session)
     if command in ("menu", "start"):
         step.session = step.session.but(awaiting=None)

@@ -689,10 +689,11 @@ def _not_now(step: _Step, trigger: Trigger | None, target: str) -> bool:
 
 
 def _past(step: _Step) -> bool:
-    """A cue.past word, unless the text also says, not asking, that it is happening again now
-    (cue.again and cue.now) and the model reads it as urgent: "they came last week and now
-    they're back outside". Held since January, and still held now, stays in the past."""
-    again = _cue(step, AGAIN) and _happening(step) and not _asks(step)
+    """A cue.past word, unless the text also says that it is happening again now (cue.again
+    and cue.now) and the model reads it as urgent: "they came last week and now they're back
+    outside, can the kids go to school?". Held since January, and still held now, stays in the
+    past."""
+    again = _cue(step, AGAIN) and _happening(step)
     return _cue(step, PAST) and not again
 
 

@@ -265,7 +265,8 @@ class _Step:
             else:
                 break
         # Ended: the answers stay for the session (where the person is, asked once).
-        self.session = self.session.but(node=None)
+        if self.session.node is not None:
+            self.session = self.session.but(node=None)
         self.emit(EventType.ENDED, node=node_id)
 
     def prompt_again(self) -> None:
@@ -302,7 +303,8 @@ class _Step:
         pages = paginate(texts, hint)
         first, rest = pages[0], tuple(pages[1:])
         outgoing = [f"{first}{SEPARATOR}{hint}" if rest else first]
-        return Turn(session.but(pages=rest), self.replies, self.events, outgoing)
+        kept = session if rest == session.pages else session.but(pages=rest)
+        return Turn(kept, self.replies, self.events, outgoing)
 
 
 def advance(

@@ -224,7 +224,7 @@ class _Step:
             # The case opens first, so an urgent node can give its number ({case}) right
             # after the first guidance rather than several SMS pages later.
             variables = self.session.vars
-            if node.set or node.escalate is not None:
+            if node.set or node.escalate is not None:  # a new dict only for what adds to it
                 variables = {**variables, **node.set}
             if node.escalate is not None:
                 case_id = self.new_id()
@@ -239,8 +239,7 @@ class _Step:
                     answers=dict(variables),
                 )
                 variables["case"] = case_id  # later answers enrich this case; {case} in texts
-            if variables is not self.session.vars:
-                self.session = self.session.but(vars=variables)
+            self.session = self.session.but(vars=variables)
             for key in node.say:
                 self.say(key)
             if node_id == self.bundle.start and not self.bundle.translation_checked(self.lang):
@@ -265,8 +264,7 @@ class _Step:
             else:
                 break
         # Ended: the answers stay for the session (where the person is, asked once).
-        if self.session.node is not None:
-            self.session = self.session.but(node=None)
+        self.session = self.session.but(node=None)
         self.emit(EventType.ENDED, node=node_id)
 
     def prompt_again(self) -> None:
@@ -303,8 +301,7 @@ class _Step:
         pages = paginate(texts, hint)
         first, rest = pages[0], tuple(pages[1:])
         outgoing = [f"{first}{SEPARATOR}{hint}" if rest else first]
-        kept = session if rest == session.pages else session.but(pages=rest)
-        return Turn(kept, self.replies, self.events, outgoing)
+        return Turn(session.but(pages=rest), self.replies, self.events, outgoing)
 
 
 def advance(
@@ -362,8 +359,7 @@ def advance(
         hint = step.render("more.hint")[0]
         outgoing = [f"{page}{SEPARATOR}{hint}" if rest else page]
         return Turn(step.session.but(pages=rest), step.replies, step.events, outgoing)
-    if step.session.pages:  # any other message drops what was left unread
-        step.session = step.session.but(pages=())
+    step.session = step.session.but(pages=())  # any other message drops what was left unread
     if inbound.relay and command not in RELAY_COMMANDS:
         # A staff member is talking with this person: no menu in between.
         step.emit(EventType.RELAYED)
@@ -760,8 +756,7 @@ def _jump(step: _Step, target: str, lang: str | None, about: str, layer: str) ->
         # guidance, not the language whose list happened to hold the word.
         sure = lang is not None and not step.inbound.unsupported
         step.set_language(lang if sure and lang is not None else step.bundle.fallback)
-    if step.session.awaiting is not None:
-        step.session = step.session.but(awaiting=None)
+    step.session = step.session.but(awaiting=None)
     node = step.bundle.nodes.get(target)
     if step.inbound.media and node is not None and node.with_media:
         target = node.with_media  # a photo of a paper: a person can look at it too

@@ -94,14 +94,26 @@ class PhraseMatcher:
 
 
 _WORD = re.compile(rf"[{_LETTERS}]+")
-# English links between a subject and where it is: a text is also read without them, so
-# "immigration is at my house" finds the phrase "immigration at my house" (phrases that hold a
-# link, "ice is in", still need it).
+# What _rereadings takes out or writes out: English links between a subject and where it is,
+# and texting shorthand for "que" (Spanish, French) and "porque" ("dicen q", "xq no abren").
 _LINKS = frozenset({"is", "are", "am"})
-# Texting shorthand for "que" (Spanish, French) and "porque": "dicen q", "xq no abren". A text
-# that uses them is read again with the whole words, so no word list spells every shorthand.
 _SHORTHAND = {"q": "que", "xq": "porque", "pq": "porque", "porq": "porque"}
 _ARABIC = re.compile("[\u0621-\u064a]")  # the Arabic alphabet's letters (Urdu's own differ)
+
+
+def _rereadings(words: list[str], arabic: bool) -> list[list[str]]:
+    """The words of a text read again the ways people write them, each looked up like the
+    text itself: without a linking verb ("immigration is at my house" finds "immigration at my
+    house"; phrases that hold a link, "ice is in", still need it), with texting shorthand
+    written out, and Arabic without the letters joined to its words."""
+    found = []
+    if _LINKS.intersection(words):
+        found.append([w for w in words if w not in _LINKS])
+    if not _SHORTHAND.keys().isdisjoint(words):
+        found.append([_SHORTHAND.get(w, w) for w in words])
+    if arabic:
+        found += _without_proclitics(words)
+    return found
 
 
 def _without_proclitics(words: list[str]) -> list[list[str]]:
@@ -179,14 +191,9 @@ class PhraseIndex(Generic[T]):
         found: set[T] = set()
         words = self._words.findall(folded_text)
         self._find_runs(words, found)
-        if _LINKS.intersection(words):  # "immigration is at my house": "immigration at my house"
-            self._find_runs([w for w in words if w not in _LINKS], found)
-        if not _SHORTHAND.keys().isdisjoint(words):
-            self._find_runs([_SHORTHAND.get(w, w) for w in words], found)
         other_script = not folded_text.isascii()  # most texts: no Arabic, no Chinese to look at
-        if other_script and _ARABIC.search(folded_text):
-            for bare in _without_proclitics(words):
-                self._find_runs(bare, found)
+        for reread in _rereadings(words, other_script and bool(_ARABIC.search(folded_text))):
+            self._find_runs(reread, found)
         if self._numbers is not None and _DIGIT.search(folded_text):
             found |= self._numbers.find(_NUMBER_IN_TEXT.sub(NUMBER, folded_text))
         if self._unspaced and other_script and _UNSPACED.search(folded_text):

@@ -26,3 +26,11 @@ def test_a_field_the_class_does_not_have_is_refused_by_name() -> None:
         Session().but(nodes="door")
     with pytest.raises(TypeError, match="Detection has no field"):
         replaced(Detection(None, 0.0, True, "none"), language="es")
+
+
+def test_changes_that_change_nothing_give_the_same_instance() -> None:
+    session = Session(node="menu", vars={"area": "nyc"}, pages=())
+    assert replaced(session, node="menu", pages=(), vars={"area": "nyc"}) is session
+    assert session.but(awaiting=None) is session
+    changed = session.but(node=None)
+    assert changed is not session and changed.node is None

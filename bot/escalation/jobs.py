@@ -14,7 +14,7 @@ import os
 import time
 import urllib.request
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -79,12 +79,17 @@ def _enqueue(r: redis.Redis, queue: str, func: Callable[..., Any], *args: Any, *
     return queues.enqueue(r, queue, func, *args, **opts)
 
 
-def _enqueue_in(
-    r: redis.Redis, queue: str, delay: timedelta, func: Callable[..., Any], *args: Any, **opts: Any
+def _schedule(
+    r: redis.Redis,
+    queue: str,
+    when: datetime | timedelta,
+    func: Callable[..., Any],
+    *args: Any,
+    **opts: Any,
 ) -> Any:
     opts.setdefault("retry", queues.retry(settings().retry_intervals))
     _for_case(func, args, opts)
-    return queues.enqueue_in(r, queue, delay, func, *args, **opts)
+    return queues.schedule(r, queue, when, func, *args, **opts)
 
 
 # --- What the rest of the hotline asks of the workers --------------------------------------
@@ -130,7 +135,7 @@ def forget_later(r: redis.Redis, cfg: Settings, sid: str) -> None:
         return
     # Twilio refuses to delete a record before it is final (error 20009): wait, then back off.
     retry = Retry(max=5, interval=[60, 300, 900, 3600, 86400])
-    _enqueue_in(r, queues.NORMAL, DELETE_AFTER, delete_record, sid, retry=retry)
+    _schedule(r, queues.NORMAL, DELETE_AFTER, delete_record, sid, retry=retry)
 
 
 # --- The jobs -------------------------------------------------------------------------------
@@ -217,7 +222,7 @@ def case_opened(case_id: str) -> str:
                     _enqueue(r, queue, send_fallback, case_id, pipeline=pipe)
                 elif case["urgency"] == queues.URGENT:
                     wait = timedelta(minutes=route.ack_minutes)
-                    _enqueue_in(r, queue, wait, check_ack, case_id, 0, pipeline=pipe)
+                    _schedule(r, queue, wait, check_ack, case_id, 0, pipeline=pipe)
                 whom = provider.name if provider else "nobody on call: fallback numbers sent"
                 cases.note(pipe, case_id, f"queued for {whom}")
                 pipe.execute()
@@ -261,8 +266,9 @@ def _page_slot(r: redis.Redis, provider: str, now: float) -> bool:
     if count <= cfg.pages_per_window:
         return True
     if count == cfg.pages_per_window + 1:
-        wait = timedelta(seconds=(window + 1) * cfg.page_window - now)
-        _enqueue_in(r, queues.URGENT, wait, send_digest, provider, window)
+        # At the window's end by the clock, however late this job ran.
+        end = datetime.fromtimestamp((window + 1) * cfg.page_window, UTC)
+        _schedule(r, queues.URGENT, end, send_digest, provider, window)
     return False
 
 
@@ -379,7 +385,7 @@ def check_ack(case_id: str, contact: int) -> str:
         if provider and contact + 1 < len(provider.contacts):
             _enqueue(r, queue, notify_staff, case_id, contact + 1, pipeline=pipe)
             wait = timedelta(minutes=route.ack_minutes)
-            _enqueue_in(r, queue, wait, check_ack, case_id, contact + 1, pipeline=pipe)
+            _schedule(r, queue, wait, check_ack, case_id, contact + 1, pipeline=pipe)
         _mark(pipe, escalation)
         pipe.execute()
     return "escalated"

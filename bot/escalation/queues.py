@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import redis
@@ -66,12 +66,16 @@ def enqueue(r: redis.Redis, name: str, func: Callable[..., Any], *args: Any, **o
     return queue(r, name).enqueue(func, *args, **_options(func, options))
 
 
-def enqueue_in(
+def schedule(
     r: redis.Redis,
     name: str,
-    delay: timedelta,
+    when: datetime | timedelta,
     func: Callable[..., Any],
     *args: Any,
     **options: Any,
 ) -> Any:
-    return queue(r, name).enqueue_in(delay, func, *args, **_options(func, options))
+    """Enqueue a job to run at `when` (a time) or after it (a delay)."""
+    q, opts = queue(r, name), _options(func, options)
+    if isinstance(when, datetime):
+        return q.enqueue_at(when, func, *args, **opts)
+    return q.enqueue_in(when, func, *args, **opts)

@@ -582,10 +582,27 @@ def _read_words(compiled: _Compiled, step: _Step, text: str) -> tuple[str, str |
     if urgent:
         target = _urgent_node(step, target)
     if not urgent and question and trigger.ask is not None and _cue(step, AGENCY):
-        # "What if ICE comes to my job?": the topic's urgent guidance, then "is it now?".
-        return trigger.ask, lang, trigger.urgent or target
+        # "What if ICE comes to my job?": the topic's urgent guidance, then "is it now?". It is
+        # about the urgent node whose guidance that is (a raid at work), else the topic itself
+        # ("ICE checkpoints at the station tomorrow": the street's rights, then "is it now?").
+        about = next(
+            (node for node, ask in compiled.asks.items()
+             if ask == trigger.ask and step.bundle.nodes[node].urgent),
+            target,
+        )  # fmt: skip
+        return trigger.ask, lang, about
     # "Arrested five years ago" is not happening now: the guidance and "is it now?".
     if urgent and (question or _not_now(step, trigger, target)):
+        # "I heard they arrest people at court, my hearing is next month": the topic's answer
+        # speaks to it, when the model leans to it more than to the urgent node's calm side.
+        topic = _first_topic(step)
+        if (
+            topic is not None
+            and topic.takes_calm
+            and not _cue(step, HYPOTHETICAL)
+            and _p_of(step, topic.go) > _p_of(step, target)
+        ):
+            return _calm(step, (topic.go, lang, topic.go))
         return _calm(step, (compiled.asks.get(target, target), lang, target))
     if not urgent:
         return _calm(step, (target, lang, target))
@@ -599,9 +616,12 @@ def _calm(step: _Step, found: tuple[str, str | None, str]) -> tuple[str, str | N
     guidance and "is it now?" (found[0] is the asking node), unless an "if" word says "what if";
     LONG_TOPIC_P in a long text. Never for a rumour passed on: it keeps its guidance and "is it
     now?"."""
-    if step.session.node is not None or step.inbound.forwarded or _cue(step, FORWARDED):
+    if step.session.node is not None:
         return found
-    asked = found[0] != found[2] and not _cue(step, HYPOTHETICAL)
+    asking = found[0] != found[2]
+    if asking and (step.inbound.forwarded or _cue(step, FORWARDED)):
+        return found
+    asked = asking and not _cue(step, HYPOTHETICAL)
     long = not asked and word_count(step.inbound.text) >= LONG_TEXT_WORDS
     label = _sure_topic(
         step, ASKED_TOPIC_P if asked else LONG_TOPIC_P if long else TOPIC_OVERRIDE_P

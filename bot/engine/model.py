@@ -118,12 +118,16 @@ class Trigger(_Spec):
     or a forwarded rumour goes instead: the same guidance, then "is this happening now?".
     urgent: for a topic, the urgent node a text goes to when it also says enforcement is
     happening now ("ICE came to my job" is ICE at a workplace, not a question about work).
+    takes_calm: for a topic, a text whose urgent words read calm (a question, a rumour, the
+    past) comes here instead of the urgent guidance when the intent model leans to this topic
+    more: "my hearing is next month, I heard they arrest people at court, should I go?".
     """
 
     words: str
     go: str
     ask: str | None = None
     urgent: str | None = None
+    takes_calm: bool = False
 
 
 class Flow(_Spec):

@@ -279,7 +279,7 @@ def test_reported_speech_is_not_a_forwarded_rumour(loaded: Any, text: str) -> No
 def test_a_question_with_a_topic_word_turns_urgent_only_when_the_model_is_sure(
     loaded: Any,
 ) -> None:
-    text = "my cousin got picked up near the station, where do we bring his papers?"
+    text = "my cousin got picked up near the bodega, where do we bring his papers?"
     assert _opened(_detected(loaded, text, (("urgent:detained", 0.9), ("papers", 0.05))))
     assert not _opened(_detected(loaded, text, (("urgent:detained", 0.6), ("papers", 0.3))))
 
@@ -388,14 +388,16 @@ def test_a_what_if_about_the_street_in_arabizi_reaches_the_street_answer_like_it
     loaded: Any,
 ) -> None:
     """ "If ICE stops me in the street, must I say where I'm from?" reaches the street answer in
-    English, Spanish and Arabic script; in Arabizi ("fel share3") too, and pages no one."""
+    English, Spanish and Arabic script; in Arabizi ("fel share3") too, and pages no one. It
+    names the agency, so the answer asks "is this happening now?" after it (street_if)."""
     for text in (
         "if ICE stops me in the street, do I have to say where I'm from?",
         "لو وقفني ICE في الشارع لازم اقول انا منين؟",
         "law el ICE wa2fooni fel share3 lazem a2ol ana mnen?",
     ):
         result = _try(loaded, text)
-        assert result["node"] == "street" and not result["case_opened"], result
+        assert result["node"] == "street_if" and result["about"] == "street", result
+        assert not result["case_opened"], result
 
 
 @pytest.mark.parametrize(

@@ -12,8 +12,10 @@ from twilio.request_validator import RequestValidator
 
 from bot import create_app
 from bot.escalation import alarms, cases, jobs, queues
+from bot.turn import hotline
 from tests.conftest import AUTH_TOKEN, WEBHOOK, Phone
 from tests.escalation.conftest import ON_CALL, Console, only_case, run_scheduled, work
+from tests.support.clock import FixedClock
 from tests.support.fake_twilio import FakeTwilio
 from tests.web.test_webhook import messages
 
@@ -99,17 +101,6 @@ def test_urgent_texts_from_a_person_with_an_open_case_join_it(
     assert timeline.count("the person wrote again (urgent)") == 11
 
 
-class FixedClock:
-    """The jobs' `time` module with its clock stopped (forked jobs inherit it): a slow run
-    cannot cross a page window's end."""
-
-    def __init__(self, now: float) -> None:
-        self.now = now
-
-    def time(self) -> float:
-        return self.now
-
-
 def test_a_raid_pages_each_provider_up_to_the_cap_then_one_digest(
     esc_config: dict[str, Any], r: redis.Redis, twilio: FakeTwilio, monkeypatch: Any
 ) -> None:
@@ -147,8 +138,9 @@ def test_the_ack_escalation_pages_the_next_contact_once_per_case(
 
 
 def test_escalation_sends_have_their_own_budget(
-    esc_config: dict[str, Any], r: redis.Redis, twilio: FakeTwilio
+    esc_config: dict[str, Any], r: redis.Redis, twilio: FakeTwilio, monkeypatch: Any
 ) -> None:
+    monkeypatch.setattr(jobs, "time", FixedClock(time.time()))  # one hour's budget throughout
     app = create_app(dict(esc_config, HOTLINE_ESCALATION_BUDGET_PER_HOUR="1"))
     for n in range(3):
         Phone(app.test_client(), number=f"+1347555040{n}").send(URGENT)
@@ -229,8 +221,9 @@ def test_every_signed_inbound_is_scheduled_for_deletion_even_refused_ones(
 
 
 def test_past_the_senders_limit_a_first_emergency_still_gets_through(
-    person: Phone, r: redis.Redis, twilio: FakeTwilio, say: Any
+    person: Phone, r: redis.Redis, twilio: FakeTwilio, say: Any, monkeypatch: Any
 ) -> None:
+    monkeypatch.setattr(hotline, "time", FixedClock(time.time()))  # one minute's count
     for n in range(11):  # ten answered, then the polite word
         person.send(f"hello {n}")
     assert messages(person.send("and again")) == []  # silence

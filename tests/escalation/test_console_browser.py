@@ -38,7 +38,9 @@ def log_in(page: Any, r: redis.Redis, name: str) -> None:
     page.fill("input[name=password]", PASSWORD)
     page.click("#login")
     if not staff.enrolled(r, name):
-        assert page.locator("#qr svg").count() == 1
+        from playwright.sync_api import expect
+
+        expect(page.locator("#qr svg")).to_have_count(1)  # waits for the page to load
         assert page.inner_text("#otpauth").startswith("otpauth://totp/")
     page.fill("input[name=code]", totp_code(r, name))
     page.click("#verify")

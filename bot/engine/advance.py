@@ -22,10 +22,11 @@ NOW = "cue.now"
 FORWARDED = "cue.forwarded"
 PAST = "cue.past"  # long ago: years ago, last year
 AGAIN = "cue.again"  # again, back, returned: what came before is happening once more
+STILL = "cue.still"  # still there, just now: about this moment, whatever the model reads
 UNIVERSAL = "cue.universal"  # ICE, immigration and its cognates: urgent in any language
 GREETING = "cue.greeting"  # hello in languages the hotline does not serve (see _read_model)
 AGENCY = "urgent.ice"  # ICE, la migra, agents: with "now", a topic text becomes urgent
-CUES = (HYPOTHETICAL, NOW, FORWARDED, PAST, AGAIN, UNIVERSAL, AGENCY)
+CUES = (HYPOTHETICAL, NOW, FORWARDED, PAST, AGAIN, STILL, UNIVERSAL, AGENCY)
 # The intent model is consulted after the word lists, for free text that matched none. An
 # urgent reading needs this much of the probability on the urgent labels together. A topic
 # needs this much on itself: the menu is seldom the answer to a question, and out of fold
@@ -688,8 +689,8 @@ def _reads_calm(step: _Step) -> bool:
     """A question the model reads as calm: its likeliest label is calm, and little of its
     probability is on the urgent labels. "My son was detained by ICE" is not a question: it
     opens a case whatever the model makes of its tense."""
-    if not step.reading or not _asks(step):
-        return False
+    if not step.reading or not _asks(step) or _cue(step, STILL):
+        return False  # "they're still outside, do I open?" asks about this moment
     label, p = step.reading[0]
     if label.startswith(URGENT_PREFIX):
         return False

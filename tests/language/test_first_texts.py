@@ -259,8 +259,11 @@ def test_a_question_asked_while_it_happens_opens_a_case(loaded: Any) -> None:
     # The same question with no "now" in it, or read as calm, gets the guidance first.
     later = "if immigration comes to my door, do i have to open it?"
     assert not _opened(_detected(loaded, later, (("urgent:door", 0.85), ("door", 0.1))))
+    # Read as calm, the question without "right now" gets the guidance first; with it (a word
+    # of cue.still: this moment, this place) it is asked at the door whatever the model reads.
     calm = (("door", 0.6), ("urgent:door", 0.3))
-    assert not _opened(_detected(loaded, text, calm))
+    assert not _opened(_detected(loaded, "immigration is at my door, do i have to open it?", calm))
+    assert _opened(_detected(loaded, text, calm))
 
 
 @pytest.mark.parametrize(

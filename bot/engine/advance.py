@@ -615,8 +615,9 @@ def _calm(step: _Step, found: tuple[str, str | None, str]) -> tuple[str, str | N
     in a first text: "does the city give my address to ICE?" is about city services, not the
     door, whatever word list "ICE" is in. ASKED_TOPIC_P when urgent words led to their
     guidance and "is it now?" (found[0] is the asking node), unless an "if" word says "what if";
-    LONG_TOPIC_P in a long text. Never for a rumour passed on: it keeps its guidance and "is it
-    now?"."""
+    LONG_TOPIC_P in a long text. A rumour passed on keeps urgent guidance and "is it now?"; one
+    whose words found a calm topic may take the model's ("they say the city gives IDNYC data to
+    ICE", passed on, is about city data, not the IDNYC words in it)."""
     if step.session.node is not None:
         return found
     asking = found[0] != found[2]

@@ -108,7 +108,10 @@ class _Compiled:
     words: dict[tuple[str, str], PhraseMatcher]  # (lang, words key) -> matcher
     languages: dict[str, str]  # folded number or name -> language code
     index: PhraseIndex[tuple[str, str]]  # trigger and cue phrases -> (words key, language)
-    asks: dict[str, str]  # urgent node -> where a question or a rumour about it goes
+    asks: dict[str, str]  # node -> where a question or a rumour about it goes
+    # asking node -> the urgent node whose guidance it gives ("work_if": a raid at work); an
+    # asking node with a topic's own guidance (street_if) is about that topic, not in here
+    asked_about: dict[str, str]
     greetings: PhraseIndex[str]  # cue.greeting of every locale
 
 
@@ -141,6 +144,10 @@ def _compile(bundle: Bundle) -> _Compiled:
     for trigger in bundle.triggers:
         if trigger.ask is not None:
             asks.setdefault(trigger.go, trigger.ask)
+    asked_about: dict[str, str] = {}
+    for node_id, ask in asks.items():
+        if bundle.nodes[node_id].urgent:
+            asked_about.setdefault(ask, node_id)
     any_command: dict[str, str] = {}
     for table in commands.values():
         for word, command in table.items():
@@ -150,7 +157,7 @@ def _compile(bundle: Bundle) -> _Compiled:
         for code, locale in bundle.locales.items()
         for phrase in locale.words.get(GREETING, ())
     )
-    return _Compiled(commands, any_command, words, languages, index, asks, greetings)
+    return _Compiled(commands, any_command, words, languages, index, asks, asked_about, greetings)
 
 
 def prepare(bundle: Bundle) -> None:
@@ -583,15 +590,9 @@ def _read_words(compiled: _Compiled, step: _Step, text: str) -> tuple[str, str |
     if urgent:
         target = _urgent_node(step, target)
     if not urgent and question and trigger.ask is not None and _cue(step, AGENCY):
-        # "What if ICE comes to my job?": the topic's urgent guidance, then "is it now?". It is
-        # about the urgent node whose guidance that is (a raid at work), else the topic itself
-        # ("ICE checkpoints at the station tomorrow": the street's rights, then "is it now?").
-        about = next(
-            (node for node, ask in compiled.asks.items()
-             if ask == trigger.ask and step.bundle.nodes[node].urgent),
-            target,
-        )  # fmt: skip
-        return trigger.ask, lang, about
+        # "What if ICE comes to my job?": the topic's urgent guidance, then "is it now?"; about
+        # a raid at work, or the topic itself ("ICE checkpoints at the station tomorrow").
+        return trigger.ask, lang, compiled.asked_about.get(trigger.ask, target)
     # "Arrested five years ago" is not happening now: the guidance and "is it now?".
     if urgent and (question or _not_now(step, trigger, target)):
         # "I heard they arrest people at court, my hearing is next month": the topic's answer

@@ -66,16 +66,17 @@ def content() -> tuple[Bundle, routing.Routing]:
     return current.bundle, current.routing
 
 
-def _for_case(func: Callable[..., Any], args: tuple[Any, ...], opts: dict[str, Any]) -> None:
-    """A job whose first argument is a case id gets an id naming it, so closing the case or
-    the person's DELETE removes the job, its results and any failure with it."""
+def _defaults(func: Callable[..., Any], args: tuple[Any, ...], opts: dict[str, Any]) -> None:
+    """Every job retries at the configured intervals; a job whose first argument is a case id
+    gets an id naming it, so closing the case or the person's DELETE removes the job, its
+    results and any failure with it."""
+    opts.setdefault("retry", queues.retry(settings().retry_intervals))
     if args and next(iter(inspect.signature(func).parameters), "") == "case_id":
         opts.setdefault("job_id", queues.case_job_id(str(args[0])))
 
 
 def _enqueue(r: redis.Redis, queue: str, func: Callable[..., Any], *args: Any, **opts: Any) -> Any:
-    opts.setdefault("retry", queues.retry(settings().retry_intervals))
-    _for_case(func, args, opts)
+    _defaults(func, args, opts)
     return queues.enqueue(r, queue, func, *args, **opts)
 
 
@@ -87,8 +88,8 @@ def _schedule(
     *args: Any,
     **opts: Any,
 ) -> Any:
-    opts.setdefault("retry", queues.retry(settings().retry_intervals))
-    _for_case(func, args, opts)
+    """As _enqueue, to run at `when` (a time) or after it (a delay)."""
+    _defaults(func, args, opts)
     return queues.schedule(r, queue, when, func, *args, **opts)
 
 

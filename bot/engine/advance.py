@@ -23,10 +23,11 @@ FORWARDED = "cue.forwarded"
 PAST = "cue.past"  # long ago: years ago, last year
 AGAIN = "cue.again"  # again, back, returned: what came before is happening once more
 STILL = "cue.still"  # still there, just now: about this moment, whatever the model reads
+QUESTION = "cue.question"  # "can they", "quiero saber", "czy": a question without its mark
 UNIVERSAL = "cue.universal"  # ICE, immigration and its cognates: urgent in any language
 GREETING = "cue.greeting"  # hello in languages the hotline does not serve (see _read_model)
 AGENCY = "urgent.ice"  # ICE, la migra, agents: with "now", a topic text becomes urgent
-CUES = (HYPOTHETICAL, NOW, FORWARDED, PAST, AGAIN, STILL, UNIVERSAL, AGENCY)
+CUES = (HYPOTHETICAL, NOW, FORWARDED, PAST, AGAIN, STILL, QUESTION, UNIVERSAL, AGENCY)
 # The intent model is consulted after the word lists, for free text that matched none. An
 # urgent reading needs this much of the probability on the urgent labels together. A topic
 # needs this much on itself: the menu is seldom the answer to a question, and out of fold
@@ -683,8 +684,11 @@ def _agency_node(step: _Step, default: str) -> str:
 
 
 def _asks(step: _Step) -> bool:
-    """The text asks something: a question mark in any script."""
-    return any(mark in step.inbound.text for mark in QUESTION_MARKS)
+    """The text asks something: a question mark in any script, or words that ask (cue.question:
+    a dictated question has no mark)."""
+    if any(mark in step.inbound.text for mark in QUESTION_MARKS):
+        return True
+    return _cue(step, QUESTION) and not _cue(step, NOW)
 
 
 def _reads_calm(step: _Step) -> bool:

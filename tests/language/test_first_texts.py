@@ -282,7 +282,7 @@ def test_reported_speech_is_not_a_forwarded_rumour(loaded: Any, text: str) -> No
 def test_a_question_with_a_topic_word_turns_urgent_only_when_the_model_is_sure(
     loaded: Any,
 ) -> None:
-    text = "my cousin got picked up near the bodega, where do we bring his papers?"
+    text = "my cousin never came back from the bodega, where do we bring his papers?"
     assert _opened(_detected(loaded, text, (("urgent:detained", 0.9), ("papers", 0.05))))
     assert not _opened(_detected(loaded, text, (("urgent:detained", 0.6), ("papers", 0.3))))
 

@@ -27,6 +27,7 @@ QUESTION = "cue.question"  # "can they", "quiero saber", "czy": a question witho
 UNIVERSAL = "cue.universal"  # ICE, immigration and its cognates: urgent in any language
 GREETING = "cue.greeting"  # hello in languages the hotline does not serve (see _read_model)
 AGENCY = "urgent.ice"  # ICE, la migra, agents: with "now", a topic text becomes urgent
+REPORT = "topic.report"  # what a person saw and wants to report (a rumour passed on is not)
 CUES = (HYPOTHETICAL, NOW, FORWARDED, PAST, AGAIN, STILL, QUESTION, UNIVERSAL, AGENCY)
 # The intent model is consulted after the word lists, for free text that matched none. An
 # urgent reading needs this much of the probability on the urgent labels together. A topic
@@ -114,6 +115,7 @@ class _Compiled:
     # asking node with a topic's own guidance (street_if) is about that topic, not in here
     asked_about: dict[str, str]
     greetings: PhraseIndex[str]  # cue.greeting of every locale
+    reported: frozenset[str]  # the nodes the report list goes to
 
 
 @lru_cache(maxsize=8)
@@ -158,7 +160,10 @@ def _compile(bundle: Bundle) -> _Compiled:
         for code, locale in bundle.locales.items()
         for phrase in locale.words.get(GREETING, ())
     )
-    return _Compiled(commands, any_command, words, languages, index, asks, asked_about, greetings)
+    reported = frozenset(t.go for t in bundle.triggers if t.words == REPORT)
+    return _Compiled(
+        commands, any_command, words, languages, index, asks, asked_about, greetings, reported
+    )
 
 
 def prepare(bundle: Bundle) -> None:
@@ -605,26 +610,33 @@ def _read_words(compiled: _Compiled, step: _Step, text: str) -> tuple[str, str |
             and not _cue(step, HYPOTHETICAL)
             and _p_of(step, topic.go) > _p_of(step, target)
         ):
-            return _calm(step, (topic.go, lang, topic.go))
-        return _calm(step, (compiled.asks.get(target, target), lang, target))
+            return _calm(compiled, step, (topic.go, lang, topic.go))
+        return _calm(compiled, step, (compiled.asks.get(target, target), lang, target))
     if not urgent:
-        return _calm(step, (target, lang, target))
+        return _calm(compiled, step, (target, lang, target))
     return target, lang, target
 
 
-def _calm(step: _Step, found: tuple[str, str | None, str]) -> tuple[str, str | None, str]:
+def _calm(
+    compiled: _Compiled, step: _Step, found: tuple[str, str | None, str]
+) -> tuple[str, str | None, str]:
     """A calm reading of the word lists, or the calm topic the model reads with TOPIC_OVERRIDE_P
     in a first text: "does the city give my address to ICE?" is about city services, not the
     door, whatever word list "ICE" is in. ASKED_TOPIC_P when urgent words led to their
     guidance and "is it now?" (found[0] is the asking node), unless an "if" word says "what if";
-    LONG_TOPIC_P in a long text. A rumour passed on keeps urgent guidance and "is it now?"; one
-    whose words found a calm topic may take the model's ("they say the city gives IDNYC data to
-    ICE", passed on, is about city data, not the IDNYC words in it)."""
+    LONG_TOPIC_P in a long text. A rumour passed on keeps urgent guidance and "is it now?"
+    unless the model reads a calm topic other than a report with ASKED_TOPIC_P ("they say the
+    city gives food stamp lists to ICE, is it true?" is about city data); one whose words found
+    a calm topic may take the model's ("they say the city gives IDNYC data to ICE", passed on,
+    is about city data, not the IDNYC words in it)."""
     if step.session.node is not None:
         return found
     asking = found[0] != found[2]
     if asking and (step.inbound.forwarded or _cue(step, FORWARDED)):
-        return found
+        label = _sure_topic(step, ASKED_TOPIC_P)
+        if label is None or step.bundle.nodes[label].urgent or label in compiled.reported:
+            return found
+        return label, found[1], label
     asked = asking and not _cue(step, HYPOTHETICAL)
     long = not asked and word_count(step.inbound.text) >= LONG_TEXT_WORDS
     label = _sure_topic(
@@ -757,7 +769,7 @@ def _read_model(compiled: _Compiled, step: _Step, text: str) -> tuple[str, str |
         # now?", or its topic.
         target = agency.go
         if question or _not_now(step, None, target):
-            return _calm(step, (compiled.asks.get(target, target), None, target))
+            return _calm(compiled, step, (compiled.asks.get(target, target), None, target))
         return target, None, target
     if not text or not step.reading:
         return None

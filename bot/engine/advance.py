@@ -600,7 +600,7 @@ def _read_words(compiled: _Compiled, step: _Step, text: str) -> tuple[str, str |
         # a raid at work, or the topic itself ("ICE checkpoints at the station tomorrow").
         return trigger.ask, lang, compiled.asked_about.get(trigger.ask, target)
     # "Arrested five years ago" is not happening now: the guidance and "is it now?".
-    if urgent and (question or _not_now(step, trigger, target)):
+    if urgent and (question or _not_now(step, trigger, target) or _asks_topic(step)):
         # "I heard they arrest people at court, my hearing is next month": the topic's answer
         # speaks to it, when the model leans to it more than to the urgent node's calm side.
         topic = _first_topic(step)
@@ -701,6 +701,19 @@ def _asks(step: _Step) -> bool:
     if any(mark in step.inbound.text for mark in QUESTION_MARKS):
         return True
     return _cue(step, QUESTION) and not _cue(step, NOW)
+
+
+def _asks_topic(step: _Step) -> bool:
+    """A question in words (a question mark, or cue.question even beside a cue.now word) about
+    a topic whose trigger takes calm texts, that the model reads as that topic, with less
+    than CALM_VETO_MASS on the urgent labels: "saw ICE arresting a man at the bus stop
+    yesterday, where do I report it" is a report, though "arresting" says now."""
+    if not step.reading or not (_cue(step, QUESTION) or _asks(step)) or _cue(step, STILL):
+        return False
+    topic = _first_topic(step)
+    if topic is None or not topic.takes_calm or step.reading[0][0] != topic.go:
+        return False
+    return _urgent_mass(step.reading)[0] < CALM_VETO_MASS
 
 
 def _reads_calm(step: _Step) -> bool:

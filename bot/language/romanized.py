@@ -70,6 +70,8 @@ UNSUPPORTED: dict[str, frozenset[str]] = {
         não nao você voce vocês voces está estão tão agora  uma meu minha ele ela pra pfv
         obrigado obrigada ajuda levaram pegou imigração imigracao porta batendo também tambem
         então entao muito trabalho onde eu_faço faço preciso advogado  oi
+        eu sou estou rua dizer policial polícia alguém alguem português portugues fala
+        falar isso essa esse né vc cê dinheiro emprego patrão filho filha
     """.split()),
     "tl": frozenset("""
         ng ang mga po ko namin natin yung kasi ano pwede hindi wala sila kami tayo siya ako
@@ -80,6 +82,14 @@ UNSUPPORTED: dict[str, frozenset[str]] = {
         sono della dello  è  devo mio mia fratello sorella aiuto adesso casa_mia davanti
         bussano hanno appena dell' l'immigrazione immigrazione lavoro fuori perché perche
         vengono quelli aprire porta serve servono documenti
+        quali miei diritti polizia alle domande rispondere ferma posso possono ho fare gli
+        degli delle nel nella anche ancora oggi domani ieri visto chiama capo
+    """.split()),
+    "id": frozenset("""
+        saya kami mereka yang tidak nggak gak enggak bisa tanpa dengan untuk dari ini itu
+        sudah udah belum sekarang tadi besok kemarin kalau kalo bagaimana gimana tolong
+        rumah kerja polisi imigrasi suami istri adik kakak pintu datang ditangkap ditahan
+        penjara aja yg orang
     """.split()),
     "wo": frozenset("""
         dama soxla ngir sama   dul fey nanga  jërejëf jerejef waaw deedeet

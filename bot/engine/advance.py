@@ -697,7 +697,8 @@ def _agency_node(step: _Step, default: str) -> str:
 
 def _asks(step: _Step) -> bool:
     """The text asks something: a question mark in any script, or words that ask (cue.question:
-    a dictated question has no mark)."""
+    a dictated question has no mark) in a text with no cue.now word ("immigration is in the
+    warehouse now, do I have to show papers" is asked while it happens)."""
     if any(mark in step.inbound.text for mark in QUESTION_MARKS):
         return True
     return _cue(step, QUESTION) and not _cue(step, NOW)

@@ -599,18 +599,13 @@ def _read_words(compiled: _Compiled, step: _Step, text: str) -> tuple[str, str |
         # "What if ICE comes to my job?": the topic's urgent guidance, then "is it now?"; about
         # a raid at work, or the topic itself ("ICE checkpoints at the station tomorrow").
         return trigger.ask, lang, compiled.asked_about.get(trigger.ask, target)
-    # "Arrested five years ago" is not happening now: the guidance and "is it now?".
-    if urgent and (question or _not_now(step, trigger, target) or _asks_topic(step)):
-        # "I heard they arrest people at court, my hearing is next month": the topic's answer
-        # speaks to it, when the model leans to it more than to the urgent node's calm side.
-        topic = _first_topic(step)
-        if (
-            topic is not None
-            and topic.takes_calm
-            and not _cue(step, HYPOTHETICAL)
-            and _p_of(step, topic.go) > _p_of(step, target)
-        ):
-            return _calm(compiled, step, (topic.go, lang, topic.go))
+    # "Arrested five years ago" is not happening now: the guidance and "is it now?". "I heard
+    # they arrest people at court, my hearing is next month": a takes_calm topic's answer speaks
+    # to it, when the model leans to it more than to the urgent node's calm side.
+    calm_topic = _calm_topic(step, target) if urgent else None
+    if urgent and (question or _not_now(step, trigger, target) or _asks_about(step, calm_topic)):
+        if calm_topic is not None:
+            return _calm(compiled, step, (calm_topic, lang, calm_topic))
         return _calm(compiled, step, (compiled.asks.get(target, target), lang, target))
     if not urgent:
         return _calm(compiled, step, (target, lang, target))
@@ -632,18 +627,16 @@ def _calm(
     if step.session.node is not None:
         return found
     asking = found[0] != found[2]
-    if asking and (step.inbound.forwarded or _cue(step, FORWARDED)):
-        label = _sure_topic(step, ASKED_TOPIC_P)
-        if label is None or step.bundle.nodes[label].urgent or label in compiled.reported:
-            return found
-        return label, found[1], label
-    asked = asking and not _cue(step, HYPOTHETICAL)
+    rumour = asking and (step.inbound.forwarded or _cue(step, FORWARDED))
+    asked = rumour or (asking and not _cue(step, HYPOTHETICAL))
     long = not asked and word_count(step.inbound.text) >= LONG_TEXT_WORDS
     label = _sure_topic(
         step, ASKED_TOPIC_P if asked else LONG_TOPIC_P if long else TOPIC_OVERRIDE_P
     )
     if label is None or step.bundle.nodes[label].urgent or label == found[2]:
         return found
+    if rumour and label in compiled.reported:
+        return found  # a rumour passed on is not a sighting to report
     if long and _p_of(step, found[2]) * LONG_TOPIC_MARGIN > step.reading[0][1]:
         return found  # the model gives the word list's topic a fair share: the words decide
     return label, found[1], label
@@ -695,26 +688,36 @@ def _agency_node(step: _Step, default: str) -> str:
     return best
 
 
+def _marked(step: _Step) -> bool:
+    """A question mark in any script."""
+    return any(mark in step.inbound.text for mark in QUESTION_MARKS)
+
+
 def _asks(step: _Step) -> bool:
-    """The text asks something: a question mark in any script, or words that ask (cue.question:
-    a dictated question has no mark) in a text with no cue.now word ("immigration is in the
-    warehouse now, do I have to show papers" is asked while it happens)."""
-    if any(mark in step.inbound.text for mark in QUESTION_MARKS):
-        return True
-    return _cue(step, QUESTION) and not _cue(step, NOW)
+    """The text asks something: a question mark, or words that ask (cue.question: a dictated
+    question has no mark) in a text with no cue.now word ("immigration is in the warehouse
+    now, do I have to show papers" is asked while it happens)."""
+    return _marked(step) or (_cue(step, QUESTION) and not _cue(step, NOW))
 
 
-def _asks_topic(step: _Step) -> bool:
-    """A question in words (a question mark, or cue.question even beside a cue.now word) about
-    a topic whose trigger takes calm texts, that the model reads as that topic, with less
-    than CALM_VETO_MASS on the urgent labels: "saw ICE arresting a man at the bus stop
-    yesterday, where do I report it" is a report, though "arresting" says now."""
-    if not step.reading or not (_cue(step, QUESTION) or _asks(step)) or _cue(step, STILL):
-        return False
+def _calm_topic(step: _Step, target: str) -> str | None:
+    """The node of the text's first topic when its trigger takes calm texts, the text is no
+    "what if", and the model gives it more than the urgent node's calm side (`target`)."""
     topic = _first_topic(step)
-    if topic is None or not topic.takes_calm or step.reading[0][0] != topic.go:
+    if topic is None or not topic.takes_calm or _cue(step, HYPOTHETICAL):
+        return None
+    return topic.go if _p_of(step, topic.go) > _p_of(step, target) else None
+
+
+def _asks_about(step: _Step, topic: str | None) -> bool:
+    """A question (a mark, or cue.question words even beside a cue.now word) about `topic`
+    that the model reads as that topic first, with under CALM_VETO_MASS on the urgent labels,
+    and no cue.still word: "saw ICE arresting a man at the bus stop yesterday, where do I
+    report it" is a report, though "arresting" says now."""
+    if topic is None or not step.reading or step.reading[0][0] != topic or _cue(step, STILL):
         return False
-    return _urgent_mass(step.reading)[0] < CALM_VETO_MASS
+    asked = _marked(step) or _cue(step, QUESTION)
+    return asked and _urgent_mass(step.reading)[0] < CALM_VETO_MASS
 
 
 def _reads_calm(step: _Step) -> bool:

@@ -63,6 +63,11 @@ TOPIC_OVERRIDE_P = 0.5
 # reads with this much (out of fold topic 68.2 -> 69.6 %, held first texts 83.9 -> 84.3 %, no
 # case opened or lost). Not with an "if" word: a "what if" question keeps its guidance.
 ASKED_TOPIC_P = 0.3
+# Session 19: a takes_calm topic replaces an urgent text's calm guidance only when the model gives
+# it this much, not a crumb ("held in immigration jail for half a year" is about someone detained,
+# though a jail word points to detainers and the model gives detainers 0.096): no kept or fresh
+# row moves.
+CALM_TOPIC_FLOOR = 0.1
 # Round 6: a calm text of LONG_TEXT_WORDS words or more goes to the topic the model reads with
 # LONG_TOPIC_P rather than the word list's, unless the model gives the word list's topic a
 # third of that (LONG_TOPIC_MARGIN): in a sentence the organizer's word is one among many ("a
@@ -702,11 +707,13 @@ def _asks(step: _Step) -> bool:
 
 def _calm_topic(step: _Step, target: str) -> str | None:
     """The node of the text's first topic when its trigger takes calm texts, the text is no
-    "what if", and the model gives it more than the urgent node's calm side (`target`)."""
+    "what if", and the model gives it CALM_TOPIC_FLOOR and more than the urgent node's calm side
+    (`target`)."""
     topic = _first_topic(step)
     if topic is None or not topic.takes_calm or _cue(step, HYPOTHETICAL):
         return None
-    return topic.go if _p_of(step, topic.go) > _p_of(step, target) else None
+    p = _p_of(step, topic.go)
+    return topic.go if p > _p_of(step, target) and p >= CALM_TOPIC_FLOOR else None
 
 
 def _asks_about(step: _Step, topic: str | None) -> bool:

@@ -543,9 +543,14 @@ def _question(compiled: _Compiled, step: _Step, text: str) -> bool:
 def _happening(step: _Step) -> bool:
     """A question or rumour in words that also says it is happening now, and that the model
     reads as urgent ("they're at the door now, do I have to open?", "my cousin says they are
-    moving him"): what is asked is about this moment, not what might happen. Never for a
-    message WhatsApp marks as forwarded."""
-    if step.inbound.forwarded or not _cue(step, NOW) or not step.reading:
+    moving him"), or that has a cue.still word whatever the model reads ("they asked my neighbours
+    if I live here, they're still in the hallway"): what is asked is about this moment, not what
+    might happen. Never for a message WhatsApp marks as forwarded."""
+    if step.inbound.forwarded:
+        return False
+    if _cue(step, STILL):
+        return True
+    if not _cue(step, NOW) or not step.reading:
         return False
     return _urgent_mass(step.reading)[0] >= HAPPENING_MASS
 

@@ -698,16 +698,14 @@ def _agency_node(step: _Step, default: str) -> str:
     return best
 
 
-def _marked(step: _Step) -> bool:
-    """A question mark in any script."""
-    return any(mark in step.inbound.text for mark in QUESTION_MARKS)
-
-
-def _asks(step: _Step) -> bool:
-    """The text asks something: a question mark, or words that ask (cue.question: a dictated
-    question has no mark) in a text with no cue.now word ("immigration is in the warehouse
-    now, do I have to show papers" is asked while it happens)."""
-    return _marked(step) or (_cue(step, QUESTION) and not _cue(step, NOW))
+def _asks(step: _Step, beside_now: bool = False) -> bool:
+    """The text asks something: a question mark in any script, or words that ask (cue.question:
+    a dictated question has no mark) in a text with no cue.now word ("immigration is in the
+    warehouse now, do I have to show papers" is asked while it happens), or with one when
+    `beside_now`."""
+    if any(mark in step.inbound.text for mark in QUESTION_MARKS):
+        return True
+    return _cue(step, QUESTION) and (beside_now or not _cue(step, NOW))
 
 
 def _calm_topic(step: _Step, target: str) -> str | None:
@@ -728,8 +726,7 @@ def _asks_about(step: _Step, topic: str | None) -> bool:
     report it" is a report, though "arresting" says now."""
     if topic is None or not step.reading or step.reading[0][0] != topic or _cue(step, STILL):
         return False
-    asked = _marked(step) or _cue(step, QUESTION)
-    return asked and _urgent_mass(step.reading)[0] < CALM_VETO_MASS
+    return _asks(step, beside_now=True) and _urgent_mass(step.reading)[0] < CALM_VETO_MASS
 
 
 def _reads_calm(step: _Step) -> bool:

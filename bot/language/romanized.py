@@ -161,7 +161,7 @@ def _known_letter(ch: str) -> bool:
 _TABLES = [("romanized", lang) for lang in ROMANIZED] + [
     ("unsupported", lang) for lang in UNSUPPORTED
 ]
-_ARABIC_TABLE = _TABLES.index(("romanized", "ar")) if "ar" in ROMANIZED else -1
+_ARABIC_TABLE = _TABLES.index(("romanized", "ar"))  # Arabizi's digit-letters count for it
 
 
 def _index(tables: list[frozenset[str]]) -> dict[str, tuple[int, ...]]:
@@ -196,8 +196,7 @@ def classify(text: str) -> tuple[str, str] | None:
     pairs = {f"{a}_{b}" for a, b in zip(words, words[1:], strict=False)}
     tokens = set(words) | pairs
     hits = _hits(tokens, _IN_TABLES, len(_TABLES))
-    if _ARABIC_TABLE >= 0:
-        hits[_ARABIC_TABLE] += sum(1 for w in words if _is_arabizi(w))
+    hits[_ARABIC_TABLE] += sum(1 for w in words if _is_arabizi(w))
     best = max(hits)
     needed = 1 if len(words) <= 3 else 2
     if best < needed:

@@ -89,9 +89,11 @@ AGENCY_NODE_P = 0.5
 # A topic with no urgent guidance of its own, in a question, turns urgent on the model alone
 # only when it is this sure.
 ASKED_URGENT_MASS = 0.8
-# A question in Latin letters for a language with its own script that only the model reads as
-# urgent needs this much: on the kept sets' romanized texts, 19 calm questions paged under it
-# and 2 urgent texts (each then gets the guidance and "is it now?"); 0.8 traded 28 for 6.
+# A question in Latin letters for a language with its own script (Arabizi, Banglish...) that
+# only the model reads as urgent needs this much before it pages, by the model's layer or by
+# turning a topic urgent: the model knows these spellings least. On the kept sets, 30 calm
+# texts fewer paged and one urgent text gets the guidance and "is it now?" first; 0.8 traded
+# 28 for 6 at the model's layer alone.
 ROMANIZED_ASKED_MASS = 0.65
 # Round 6: a text whose only urgent word names the agency (ICE, la migra: the last trigger, so
 # no topic word either), with no "now" word, that the model reads as a calm topic with
@@ -595,12 +597,13 @@ def _read_words(compiled: _Compiled, step: _Step, text: str) -> tuple[str, str |
     if not urgent and not question:
         mass, likeliest = _urgent_mass(step.reading)
         now = _cue(step, AGENCY) and _cue(step, NOW)
-        if trigger.urgent is not None and (now or mass >= TOPIC_URGENT_MASS):
+        leans = mass >= TOPIC_URGENT_MASS and not _doubted(step, mass)
+        if trigger.urgent is not None and (now or leans):
             target, urgent = trigger.urgent, True
         elif (
             trigger.urgent is None
             and likeliest
-            and mass >= TOPIC_URGENT_MASS
+            and leans
             and (not _asks(step) or now or mass >= ASKED_URGENT_MASS)
         ):
             # "They took us out and are asking everyone for papers": a topic with no urgent
@@ -820,10 +823,9 @@ def _read_model(compiled: _Compiled, step: _Step, text: str) -> tuple[str, str |
 
 
 def _doubted(step: _Step, mass: float) -> bool:
-    """A question in Latin letters for a language with its own script (Arabizi, Banglish...)
-    that only the model reads as urgent, under ROMANIZED_ASKED_MASS: the model knows these
-    spellings least ("salam, fi 7ada byetkallam 3arabi?" read as urgent), so the guidance and
-    "is it now?" come first."""
+    """A question in Latin letters for a language with its own script that the model reads as
+    urgent under ROMANIZED_ASKED_MASS ("salam, fi 7ada byetkallam 3arabi?" read as urgent): the
+    guidance and "is it now?" come first, and a topic it names stays calm."""
     return step.inbound.romanized and _asks(step) and mass < ROMANIZED_ASKED_MASS
 
 

@@ -23,12 +23,13 @@ FORWARDED = "cue.forwarded"
 PAST = "cue.past"  # long ago: years ago, last year
 AGAIN = "cue.again"  # again, back, returned: what came before is happening once more
 STILL = "cue.still"  # still there, just now: about this moment, whatever the model reads
+EARLIER = "cue.earlier"  # yesterday, last night, on Sunday: before today
 QUESTION = "cue.question"  # "can they", "quiero saber", "czy": a question without its mark
 UNIVERSAL = "cue.universal"  # ICE, immigration and its cognates: urgent in any language
 GREETING = "cue.greeting"  # hello in languages the hotline does not serve (see _read_model)
 AGENCY = "urgent.ice"  # ICE, la migra, agents: with "now", a topic text becomes urgent
 REPORT = "topic.report"  # what a person saw and wants to report (a rumour passed on is not)
-CUES = (HYPOTHETICAL, NOW, FORWARDED, PAST, AGAIN, STILL, QUESTION, UNIVERSAL, AGENCY)
+CUES = (HYPOTHETICAL, NOW, FORWARDED, PAST, AGAIN, STILL, EARLIER, QUESTION, UNIVERSAL, AGENCY)
 # The intent model is consulted after the word lists, for free text that matched none. An
 # urgent reading needs this much of the probability on the urgent labels together. A topic
 # needs this much on itself: the menu is seldom the answer to a question, and out of fold
@@ -753,9 +754,14 @@ def _reads_calm(step: _Step) -> bool:
 
 def _not_now(step: _Step, trigger: Trigger | None, target: str) -> bool:
     """Urgent words that most likely tell of something not happening now: long past, a
-    question the model reads as calm, or only the agency's name in what it reads as another
-    calm topic."""
-    return _past(step) or _reads_calm(step) or _agency_calm(step, trigger, target)
+    sighting from before today to report, a question the model reads as calm, or only the
+    agency's name in what it reads as another calm topic."""
+    return (
+        _past(step)
+        or _seen_earlier(step)
+        or _reads_calm(step)
+        or _agency_calm(step, trigger, target)
+    )
 
 
 def _past(step: _Step) -> bool:
@@ -765,6 +771,12 @@ def _past(step: _Step) -> bool:
     past."""
     again = _cue(step, AGAIN) and _happening(step)
     return _cue(step, PAST) and not again
+
+
+def _seen_earlier(step: _Step) -> bool:
+    """A sighting from before today to report ("saw ICE take two men yesterday, who do I tell"):
+    a cue.earlier word and a topic.report word, and no cue.still word."""
+    return _cue(step, EARLIER) and REPORT in step.found_keys and not _cue(step, STILL)
 
 
 def _agency_calm(step: _Step, trigger: Trigger | None, target: str) -> bool:

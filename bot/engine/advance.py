@@ -96,6 +96,10 @@ ASKED_URGENT_MASS = 0.8
 # texts fewer paged and one urgent text gets the guidance and "is it now?" first; 0.8 traded
 # 28 for 6 at the model's layer alone.
 ROMANIZED_ASKED_MASS = 0.65
+# Pinyin and Korean in Latin letters, the spellings the model knows least (it read calm
+# questions in them as urgent at 0.66-0.8): 0.8 there took 10 more kept calm pages and no urgent
+# text once "jappyeo gasseoyo" and "cong ju liu suo" joined the urgent lists.
+ROMANIZED_ASKED_MASS_BY_LANG = {"zh": 0.8, "ko": 0.8}
 # Round 6: a text whose only urgent word names the agency (ICE, la migra: the last trigger, so
 # no topic word either), with no "now" word, that the model reads as a calm topic with
 # AGENCY_CALM_P and under AGENCY_CALM_MASS on the urgent labels, gets the guidance and "is it
@@ -838,7 +842,8 @@ def _doubted(step: _Step, mass: float) -> bool:
     """A question in Latin letters for a language with its own script that the model reads as
     urgent under ROMANIZED_ASKED_MASS ("salam, fi 7ada byetkallam 3arabi?" read as urgent): the
     guidance and "is it now?" come first, and a topic it names stays calm."""
-    return step.inbound.romanized and _asks(step) and mass < ROMANIZED_ASKED_MASS
+    limit = ROMANIZED_ASKED_MASS_BY_LANG.get(step.inbound.guess or "", ROMANIZED_ASKED_MASS)
+    return step.inbound.romanized and _asks(step) and mass < limit
 
 
 def _jump(step: _Step, target: str, lang: str | None, about: str, layer: str) -> None:

@@ -780,7 +780,7 @@ def _past(step: _Step) -> bool:
 def _seen_earlier(step: _Step) -> bool:
     """A sighting from before today to report ("saw ICE take two men yesterday, who do I tell"):
     a cue.earlier word and a topic.report word, and no cue.still word."""
-    return _cue(step, EARLIER) and REPORT in step.found_keys and not _cue(step, STILL)
+    return _cue(step, EARLIER) and _cue(step, REPORT) and not _cue(step, STILL)
 
 
 def _agency_calm(step: _Step, trigger: Trigger | None, target: str) -> bool:
@@ -840,8 +840,9 @@ def _read_model(compiled: _Compiled, step: _Step, text: str) -> tuple[str, str |
 
 def _doubted(step: _Step, mass: float) -> bool:
     """A question in Latin letters for a language with its own script that the model reads as
-    urgent under ROMANIZED_ASKED_MASS ("salam, fi 7ada byetkallam 3arabi?" read as urgent): the
-    guidance and "is it now?" come first, and a topic it names stays calm."""
+    urgent under ROMANIZED_ASKED_MASS (ROMANIZED_ASKED_MASS_BY_LANG for pinyin and Korean):
+    "salam, fi 7ada byetkallam 3arabi?" gets the guidance and "is it now?" first, and a topic it
+    names stays calm."""
     limit = ROMANIZED_ASKED_MASS_BY_LANG.get(step.inbound.guess or "", ROMANIZED_ASKED_MASS)
     return step.inbound.romanized and _asks(step) and mass < limit
 

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import base64
 import hmac
 import logging
+from urllib.parse import parse_qsl
 from xml.sax.saxutils import escape, quoteattr
 
 import redis
 from flask import Blueprint, Response, abort, request, url_for
 from twilio.request_validator import RequestValidator
 
+from bot.config import Settings
 from bot.engine.sms import MAX_MESSAGE
 from bot.escalation import delivery, jobs
 from bot.turn import formats
@@ -23,11 +26,12 @@ log = logging.getLogger(__name__)
 FINAL = {"delivered", "undelivered", "failed", "read", "received", "canceled"}
 
 
-def _signed_url() -> str:
-    """The URL Twilio signed: the configured public base, so a TLS proxy does not break it."""
-    base = settings().public_url.rstrip("/")
+def _signed_url(cfg: Settings) -> str:
+    """The URL Twilio signed: the configured public base, so a TLS proxy does not break it;
+    else the URL as this request arrived (scheme, host with any port, path, query)."""
+    base = cfg.public_url.rstrip("/")
     if not base:
-        return request.url
+        base = f"{request.scheme}://{request.host}{request.script_root}"
     query = request.query_string.decode()
     return base + request.path + (f"?{query}" if query else "")
 
@@ -39,19 +43,41 @@ def _public_url(path: str) -> str:
     return base + path if base else request.host_url.rstrip("/") + path
 
 
-def _verified() -> bool:
-    """X-Twilio-Signature, computed by the twilio library. One HMAC for the URL as configured;
-    the URL with or without its port (Twilio signs either) only when that one fails."""
-    signature = request.headers.get("X-Twilio-Signature", "")
-    if not signature:
-        return False
-    validator = RequestValidator(settings().twilio_auth_token)
-    url, form = _signed_url(), request.form
-    if not hmac.compare_digest(validator.compute_signature(url, form), signature):
-        if not validator.validate(url, form, signature):
-            return False
-    account = settings().twilio_account_sid
-    return not account or form.get("AccountSid") == account
+def _pairs() -> list[tuple[str, str]]:
+    """The urlencoded body's name-value pairs, as Werkzeug would decode them (UTF-8, errors
+    replaced), without building its form: Twilio's forms are small and always urlencoded."""
+    if request.mimetype != "application/x-www-form-urlencoded":
+        return []
+    body = request.get_data(cache=True).decode("utf-8", "replace")
+    return parse_qsl(body, keep_blank_values=True)
+
+
+def signature(token: str, url: str, pairs: list[tuple[str, str]]) -> str:
+    """Twilio's X-Twilio-Signature (../shared/facts/twilio-rq.md §2): base64 HMAC-SHA1 of the
+    URL followed by each name and value, sorted by name then value, repeats once."""
+    signed = url + "".join(name + value for name, value in sorted(set(pairs)))
+    return base64.b64encode(hmac.digest(token.encode(), signed.encode(), "sha1")).decode()
+
+
+def _verified_form() -> dict[str, str] | None:
+    """Twilio's form (the first value of each name) when X-Twilio-Signature holds, else None.
+    One HMAC for the URL as configured; the twilio library's full check (the URL with or
+    without its port: Twilio signs either) only when that one fails."""
+    header = request.headers.get("X-Twilio-Signature", "")
+    if not header:
+        return None
+    cfg = settings()
+    url, pairs = _signed_url(cfg), _pairs()
+    if not hmac.compare_digest(signature(cfg.twilio_auth_token, url, pairs), header):
+        validator = RequestValidator(cfg.twilio_auth_token)
+        if not validator.validate(url, request.form, header):
+            return None
+        pairs = list(request.form.items(multi=True))
+    form: dict[str, str] = {}
+    for name, value in pairs:
+        form.setdefault(name, value)
+    account = cfg.twilio_account_sid
+    return form if not account or form.get("AccountSid") == account else None
 
 
 def twiml(texts: list[str]) -> Response:
@@ -84,11 +110,12 @@ def twiml(texts: list[str]) -> Response:
 def status() -> Response:
     """Twilio's status callback: the status of a message sent for a case is recorded (no
     number); a final message's record can be deleted."""
-    if not _verified():
+    form = _verified_form()
+    if form is None:
         abort(403)
-    sid, status = formats.message_sid(request.form), request.form.get("MessageStatus", "")
+    sid, status = formats.message_sid(form), form.get("MessageStatus", "")
     if sid and status:
-        delivery.record(get_redis(), sid, status, request.form.get("ErrorCode", ""))
+        delivery.record(get_redis(), sid, status, form.get("ErrorCode", ""))
     if status in FINAL and sid:
         jobs.forget_later(get_redis(), settings(), sid)
     return Response("", status=204)
@@ -96,22 +123,23 @@ def status() -> Response:
 
 @bp.post("/twilio/messages")
 def inbound() -> Response:
-    if not _verified():
+    form = _verified_form()
+    if form is None:
         log.warning("webhook: invalid or missing signature")
         abort(403)
     try:
-        malformed = formats.problem(request.form)
+        malformed = formats.problem(form)
         if malformed:  # a reshaped or forged form: no value is logged
             log.warning("webhook: %s; not answered", malformed)
             return twiml([])
         try:
-            msg = channels.parse(request.form)
+            msg = channels.parse(form)
         except channels.BadInbound as exc:
             log.warning("webhook: unusable form (%s)", exc)
             return twiml([])
         return _answer(msg)
     finally:  # every signed message, answered or refused, leaves no copy at Twilio
-        _forget(formats.message_sid(request.form))
+        _forget(formats.message_sid(form))
 
 
 def _forget(sid: str | None) -> None:

@@ -264,3 +264,46 @@ def test_the_first_text_after_start_does_not_build_the_engine_tables(phone: Phon
     built_before = compiled.cache_info().misses
     phone.send("ICE is at my door")
     assert compiled.cache_info().misses == built_before
+
+
+def test_the_signature_is_twilios_for_any_form() -> None:
+    """The webhook's one-HMAC check computes what the twilio library computes, repeats,
+    empty values and any script included."""
+    import random
+
+    from werkzeug.datastructures import MultiDict
+
+    from bot.web.webhook import signature
+
+    rng = random.Random(7)
+    alphabet = "aZ09 +&=%é中ё১ا\n"
+    validator = RequestValidator(AUTH_TOKEN)
+    for _ in range(300):
+        names = ["Body", "From", "MediaUrl0", "X", "a", "Z"]
+        pairs = [
+            (rng.choice(names), "".join(rng.choices(alphabet, k=rng.randint(0, 6))))
+            for _ in range(rng.randint(0, 8))
+        ]
+        expected = validator.compute_signature(WEBHOOK, MultiDict(pairs))
+        assert signature(AUTH_TOKEN, WEBHOOK, pairs) == expected
+
+
+def test_a_url_signed_with_its_port_or_a_repeated_field_still_passes(
+    phone: Phone, say: Any
+) -> None:
+    """Twilio may sign the URL with its default port; a form may repeat a name (the first
+    value is the one read, as Werkzeug's form gives it)."""
+    from werkzeug.datastructures import MultiDict
+
+    with_port = WEBHOOK.replace("://localhost/", "://localhost:80/")
+    form = phone.form("hi")
+    signed = RequestValidator(AUTH_TOKEN).compute_signature(with_port, form)
+    assert phone.post(form, signature=signed).status_code == 200
+    other = Phone(phone.client, number="+15550002222")
+    repeated = MultiDict([*other.form("hola").items(), ("Body", "ICE")])
+    signed = RequestValidator(AUTH_TOKEN).compute_signature(WEBHOOK, repeated)
+    response = phone.client.post(
+        "/twilio/messages", data=repeated, headers={"X-Twilio-Signature": signed}
+    )
+    assert response.status_code == 200
+    assert messages(response)[0].startswith(say("es", "welcome")[:20])

@@ -95,7 +95,9 @@ class Commit(IntEnum):
 # Apply a turn's writes only if the session is still the one the turn read, the message was
 # not answered meanwhile, and no key that must be new exists: one round trip, atomic, no lock.
 # The writes travel as one JSON argument: the client encodes one string instead of some fifty
-# (redis-py encodes each argument in Python; cjson decodes them all in C).
+# (redis-py encodes each argument in Python; cjson decodes them all in C). A binary value (an
+# RQ job's compressed data) cannot be JSON text: it follows as its own argument, and the
+# command names it as [its ARGV index].
 _COMMIT = """
 local current = redis.call('GET', KEYS[1]) or ''
 if current ~= ARGV[1] then return 0 end
@@ -103,7 +105,13 @@ if redis.call('EXISTS', KEYS[2]) == 1 then return -1 end
 for k = 3, #KEYS do
   if redis.call('EXISTS', KEYS[k]) == 1 then return -2 end
 end
+local blobs = #ARGV > 2
 for _, command in ipairs(cjson.decode(ARGV[2])) do
+  if blobs then
+    for i = 2, #command do
+      if type(command[i]) == 'table' then command[i] = ARGV[command[i][1]] end
+    end
+  end
   redis.call(unpack(command))
 end
 return 1
@@ -170,12 +178,32 @@ class Writes:
     def __init__(self) -> None:
         self.commands: list[tuple[Any, ...]] = []
         self.absent: list[str] = []  # keys that must not exist when the commit runs
+        self.blobs: list[bytes] = []  # binary values, the commit's arguments after the writes
 
     def require_absent(self, key: str) -> None:
         self.absent.append(key)
 
     def _add(self, *command: Any) -> None:
-        self.commands.append(tuple(_text(x) for x in command))
+        self.commands.append(tuple(self._argument(x) for x in command))
+
+    def _argument(self, value: Any) -> str | list[int]:
+        if isinstance(value, bytes) and not value.isascii():
+            self.blobs.append(value)
+            return [2 + len(self.blobs)]  # its index in the commit's ARGV (Lua counts from 1)
+        return _text(value)
+
+    def take(self, pipe: redis.client.Pipeline) -> None:
+        """Move the commands queued on a redis-py pipeline (a library's, such as RQ's enqueue)
+        into these writes, so they happen in the same commit."""
+        commands, blobs = len(self.commands), len(self.blobs)
+        try:
+            for args, _options in pipe.command_stack:
+                self._add(*args)
+        except Exception:  # all of them or none
+            del self.commands[commands:], self.blobs[blobs:]
+            raise
+        finally:
+            pipe.reset()
 
     def set(self, key: str, value: Any, ex: int | None = None) -> None:
         self._add("SET", key, value, *(("EX", ex) if ex else ()))
@@ -211,15 +239,19 @@ class Writes:
         """Unconditionally, in one transaction."""
         pipe = r.pipeline(transaction=True)
         for command in self.commands:
-            pipe.execute_command(*command)
+            pipe.execute_command(*(self._value(x) for x in command))
         pipe.execute()
+
+    def _value(self, argument: str | list[int]) -> str | bytes:
+        return self.blobs[argument[0] - 3] if isinstance(argument, list) else argument
 
     def commit(
         self, r: redis.Redis, session_key: str, seen_key: str, expected: bytes | None
     ) -> Commit:
         packed = json.dumps(self.commands, separators=(",", ":"), ensure_ascii=False)
         keys = [session_key, seen_key, *self.absent]
-        result = Commit(int(script(r, _COMMIT)(keys=keys, args=[expected or b"", packed])))
+        args = [expected or b"", packed, *self.blobs]
+        result = Commit(int(script(r, _COMMIT)(keys=keys, args=args)))
         if result == Commit.WRITTEN and self.absent and r.__dict__.get(REPLICATED):
             # A new case is acknowledged to the person with its number: let a replica have it
             # first, so a failover right after cannot lose it (bounded: the answer must go).

@@ -4,6 +4,7 @@ is refused at start, not at the first message."""
 from __future__ import annotations
 
 import pytest
+import redis
 from redis.sentinel import SentinelConnectionPool
 
 from bot import config, db
@@ -37,3 +38,18 @@ def test_production_takes_sentinels_instead_of_a_url() -> None:
     ]
     assert hosts == [("10.0.0.1", 26379), ("10.0.0.2", 26379), ("10.0.0.3", 26379)]
     assert pool.connection_kwargs["socket_timeout"] == 2  # the web fails fast, as with a URL
+
+
+def test_binary_values_travel_beside_the_commits_json(r: redis.Redis) -> None:
+    """A value that is not text (an RQ job's compressed data) reaches Redis byte for byte, in
+    the atomic commit and in an unconditional apply."""
+    blob = bytes(range(256))
+    writes = db.Writes()
+    writes.hset("h", {"data": blob, "status": "queued"})
+    writes.set("s", "text")
+    assert writes.commit(r, "session", "seen", None) == db.Commit.WRITTEN
+    assert r.hgetall("h") == {b"data": blob, b"status": b"queued"} and r.get("s") == b"text"
+    again = db.Writes()
+    again.set("b", blob + b"!")
+    again.apply(r)
+    assert r.get("b") == blob + b"!"

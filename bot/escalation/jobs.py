@@ -26,6 +26,7 @@ from bot import config
 from bot.config import Settings
 from bot.content import routing
 from bot.content.live import LiveContent
+from bot.db import Writes
 from bot.engine import Bundle
 from bot.escalation import alarms, cases, delivery, outbound, queues, signing
 from bot.escalation.cases import CaseStatus
@@ -96,13 +97,17 @@ def _schedule(
 # --- What the rest of the hotline asks of the workers --------------------------------------
 
 
-def announce(r: redis.Redis, case_id: str, urgency: str) -> None:
-    """Hand a new case to the workers. Its outbox entry, written in the turn's commit, stays
-    until `case_opened` runs, so a failure here is repaired by `sweep_outbox`. One round trip:
-    RQ's own calls go out on one pipeline."""
+def announce(r: redis.Redis, case_id: str, urgency: str, writes: Writes | None = None) -> None:
+    """Hand a new case to the workers. With `writes`, RQ's calls join the turn's commit: the
+    case and its job are saved together, with no round trip of their own. Without, they go out
+    now on one pipeline (the sweep). The case's outbox entry stays until `case_opened` runs, so
+    a case saved without its job is announced by `sweep_outbox`."""
     with r.pipeline() as pipe:
         _enqueue(r, queues.for_urgency(urgency), case_opened, case_id, pipeline=pipe)
-        pipe.execute()
+        if writes is None:
+            pipe.execute()
+        else:
+            writes.take(pipe)
 
 
 def sweep_outbox(r: redis.Redis, now: float | None = None) -> list[str]:

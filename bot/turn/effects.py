@@ -1,9 +1,9 @@
 """What one turn does to the world, in one place.
 
 `stage` adds the turn's writes to its atomic commit: the session, a new case with its outbox
-entry, what a person with an open case adds to it, an erasure. `follow` runs after the commit
-succeeded: it hands new cases to the workers and releases held replies. If `follow` fails, the
-outbox entry written by `stage` makes the worker's sweep announce the case anyway.
+entry and its job for the workers, what a person with an open case adds to it, an erasure.
+`follow` runs after the commit succeeded: it releases held replies. If a case's job could not
+be staged, its outbox entry makes the worker's sweep announce the case anyway.
 """
 
 from __future__ import annotations
@@ -69,6 +69,10 @@ def stage(
                 minutes,
             )
             staged.opened.append((case_id, event.data["urgency"]))
+            try:  # its job joins the commit; without it, the worker's sweep announces the case
+                jobs.announce(r, case_id, event.data["urgency"], writes)
+            except Exception:
+                log.exception("case %s saved without its job; the sweep will announce it", case_id)
         elif event.type == EventType.ERASED:
             cases.erase_person(r, writes, pseudo)
     reports.count_turn(writes, turn, msg.channel, now)
@@ -102,9 +106,7 @@ def _follow_case(
 
 
 def follow(r: redis.Redis, staged: Staged, case: dict[str, str] | None) -> None:
-    """After the commit: queue new cases for staff, release held replies."""
-    for case_id, urgency in staged.opened:
-        jobs.announce(r, case_id, urgency)
+    """After the commit: release held replies (new cases were queued in the commit)."""
     if staged.release_held and case is not None:
         jobs.release_held(r, case["id"], case["urgency"])
 

@@ -29,7 +29,7 @@ def test_a_case_whose_announcement_failed_still_reaches_the_on_call_contact(
     person: Phone, r: redis.Redis, twilio: FakeTwilio, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     def broken(*_args: Any) -> None:
-        raise redis.ConnectionError("Redis went away after the commit")
+        raise RuntimeError("RQ could not build the job")
 
     monkeypatch.setattr(jobs, "announce", broken)
     reply = person.send("ICE is at my door").get_data(as_text=True)
@@ -72,6 +72,30 @@ def test_a_case_id_taken_before_the_commit_is_not_reused(
     assert r.hgetall(cases.CASE + "AAAA") == {b"topic": b"someone_else"}
     assert r.hget(cases.CASE + "BBBB", "topic") == b"ice_at_door"
     assert "BBBB" in reply and "AAAA" not in reply
+
+
+def test_a_case_and_its_job_are_saved_in_one_commit(
+    person: Phone, r: redis.Redis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The job that pages staff is written with the case, before any worker runs; a commit
+    that is refused (the id was taken meanwhile) leaves no job behind."""
+    from rq import Queue
+
+    from bot.escalation import queues
+
+    ids: Iterator[str] = iter(["AAAA", "AAAA", "BBBB"])
+    monkeypatch.setattr(cases, "new_id", lambda: next(ids))
+    real_commit = Writes.commit
+
+    def racing_commit(self: Writes, *args: Any) -> Any:
+        r.hsetnx(cases.CASE + "AAAA", "topic", "someone_else")
+        return real_commit(self, *args)
+
+    monkeypatch.setattr(Writes, "commit", racing_commit)
+    person.send("ICE is at my door")
+    [job_id] = Queue(queues.URGENT, connection=r, serializer=queues.SERIALIZER).job_ids
+    assert job_id.startswith(f"{queues.CASE_JOB}BBBB-")
+    assert list(r.scan_iter(f"rq:job:{queues.CASE_JOB}AAAA-*")) == []
 
 
 ROUTING_WITH_HOURS = """

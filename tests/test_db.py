@@ -53,3 +53,26 @@ def test_binary_values_travel_beside_the_commits_json(r: redis.Redis) -> None:
     again.set("b", blob + b"!")
     again.apply(r)
     assert r.get("b") == blob + b"!"
+
+
+def test_the_turns_scripts_survive_a_dropped_connection_and_a_flushed_script_cache(
+    r: redis.Redis, redis_url: str
+) -> None:
+    """The turn's script calls keep one connection per thread: a connection Redis closed is
+    replaced and the call made again, a script Redis forgot (a restart) is loaded again, and
+    a thousand calls use one connection."""
+    web = redis.Redis.from_url(redis_url)  # a client of its own
+    echo = "return ARGV[1]"
+    assert db.run_script(web, echo, [], ["one"]) == b"one"
+    r.client_kill_filter(_type="normal", skipme=True)  # every other client's link is cut
+    assert db.run_script(web, echo, [], ["two"]) == b"two"
+    r.script_flush()
+    assert db.run_script(web, echo, [], ["three"]) == b"three"
+    before = len(r.client_list())
+    for n in range(1000):
+        assert db.run_script(web, echo, [], [n]) == str(n).encode()
+    assert len(r.client_list()) == before
+    with pytest.raises(redis.ResponseError):
+        db.run_script(web, "return redis.error_reply('no')", [], [])
+    assert db.run_script(web, echo, [], ["after an error"]) == b"after an error"
+    web.close()

@@ -5,17 +5,16 @@ from __future__ import annotations
 
 import atexit
 import hashlib
-import json
 import logging
 import os
 import threading
-import weakref
 from dataclasses import dataclass
 from enum import IntEnum
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import orjson
 import redis
 from redis.backoff import NoBackoff
 from redis.connection import AbstractConnection
@@ -255,7 +254,7 @@ class Writes:
     def commit(
         self, r: redis.Redis, session_key: str, seen_key: str, expected: bytes | None
     ) -> Commit:
-        packed = json.dumps(self.commands, separators=(",", ":"), ensure_ascii=False)
+        packed = orjson.dumps(self.commands)
         keys = [session_key, seen_key, *self.absent]
         args = [expected or b"", packed, *self.blobs]
         result = Commit(int(run_script(r, _COMMIT, keys, args)))
@@ -282,24 +281,32 @@ def _text(value: Any) -> str:
     raise TypeError(f"cannot write {type(value).__name__} to Redis")
 
 
-_held = threading.local()  # this thread's connection, by pool: {pool: (connection, pid)}
+_pid = [os.getpid()]  # this process's id, kept current across forks (gunicorn's workers)
+os.register_at_fork(after_in_child=lambda: _pid.__setitem__(0, os.getpid()))
 
 
 def _connection(pool: redis.ConnectionPool) -> AbstractConnection:
     """This thread's connection to the pool's server, taken from the pool once and kept."""
-    held = _held.__dict__.setdefault("by_pool", weakref.WeakKeyDictionary())
-    entry = held.get(pool)
-    if entry is None or entry[1] != os.getpid():  # a forked worker takes its own
-        entry = held[pool] = (pool.get_connection(), os.getpid())
+    held = pool.__dict__.get(_HELD)
+    if held is None:  # a race here only makes two empty thread-locals: one is kept
+        held = pool.__dict__.setdefault(_HELD, threading.local())
+    entry = getattr(held, "entry", None)
+    if entry is None or entry[1] != _pid[0]:  # a forked worker takes its own
+        entry = held.entry = (pool.get_connection(), _pid[0])
     return entry[0]
 
 
 def _drop(pool: redis.ConnectionPool) -> None:
     """Close this thread's connection (its state is unknown after an error) and return it."""
-    connection, pid = _held.by_pool.pop(pool)
+    held = pool.__dict__[_HELD]
+    connection, pid = held.entry
+    del held.entry
     connection.disconnect()
-    if pid == os.getpid():
+    if pid == _pid[0]:
         pool.release(connection)
+
+
+_HELD = "_hotline_held"  # on a pool: a thread-local holding (connection, pid)
 
 
 @lru_cache(maxsize=16)

@@ -72,8 +72,13 @@ def _defaults(func: Callable[..., Any], args: tuple[Any, ...], opts: dict[str, A
     gets an id naming it, so closing the case or the person's DELETE removes the job, its
     results and any failure with it."""
     opts.setdefault("retry", queues.retry(settings().retry_intervals))
-    if args and next(iter(inspect.signature(func).parameters), "") == "case_id":
+    if args and _first_parameter(func) == "case_id":
         opts.setdefault("job_id", queues.case_job_id(str(args[0])))
+
+
+@lru_cache(maxsize=64)
+def _first_parameter(func: Callable[..., Any]) -> str:
+    return next(iter(inspect.signature(func).parameters), "")
 
 
 def _enqueue(r: redis.Redis, queue: str, func: Callable[..., Any], *args: Any, **opts: Any) -> Any:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import json
+import orjson
 
 from bot.db import Writes
 from bot.engine import Session
 
-SESSION = "hl:s:"  # + pseudonym -> the session as compact JSON
+SESSION = "hl:s:"  # + pseudonym -> the session as compact JSON (orjson: a tenth of the stdlib's
+# CPU, on every turn)
 SEEN = "hl:m:"  # + HMAC of MessageSid -> the reply already given to that message
 SEEN_TTL = 48 * 3600  # Twilio retries within seconds; a captured request replayed later is
 # still recognised for two days (the key is an HMAC of the sid; the value, the reply given)
@@ -29,14 +30,14 @@ class SessionStore:
 
     @staticmethod
     def parse(raw: bytes | None) -> Session | None:
-        return Session.from_json(json.loads(raw)) if raw else None
+        return Session.from_json(orjson.loads(raw)) if raw else None
 
     def save(self, pseudo: str, session: Session, pipe: Writes) -> None:
         ttl = self.stop_ttl if session.stopped else self.ttl
-        pipe.set(SESSION + pseudo, json.dumps(session.to_json(), separators=(",", ":")), ex=ttl)
+        pipe.set(SESSION + pseudo, orjson.dumps(session.to_json()).decode(), ex=ttl)
 
     def erase(self, pseudo: str, pipe: Writes) -> None:
         pipe.delete(SESSION + pseudo)
 
     def remember(self, sid_key: str, replies: list[str], pipe: Writes) -> None:
-        pipe.set(SEEN + sid_key, json.dumps(replies), ex=SEEN_TTL)
+        pipe.set(SEEN + sid_key, orjson.dumps(replies).decode(), ex=SEEN_TTL)

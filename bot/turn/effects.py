@@ -111,9 +111,26 @@ def follow(r: redis.Redis, staged: Staged, case: dict[str, str] | None) -> None:
         jobs.release_held(r, case["id"], case["urgency"])
 
 
+# Turns an operator needs to see at INFO; plain navigation is DEBUG. Fewer lines with a
+# pseudonym's prefix also mean no minute-by-minute trail of one person's conversation in logs.
+NOTED = frozenset(
+    {
+        EventType.CASE_OPENED,
+        EventType.RELAYED,
+        EventType.ERASED,
+        EventType.STOPPED,
+        EventType.NODE_MISSING,
+    }
+)
+
+
 def log_turn(pseudo_short: str, turn: Turn) -> None:
+    level = logging.INFO if any(e.type in NOTED for e in turn.events) else logging.DEBUG
+    if not log.isEnabledFor(level):
+        return
     session = turn.session
-    log.info(
+    log.log(
+        level,
         "turn p=%s node=%s lang=%s events=%s",
         pseudo_short,
         session.node if session and session.node else "-",

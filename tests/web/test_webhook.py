@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 from typing import Any
 
+import pytest
 import redis
 from twilio.request_validator import RequestValidator
 
@@ -307,3 +309,26 @@ def test_a_url_signed_with_its_port_or_a_repeated_field_still_passes(
     )
     assert response.status_code == 200
     assert messages(response)[0].startswith(say("es", "welcome")[:20])
+
+
+def test_info_logs_the_turns_an_operator_needs_not_every_step(
+    phone: Phone, logs: pytest.LogCaptureFixture
+) -> None:
+    """Menu steps are DEBUG; a case opened is INFO: no minute-by-minute trail of one person
+    at the default level, and the lines that matter are still there."""
+    phone.send("hi")
+    phone.send("menu")
+    turns = [r for r in logs.records if r.getMessage().startswith("turn p=")]
+    assert turns and {r.levelno for r in turns} == {logging.DEBUG}
+    logs.clear()
+    phone.send("ICE is at my door")
+    [line] = [r for r in logs.records if r.getMessage().startswith("turn p=")]
+    assert line.levelno == logging.INFO and "case_opened" in line.getMessage()
+
+
+def test_a_body_over_the_request_limit_is_refused_before_it_is_read(
+    phone: Phone, r: redis.Redis
+) -> None:
+    form = phone.form("x" * 70_000)
+    assert phone.post(form).status_code == 413
+    assert r.dbsize() == 0

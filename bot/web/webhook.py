@@ -131,6 +131,7 @@ def status() -> Response:
 
 
 @bp.post("/twilio/messages")
+@metrics.timed
 def inbound() -> Response:
     form = _verified_form()
     if form is None:

@@ -55,43 +55,37 @@ def test_a_case_announced_twice_pages_once(
     assert [m["To"] for m in twilio.sent] == [ON_CALL[0]]
 
 
-def test_a_case_id_taken_before_the_commit_is_not_reused(
-    person: Phone, r: redis.Redis, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture
+def id_taken_meanwhile(r: redis.Redis, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The engine picks the id AAAA twice, then BBBB; another person's case takes AAAA between
+    the engine's choice and the commit."""
     ids: Iterator[str] = iter(["AAAA", "AAAA", "BBBB"])
     monkeypatch.setattr(cases, "new_id", lambda: next(ids))
     real_commit = Writes.commit
 
     def racing_commit(self: Writes, *args: Any) -> Any:
-        # Another person's case takes the id between the engine's choice and the commit.
         r.hsetnx(cases.CASE + "AAAA", "topic", "someone_else")
         return real_commit(self, *args)
 
     monkeypatch.setattr(Writes, "commit", racing_commit)
+
+
+@pytest.mark.usefixtures("id_taken_meanwhile")
+def test_a_case_id_taken_before_the_commit_is_not_reused(person: Phone, r: redis.Redis) -> None:
     reply = person.send("ICE is at my door").get_data(as_text=True)
     assert r.hgetall(cases.CASE + "AAAA") == {b"topic": b"someone_else"}
     assert r.hget(cases.CASE + "BBBB", "topic") == b"ice_at_door"
     assert "BBBB" in reply and "AAAA" not in reply
 
 
-def test_a_case_and_its_job_are_saved_in_one_commit(
-    person: Phone, r: redis.Redis, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.mark.usefixtures("id_taken_meanwhile")
+def test_a_case_and_its_job_are_saved_in_one_commit(person: Phone, r: redis.Redis) -> None:
     """The job that pages staff is written with the case, before any worker runs; a commit
     that is refused (the id was taken meanwhile) leaves no job behind."""
     from rq import Queue
 
     from bot.escalation import queues
 
-    ids: Iterator[str] = iter(["AAAA", "AAAA", "BBBB"])
-    monkeypatch.setattr(cases, "new_id", lambda: next(ids))
-    real_commit = Writes.commit
-
-    def racing_commit(self: Writes, *args: Any) -> Any:
-        r.hsetnx(cases.CASE + "AAAA", "topic", "someone_else")
-        return real_commit(self, *args)
-
-    monkeypatch.setattr(Writes, "commit", racing_commit)
     person.send("ICE is at my door")
     [job_id] = Queue(queues.URGENT, connection=r, serializer=queues.SERIALIZER).job_ids
     assert job_id.startswith(f"{queues.CASE_JOB}BBBB-")

@@ -4,13 +4,11 @@ turn's atomic commit."""
 from __future__ import annotations
 
 import atexit
-import hashlib
 import logging
 import os
 import threading
 from dataclasses import dataclass
 from enum import IntEnum
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -178,6 +176,9 @@ def read_turn(
     return TurnRead(int(count), int(replies or 0), int(started or 0), session, seen, case)
 
 
+FIRST_BLOB = 3  # the commit's ARGV (Lua counts from 1): the session read, the writes, blobs
+
+
 class Writes:
     """Records Redis writes (the subset the turn uses) to apply later in one script call."""
 
@@ -195,7 +196,7 @@ class Writes:
     def _argument(self, value: Any) -> str | list[int]:
         if isinstance(value, bytes) and not value.isascii():
             self.blobs.append(value)
-            return [2 + len(self.blobs)]  # its index in the commit's ARGV (Lua counts from 1)
+            return [FIRST_BLOB + len(self.blobs) - 1]  # its index in the commit's ARGV
         return _text(value)
 
     def take(self, pipe: redis.client.Pipeline) -> None:
@@ -249,7 +250,7 @@ class Writes:
         pipe.execute()
 
     def _value(self, argument: str | list[int]) -> str | bytes:
-        return self.blobs[argument[0] - 3] if isinstance(argument, list) else argument
+        return self.blobs[argument[0] - FIRST_BLOB] if isinstance(argument, list) else argument
 
     def commit(
         self, r: redis.Redis, session_key: str, seen_key: str, expected: bytes | None
@@ -281,6 +282,7 @@ def _text(value: Any) -> str:
     raise TypeError(f"cannot write {type(value).__name__} to Redis")
 
 
+_HELD = "_hotline_held"  # on a pool: a thread-local holding (connection, pid)
 _pid = [os.getpid()]  # this process's id, kept current across forks (gunicorn's workers)
 os.register_at_fork(after_in_child=lambda: _pid.__setitem__(0, os.getpid()))
 
@@ -306,14 +308,6 @@ def _drop(pool: redis.ConnectionPool) -> None:
         pool.release(connection)
 
 
-_HELD = "_hotline_held"  # on a pool: a thread-local holding (connection, pid)
-
-
-@lru_cache(maxsize=16)
-def _sha(source: str) -> str:
-    return hashlib.sha1(source.encode()).hexdigest()
-
-
 def run_script(r: redis.Redis, source: str, keys: list[str], args: list[Any]) -> Any:
     """EVALSHA on this thread's held connection: the turn's two calls skip redis-py's per-command
     layers (taking a connection from the pool and checking it, retry wrappers, metrics), about
@@ -325,7 +319,7 @@ def run_script(r: redis.Redis, source: str, keys: list[str], args: list[Any]) ->
     while True:
         connection = _connection(pool)
         try:
-            connection.send_command("EVALSHA", _sha(source), len(keys), *keys, *args)
+            connection.send_command("EVALSHA", script(r, source).sha, len(keys), *keys, *args)
             return connection.read_response()
         except NoScriptError:
             if loaded:

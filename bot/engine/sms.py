@@ -19,17 +19,14 @@ def is_gsm7(text: str) -> bool:
     return _GSM7.issuperset(text)
 
 
-def units(text: str, gsm7: bool | None = None) -> int:
-    """Septets for GSM-7; UTF-16 code units for UCS-2 (an emoji counts two)."""
-    if is_gsm7(text) if gsm7 is None else gsm7:
-        return len(text) + sum(text.count(c) for c in _EXTENDED if c in text)
-    return len(text.encode("utf-16-le")) // 2
-
-
 def segments(text: str) -> int:
-    gsm7 = is_gsm7(text)
-    n = units(text, gsm7)
-    single, multi = (160, 153) if gsm7 else (70, 67)
+    """Septets for GSM-7, UTF-16 code units for UCS-2 (an emoji counts two), in segments."""
+    if is_gsm7(text):
+        n = len(text) + sum(text.count(c) for c in _EXTENDED if c in text)
+        single, multi = 160, 153
+    else:
+        n = len(text.encode("utf-16-le")) // 2
+        single, multi = 70, 67
     if n <= single:
         return 1 if n else 0
     return -(-n // multi)

@@ -171,7 +171,7 @@ class Hotline:
             return Outcome(json.loads(self.r.get(seen) or "[]"), None, pseudo)
         try:
             effects.follow(self.r, staged, case)
-        except Exception:  # saved is what counts: the worker's sweep announces a new case
+        except Exception:  # saved is what counts (a new case's job was in the commit)
             log.exception("turn p=%s saved, but its follow-up failed", short(pseudo))
         effects.log_turn(short(pseudo), turn)
         if spent:

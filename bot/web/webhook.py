@@ -9,7 +9,7 @@ from urllib.parse import parse_qsl
 from xml.sax.saxutils import escape, quoteattr
 
 import redis
-from flask import Blueprint, Response, abort, current_app, request, url_for
+from flask import Blueprint, Response, abort, request, url_for
 from twilio.request_validator import RequestValidator
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -52,10 +52,10 @@ def _pairs() -> list[tuple[str, str]]:
     engine reading a menu choice."""
     if request.mimetype != "application/x-www-form-urlencoded":
         return []
-    length = request.content_length
+    length, limit = request.content_length, request.max_content_length
     if length is None:  # chunked: Werkzeug's stream knows how to read it
         body = request.get_data()
-    elif length > (current_app.config["MAX_CONTENT_LENGTH"] or length):
+    elif limit is not None and length > limit:
         raise RequestEntityTooLarge()
     else:
         body = request.environ["wsgi.input"].read(length)
@@ -131,7 +131,7 @@ def status() -> Response:
 
 
 @bp.post("/twilio/messages")
-@metrics.timed
+@metrics.WEBHOOK_SECONDS.time()
 def inbound() -> Response:
     form = _verified_form()
     if form is None:

@@ -482,3 +482,48 @@ def test_a_text_the_model_reads_as_urgent_but_long_past_asks_first(loaded: Any) 
     assert past.session.node == "detained_if"
     now = _first(bundle, "my uncle this morning, the family does not know what to do", urgent)
     assert _opened(now)
+
+
+def test_of_several_topics_named_the_model_chooses_not_the_order_of_the_flow(
+    loaded: Any,
+) -> None:
+    """Two topic lists match ("court" and "lawyer"); the flow lists courts first. The model's
+    likelier one of the two answers; with no lean to either, the flow's order decides."""
+    bundle, _ = loaded
+    text = "free lawyer for my court date?"
+    leaning = (("lawyer", 0.3), ("courts", 0.15), ("urgent:detained", 0.05))
+    assert intent.reached(_first(bundle, text, leaning))[0] == "lawyer"
+    no_lean = (("menu", 0.6), ("urgent:door", 0.05))
+    assert intent.reached(_first(bundle, text, no_lean))[0] == "courts"
+    # A topic the words do not name is not chosen this way (that needs TOPIC_OVERRIDE_P).
+    elsewhere = (("services_health", 0.3), ("courts", 0.15))
+    assert intent.reached(_first(bundle, text, elsewhere))[0] == "courts"
+
+
+def test_a_rumour_passed_on_reaches_the_matter_it_tells_of_not_the_report_form(
+    loaded: Any,
+) -> None:
+    """A forwarded warning is not a sighting the writer wants to report: read as a report, it
+    takes the next matter the model reads (urgent and calm together), with its guidance and "is
+    it now?", and no page."""
+    bundle, _ = loaded
+    text = "raids at the car washes in the bronx this weekend, pass it on"
+    reading = (("report", 0.4), ("work_now", 0.3), ("urgent:work_now", 0.1), ("action", 0.05))
+    turn = _first(bundle, text, reading)
+    node, _, about = intent.reached(turn)
+    assert (node, about) == ("work_if", "work_now")
+    assert not _opened(turn)
+    # Without the words of a rumour passed on, the same reading is a report.
+    said = "raids at the car washes in the bronx this weekend, i saw them"
+    assert intent.reached(_first(bundle, said, reading))[2] != "work_now"
+
+
+def test_a_sighting_from_yesterday_read_as_a_report_does_not_page(loaded: Any) -> None:
+    """The agency's name and an arrest seen yesterday, no report word: the model reads a report
+    first, so it is a sighting to report, not a page. Read as urgent, it still pages."""
+    bundle, _ = loaded
+    text = "yesterday ICE grabbed a man outside the laundromat, i was there"
+    report = (("report", 0.45), ("urgent:detained", 0.3), ("urgent:door", 0.05))
+    assert not _opened(_first(bundle, text, report))
+    urgent = (("urgent:detained", 0.6), ("report", 0.3))
+    assert _opened(_first(bundle, text, urgent))

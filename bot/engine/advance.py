@@ -118,6 +118,12 @@ AGENCY_CALM_P = 0.5
 # (4 folds, 8,975 calm rows): topic 7,925 -> 7,953 right at 0.1 (7,947 at 0.2), no urgent or
 # calm page moved.
 TOPIC_CHOICE_P = 0.1
+# Session 22: in a language the hotline does not serve, the model's urgent reading pages at
+# this much rather than URGENT_MASS: no word list reads those texts, and the language menu alone
+# leaves a person at the door with no case. Out of fold on their 896 training rows, urgent
+# 408 -> 440 of 459 (95.9 %) for calm pages 122 -> 157 of 437; over all rows false urgent 3.8
+# -> 4.2 % (0.4: 431 of 459, 0.3: 444 for 171 pages).
+UNSUPPORTED_URGENT_MASS = 0.35
 AGENCY_CALM_MASS = 0.3
 URGENT_PREFIX = "urgent:"
 OFFER = "lang.offer"  # "reply LANG for <language>", in that language's own script
@@ -891,7 +897,8 @@ def _read_model(compiled: _Compiled, step: _Step, text: str) -> tuple[str, str |
     mass, urgent = _urgent_mass(step.reading)
     # A bare greeting the model does not know ("bună ziua", "merhaba") reads as its prior,
     # which leans urgent: a greeting alone never pages; the menu answers it.
-    if urgent is not None and mass >= URGENT_MASS and not step.greeting_only:
+    floor = UNSUPPORTED_URGENT_MASS if step.inbound.unsupported else URGENT_MASS
+    if urgent is not None and mass >= floor and not step.greeting_only:
         # Long past ("taken 20 days ago") asks "is it now?", as with the urgent words.
         asked = question or _cue(step, PAST) or _doubted(step, mass)
         target = compiled.asks.get(urgent, urgent) if asked else urgent

@@ -527,3 +527,17 @@ def test_a_sighting_from_yesterday_read_as_a_report_does_not_page(loaded: Any) -
     assert not _opened(_first(bundle, text, report))
     urgent = (("urgent:detained", 0.6), ("report", 0.3))
     assert _opened(_first(bundle, text, urgent))
+
+
+def test_a_language_the_hotline_does_not_serve_pages_on_less_of_the_model(loaded: Any) -> None:
+    """Romanian, no word list reads it: "two men in vests at the door asking the super for my
+    husband". Read as urgent with 0.4, it opens a case; the same reading of a text in a hotline
+    language (whose word lists had their say) does not."""
+    bundle, _ = loaded
+    reading = (("urgent:door", 0.25), ("urgent:detained", 0.15), ("door", 0.1))
+    text = "doi barbati cu veste la usa il intreaba pe administrator de sotul meu"
+    unsupported = Inbound(text, "sms", 0, None, False, intent=reading, unsupported=True)
+    turn = advance(bundle, None, unsupported, lambda: "T001")
+    assert _opened(turn) and intent.reached(turn)[0] == "door"
+    served = Inbound("mi hermano y el edificio", "sms", 0, "es", True, intent=reading)
+    assert not _opened(advance(bundle, None, served, lambda: "T001"))

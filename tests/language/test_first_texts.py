@@ -484,22 +484,6 @@ def test_a_text_the_model_reads_as_urgent_but_long_past_asks_first(loaded: Any) 
     assert _opened(now)
 
 
-def test_of_several_topics_named_the_model_chooses_not_the_order_of_the_flow(
-    loaded: Any,
-) -> None:
-    """Two topic lists match ("court" and "lawyer"); the flow lists courts first. The model's
-    likelier one of the two answers; with no lean to either, the flow's order decides."""
-    bundle, _ = loaded
-    text = "free lawyer for my court date?"
-    leaning = (("lawyer", 0.3), ("courts", 0.15), ("urgent:detained", 0.05))
-    assert intent.reached(_first(bundle, text, leaning))[0] == "lawyer"
-    no_lean = (("menu", 0.6), ("urgent:door", 0.05))
-    assert intent.reached(_first(bundle, text, no_lean))[0] == "courts"
-    # A topic the words do not name is not chosen this way (that needs TOPIC_OVERRIDE_P).
-    elsewhere = (("services_health", 0.3), ("courts", 0.15))
-    assert intent.reached(_first(bundle, text, elsewhere))[0] == "courts"
-
-
 def test_a_rumour_passed_on_reaches_the_matter_it_tells_of_not_the_report_form(
     loaded: Any,
 ) -> None:
@@ -541,3 +525,56 @@ def test_a_language_the_hotline_does_not_serve_pages_on_less_of_the_model(loaded
     assert _opened(turn) and intent.reached(turn)[0] == "door"
     served = Inbound("mi hermano y el edificio", "sms", 0, "es", True, intent=reading)
     assert not _opened(advance(bundle, None, served, lambda: "T001"))
+
+
+def test_a_question_read_as_its_urgent_words_own_calm_side_needs_a_sure_model_to_stay_calm(
+    loaded: Any,
+) -> None:
+    """ "ICE is at my door, what do I do?": the model reading the door's rights (the urgent
+    words' own calm side) at 0.33 does not stop the page; at 0.6 it is a question about the
+    door's rights, the guidance and "is it now?"."""
+    bundle, _ = loaded
+    text = "L'ICE est à ma porte, qu'est-ce que je fais ?"
+    unsure = (("door", 0.33), ("urgent:door", 0.15), ("report", 0.06))
+    assert _opened(_detected(loaded, text, unsure))
+    sure = (("door", 0.6), ("urgent:door", 0.15))
+    asked = _detected(loaded, text, sure)
+    assert not _opened(asked) and intent.reached(asked)[0] == "door_if"
+
+
+def test_a_rumour_the_model_leans_to_as_happening_keeps_the_guidance_and_the_question(
+    loaded: Any,
+) -> None:
+    """A forwarded warning of checks tomorrow, read likeliest as a raid happening: the guidance
+    and "is it now?", not a calm topic's answer that ends the conversation."""
+    text = "PRZEKAZCIE DALEJ jutro ICE robi kontrole na Greenpoincie, nie wychodzcie"
+    leaning = (("urgent:work_now", 0.32), ("street", 0.25), ("urgent:detained", 0.12))
+    turn = _detected(loaded, text, leaning)
+    assert not _opened(turn) and intent.reached(turn)[0] == "door_if"
+    calm = (("street", 0.6), ("urgent:work_now", 0.1))
+    assert intent.reached(_detected(loaded, text, calm))[0] == "street"
+
+
+def test_a_calm_question_takes_the_model_s_likeliest_calm_topic_past_an_urgent_label(
+    loaded: Any,
+) -> None:
+    """Urgent words about a detention two months ago led to "is it now?"; the model's likeliest
+    label is urgent, its likeliest calm one the lawyer: the question is about a lawyer."""
+    bundle, _ = loaded
+    text = "a mi primo lo detuvieron hace 2 meses, necesitamos un abogado, a donde llamamos?"
+    reading = (("urgent:detained", 0.39), ("lawyer", 0.38), ("detained", 0.19))
+    turn = _detected(loaded, text, reading)
+    assert not _opened(turn) and intent.reached(turn)[0] == "lawyer"
+
+
+def test_a_language_not_served_gets_a_topic_on_the_model_alone_only_when_it_is_sure(
+    loaded: Any,
+) -> None:
+    """Portuguese, no word list matched: a weak reading of a topic gets the language menu and the
+    numbers to call, not the street answer in English."""
+    text = "Oi, vocês podem me ajudar com uma dúvida sobre o meu visto?"
+    weak = (("street", 0.24), ("urgent:door", 0.12), ("urgent:detained", 0.12))
+    result = _detected(loaded, text, weak)
+    assert intent.reached(result)[1] == "language_menu" and not _opened(result)
+    sure = (("street", 0.6), ("urgent:door", 0.05))
+    assert intent.reached(_detected(loaded, text, sure))[0] == "street"

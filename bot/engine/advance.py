@@ -704,17 +704,22 @@ def _rumoured(
     the matter it tells of instead, the model's likeliest other node, its urgent and calm
     readings together ("raids at the warehouses on Friday, pass it on" is about a raid at work:
     its guidance, then "is it now?"). `found` when the model names no other node."""
-    mass: dict[str, float] = {}
-    for label, p in step.reading:
-        name = label.removeprefix(URGENT_PREFIX)
-        if name in step.bundle.nodes and name not in compiled.reported:
-            mass[name] = mass.get(name, 0.0) + p
-    mass.pop(step.bundle.menu, None)
-    mass.pop(step.bundle.start, None)
+    skip = {*compiled.reported, step.bundle.menu, step.bundle.start}
+    mass = {name: p for name, p in _node_mass(step).items() if name not in skip}
     best = max(mass, key=mass.__getitem__, default=None)
     if best is None:
         return found
     return compiled.asks.get(best, best), found[1], best
+
+
+def _node_mass(step: _Step) -> dict[str, float]:
+    """The model's probability per node, its urgent and calm readings of it together."""
+    mass: dict[str, float] = {}
+    for label, p in step.reading:
+        name = label.removeprefix(URGENT_PREFIX)
+        if name in step.bundle.nodes:
+            mass[name] = mass.get(name, 0.0) + p
+    return mass
 
 
 def _p_of(step: _Step, label: str) -> float:
@@ -752,12 +757,8 @@ def _agency_node(step: _Step, default: str) -> str:
     "ICE has held my husband since January" about someone detained. The agency list's own node
     (`default`) when the model gives no urgent node AGENCY_NODE_P, or gives `default` half as
     much."""
-    mass: dict[str, float] = {}
-    for label, p in step.reading:
-        name = label.removeprefix(URGENT_PREFIX)
-        node = step.bundle.nodes.get(name)
-        if node is not None and node.urgent:
-            mass[name] = mass.get(name, 0.0) + p
+    nodes = step.bundle.nodes
+    mass = {name: p for name, p in _node_mass(step).items() if nodes[name].urgent}
     best = max(mass, key=mass.__getitem__, default=None)
     if best is None or mass[best] < AGENCY_NODE_P or mass.get(default, 0.0) * 2 > mass[best]:
         return default  # not sure, or nearly as sure of the agency list's own node

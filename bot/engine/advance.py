@@ -570,7 +570,7 @@ def _cue(step: _Step, key: str) -> bool:
 def _question(compiled: _Compiled, step: _Step, text: str) -> bool:
     """A question about what might happen, or a rumour passed on: guidance first, then ask
     whether it is happening now before anyone is paged."""
-    return step.inbound.forwarded or _cue(step, HYPOTHETICAL) or _cue(step, FORWARDED)
+    return _passed_on(step) or _cue(step, HYPOTHETICAL)
 
 
 def _happening(step: _Step) -> bool:
@@ -665,10 +665,10 @@ def _calm(
     guidance and "is it now?" (found[0] is the asking node), unless an "if" word says "what if";
     LONG_TOPIC_P in a long text. A rumour passed on keeps urgent guidance and "is it now?"
     unless the model's likeliest label is a calm topic other than a report, with ASKED_TOPIC_P
-    ("they say the
-    city gives food stamp lists to ICE, is it true?" is about city data); one whose words found
-    a calm topic may take the model's ("they say the city gives IDNYC data to ICE", passed on,
-    is about city data, not the IDNYC words in it)."""
+    ("they say the city gives food stamp lists to ICE, is it true?" is about city data); one
+    whose words found a calm topic may take the model's ("they say the city gives IDNYC data to
+    ICE", passed on, is about city data, not the IDNYC words in it), and one the model reads as
+    a report takes the matter it tells of (_rumoured)."""
     if step.session.node is not None:
         return found
     asking = found[0] != found[2]
@@ -842,8 +842,8 @@ def _seen_earlier(step: _Step) -> bool:
 
 
 def _reads_report(step: _Step) -> bool:
-    """The model's likeliest label is the report topic."""
-    return bool(step.reading) and step.reading[0][0] == REPORT.removeprefix("topic.")
+    """The model's likeliest label is a node the report list goes to."""
+    return bool(step.reading) and step.reading[0][0] in _compile(step.bundle).reported
 
 
 def _agency_calm(step: _Step, trigger: Trigger | None, target: str) -> bool:

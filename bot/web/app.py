@@ -15,7 +15,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from bot import config, privacy
 from bot.escalation import jobs, signing, worker
-from bot.web import metrics
+from bot.web import metrics, webhook
 from bot.web import state as app_state
 
 MAX_REQUEST_BYTES = 64 * 1024
@@ -62,6 +62,9 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES,
     )
     app_state.init_app(app, settings)
+    # Twilio's webhooks answer before Flask's request machinery; behind nginx, ProxyFix still
+    # rewrites their environ first.
+    app.wsgi_app = webhook.Webhooks(app.extensions, MAX_REQUEST_BYTES, app.wsgi_app)  # type: ignore[method-assign]
     if settings.trusted_proxies:  # behind nginx: the staffer's address, not the proxy's
         hops = settings.trusted_proxies
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
@@ -74,9 +77,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
 
     from bot.web.console import bp as console_bp
     from bot.web.console import reports_page  # noqa: F401  adds the Reports page to the console
-    from bot.web.webhook import bp as webhook_bp
 
-    app.register_blueprint(webhook_bp)
     app.register_blueprint(console_bp)
     metrics.init_app(app)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import logging
 import re
@@ -20,12 +19,12 @@ _WHATSAPP = re.compile(r"whatsapp:\S+", re.IGNORECASE)
 
 def pseudonym(secret: bytes, address: str) -> str:
     """The only name a person has here: HMAC-SHA256 of their channel address."""
-    return hmac.new(secret, address.strip().encode(), hashlib.sha256).hexdigest()
+    return hmac.digest(secret, address.strip().encode(), "sha256").hex()
 
 
 def message_key(secret: bytes, sid: str) -> str:
     """The name a MessageSid is remembered under (Twilio's retries are answered the same)."""
-    return hmac.new(secret, sid.encode(), hashlib.sha256).hexdigest()[:32]
+    return hmac.digest(secret, sid.encode(), "sha256").hex()[:32]
 
 
 def short(pseudo: str) -> str:

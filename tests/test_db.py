@@ -76,3 +76,10 @@ def test_the_turns_scripts_survive_a_dropped_connection_and_a_flushed_script_cac
         db.run_script(web, "return redis.error_reply('no')", [], [])
     assert db.run_script(web, echo, [], ["after an error"]) == b"after an error"
     web.close()
+
+
+def test_the_turns_own_command_packing_is_redis_pys() -> None:
+    """The scripts' calls are packed by hand: the bytes must be what redis-py would send."""
+    parts = ["EVALSHA", "ab" * 20, 2, "k:é", "", b"\x00\xff\r\n", 0, 12345, "ARGV ☃"]
+    expected = b"".join(redis.Connection().pack_command(*parts))
+    assert db._command(*parts) == expected

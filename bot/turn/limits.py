@@ -12,7 +12,6 @@ the engine ran, see bot/turn/hotline.py).
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import time
 from dataclasses import dataclass
@@ -44,14 +43,14 @@ class Limits:
             if not self.secret:
                 raise RuntimeError("Limits.secret is not set: the day key would be public")
             label = b"rate limit day key " + day.encode()
-            self._day = (day, hmac.new(self.secret, label, hashlib.sha256).digest())
+            self._day = (day, hmac.digest(self.secret, label, "sha256"))
         return self._day[1]
 
     def keys(self, address: str, now: float) -> tuple[str, str, str]:
         """The counters a turn reads: this sender's this minute (counted by the turn's read,
         expiring after SENDER_TTL), this hour's replies and new conversations (read only:
         they count when a reply goes)."""
-        token = hmac.new(self._day_key(now), address.encode(), hashlib.sha256).hexdigest()[:24]
+        token = hmac.digest(self._day_key(now), address.encode(), "sha256").hex()[:24]
         hour = int(now // 3600)
         return f"{SENDER}{token}:{int(now // 60)}", f"{BUDGET}{hour}", f"{STARTED}{hour}"
 

@@ -332,3 +332,19 @@ def test_a_body_over_the_request_limit_is_refused_before_it_is_read(
     form = phone.form("x" * 70_000)
     assert phone.post(form).status_code == 413
     assert r.dbsize() == 0
+
+
+def test_only_a_post_reaches_the_webhooks_and_other_paths_stay_flasks(
+    client: Any, phone: Phone, r: redis.Redis
+) -> None:
+    """The webhooks answer before Flask: any other method is 405 naming POST, a path that is
+    not exactly theirs is Flask's (404 here), and nothing is written for either."""
+    for path in ("/twilio/messages", "/twilio/status"):
+        response = client.get(path)
+        assert response.status_code == 405 and response.headers["Allow"] == "POST"
+    assert client.post("/twilio/messages/extra", data=phone.form("hi")).status_code == 404
+    assert r.dbsize() == 0
+    response = phone.post(phone.form("hi"))
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "application/xml; charset=utf-8"
+    assert int(response.headers["Content-Length"]) == len(response.data)

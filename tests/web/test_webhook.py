@@ -348,3 +348,19 @@ def test_only_a_post_reaches_the_webhooks_and_other_paths_stay_flasks(
     assert response.status_code == 200
     assert response.headers["Content-Type"] == "application/xml; charset=utf-8"
     assert int(response.headers["Content-Length"]) == len(response.data)
+
+
+def test_the_status_callback_is_on_the_public_url_under_a_path_prefix(
+    config: dict[str, Any], r: redis.Redis
+) -> None:
+    """Mounted under /x behind a proxy whose public URL names the prefix: the replies' status
+    callback is that URL's /twilio/status, the prefix once (it was doubled, and each reply's
+    status then met a 404)."""
+    from bot import create_app
+
+    public = "https://hotline.example.org/x"
+    app = create_app(dict(config, HOTLINE_PUBLIC_URL=public, HOTLINE_DELETE_TWILIO_RECORDS="1"))
+    phone = Phone(app.test_client(), url=public + "/twilio/messages")
+    response = phone.post(phone.form("hi"), base_url="http://10.0.0.5:8000/x/")
+    assert response.status_code == 200
+    assert f'action="{public}/twilio/status"' in response.data.decode()

@@ -668,7 +668,10 @@ def _calm(
     ("they say the city gives food stamp lists to ICE, is it true?" is about city data); one
     whose words found a calm topic may take the model's ("they say the city gives IDNYC data to
     ICE", passed on, is about city data, not the IDNYC words in it), and one the model reads as
-    a report takes the matter it tells of (_rumoured)."""
+    a report takes the matter it tells of (_rumoured). The model's calm reading of an urgent
+    matter (what to do in a raid at work, at the door, when someone is taken) takes that
+    matter's guidance and "is it now?" over a word list's calm topic (session 23: out of fold
+    topic 7,932 -> 7,987 of 8,975, no page moved)."""
     if step.session.node is not None:
         return found
     asking = found[0] != found[2]
@@ -685,10 +688,16 @@ def _calm(
         if rumour:
             return found  # a rumour passed on is not a sighting to report
         return _rumoured(compiled, step, found)
-    if label is None or step.bundle.nodes[label].urgent or label == found[2]:
+    if label is None or label == found[2]:
         return found
     if long and _p_of(step, found[2]) * LONG_TOPIC_MARGIN > step.reading[0][1]:
         return found  # the model gives the word list's topic a fair share: the words decide
+    if step.bundle.nodes[label].urgent:
+        # The model's calm reading of an urgent matter over a word list's calm topic: "they say
+        # raids at the restaurants this month, what do we do if they come?" asks what to do in
+        # a raid at work, not about rights at work: that guidance, then "is it now?".
+        ask = compiled.asks.get(label)
+        return found if asking or ask is None else (ask, found[1], label)
     return label, found[1], label
 
 

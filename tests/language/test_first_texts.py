@@ -578,3 +578,17 @@ def test_a_language_not_served_gets_a_topic_on_the_model_alone_only_when_it_is_s
     assert intent.reached(result)[1] == "language_menu" and not _opened(result)
     sure = (("street", 0.6), ("urgent:door", 0.05))
     assert intent.reached(_detected(loaded, text, sure))[0] == "street"
+
+
+def test_the_model_s_calm_reading_of_an_urgent_matter_passes_a_word_list_s_calm_topic(
+    loaded: Any,
+) -> None:
+    """A job word found Rights at work, but the model reads the question as what to do in a
+    raid at work: that guidance and "is it now?", no page. Read as rights at work, it stays."""
+    bundle, _ = loaded
+    text = "the guys at my job say there will be checks at the warehouse soon, what do we do then"
+    raid = (("work_now", 0.8), ("work", 0.1), ("urgent:work_now", 0.05))
+    turn = _first(bundle, text, raid)
+    assert intent.reached(turn)[::2] == ("work_if", "work_now") and not _opened(turn)
+    rights = (("work", 0.8), ("work_now", 0.1), ("urgent:work_now", 0.05))
+    assert intent.reached(_first(bundle, text, rights))[0] == "work"

@@ -592,3 +592,16 @@ def test_the_model_s_calm_reading_of_an_urgent_matter_passes_a_word_list_s_calm_
     assert intent.reached(turn)[::2] == ("work_if", "work_now") and not _opened(turn)
     rights = (("work", 0.8), ("work_now", 0.1), ("urgent:work_now", 0.05))
     assert intent.reached(_first(bundle, text, rights))[0] == "work"
+
+
+def test_a_short_calm_text_takes_the_model_s_topic_at_0_4_and_keeps_its_word_below(
+    loaded: Any,
+) -> None:
+    """A car word found the traffic-stop answer; the model reads papers 0.45: papers. A
+    weaker reading (0.35, as "¿qué es una orden de retención?" gets) leaves the word's topic."""
+    bundle, _ = loaded
+    text = "passport needed in the car?"
+    sure = (("papers", 0.45), ("car", 0.2), ("street", 0.1))
+    assert intent.reached(_first(bundle, text, sure))[0] == "papers"
+    weak = (("papers", 0.35), ("car", 0.2), ("street", 0.1))
+    assert intent.reached(_first(bundle, text, weak))[0] == "car"

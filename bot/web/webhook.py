@@ -87,28 +87,19 @@ class Webhooks:
 class Call:
     """One Twilio request: its WSGI environ and the app's resources."""
 
-    __slots__ = ("environ", "hotline", "limit", "r", "settings")
+    __slots__ = ("environ", "hotline", "limit", "origin", "r", "settings")
 
     def __init__(self, environ: WSGIEnvironment, extensions: Mapping[str, Any], limit: int):
         self.environ, self.limit = environ, limit
         self.settings: Settings = extensions["settings"]
         self.hotline: Hotline = extensions["hotline"]
         self.r: redis.Redis = extensions["redis"]
-
-    def origin(self) -> str:
-        """Where this request says it arrived: the configured public base (https behind a TLS
-        proxy), else scheme, host with any port, and the app's root path."""
-        base = self.settings.public_url.rstrip("/")
-        if base:
-            return base
-        environ = self.environ
-        root = environ.get("SCRIPT_NAME", "").encode("latin-1").decode("utf-8", "replace")
-        return f"{environ['wsgi.url_scheme']}://{get_host(environ)}{root.rstrip('/')}"
+        self.origin = _origin(environ, self.settings.public_url)
 
     def signed_url(self) -> str:
         """The URL Twilio signed (../shared/facts/twilio-rq.md §2)."""
         query = self.environ.get("QUERY_STRING", "").encode("latin-1").decode("utf-8", "replace")
-        return self.origin() + self.environ["PATH_INFO"] + (f"?{query}" if query else "")
+        return self.origin + self.environ["PATH_INFO"] + (f"?{query}" if query else "")
 
     def pairs(self) -> list[tuple[str, str]]:
         """The urlencoded body's name-value pairs (UTF-8, errors replaced), read straight from
@@ -155,7 +146,7 @@ class Call:
         # When Twilio's records are deleted, each reply reports its final status (and so its
         # sid) to /twilio/status, which schedules its deletion too.
         action = (
-            f" action={quoteattr(self.origin() + STATUS)}"
+            f" action={quoteattr(self.origin + STATUS)}"
             if self.settings.delete_twilio_records
             else ""
         )
@@ -173,6 +164,17 @@ class Call:
         body = "".join(f"<Message{action}>{escape(m)}</Message>" for m in messages)
         xml = f'<?xml version="1.0" encoding="UTF-8"?><Response>{body}</Response>'
         return Reply("200 OK", xml.encode())
+
+
+def _origin(environ: WSGIEnvironment, public_url: str) -> str:
+    """Where a request says it arrived, once per request (the signed URL and the replies'
+    status callback both start with it): the configured public base (https behind a TLS
+    proxy), else scheme, host with any port, and the app's root path."""
+    base = public_url.rstrip("/")
+    if base:
+        return base
+    root = environ.get("SCRIPT_NAME", "").encode("latin-1").decode("utf-8", "replace")
+    return f"{environ['wsgi.url_scheme']}://{get_host(environ)}{root.rstrip('/')}"
 
 
 def signature(token: str, url: str, pairs: list[tuple[str, str]]) -> str:

@@ -605,3 +605,22 @@ def test_a_short_calm_text_takes_the_model_s_topic_at_0_4_and_keeps_its_word_bel
     assert intent.reached(_first(bundle, text, sure))[0] == "papers"
     weak = (("papers", 0.35), ("car", 0.2), ("street", 0.1))
     assert intent.reached(_first(bundle, text, weak))[0] == "car"
+
+
+@pytest.mark.parametrize(
+    ("text", "past"),
+    [
+        ("immigration arrested my uncle like 3 weeks back, how do we find where he is", True),
+        ("immigration arrested my uncle like 10 minutes back, they are still outside", False),
+        # Creole: "they arrested my cousin 3 weeks ago, we don't know where he is"
+        ("imigrasyon te arete kouzen m gen 3 semen, nou pa konnen ki kote l ye", True),
+        # ... and "15 minutes ago": now
+        ("imigrasyon arete kouzen m gen 15 minit, yo la toujou", False),
+    ],
+)
+def test_an_arrest_weeks_back_does_not_page_and_minutes_back_does(
+    loaded: Any, text: str, past: bool
+) -> None:
+    """A span ago said as "back", or in Creole as "gen <n> semèn", is the past (cue.past): the
+    guidance and "is it now?", no page. Minutes ago is now."""
+    assert _try(loaded, text)["case_opened"] is not past

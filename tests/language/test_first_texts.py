@@ -624,3 +624,11 @@ def test_an_arrest_weeks_back_does_not_page_and_minutes_back_does(
     """A span ago said as "back", or in Creole as "gen <n> semèn", is the past (cue.past): the
     guidance and "is it now?", no page. Minutes ago is now."""
     assert _try(loaded, text)["case_opened"] is not past
+
+
+def test_a_romanized_question_the_model_reads_urgent_at_0_6_pages(loaded: Any) -> None:
+    """Roman Urdu, "people with badges came to the factory and lined everyone up, what do I
+    do?": a work word, and 0.62 urgent pages (the romanized floor was 0.65); 0.55 does not."""
+    text = "factory me badge wale log aaye hain sab ko line me khara kar diya kya karun?"
+    assert _opened(_detected(loaded, text, (("urgent:work_now", 0.62), ("work", 0.2))))
+    assert not _opened(_detected(loaded, text, (("urgent:work_now", 0.55), ("work", 0.2))))

@@ -12,7 +12,7 @@ import base64
 import hmac
 import logging
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import parse_qsl
 from xml.sax.saxutils import escape, quoteattr
 
@@ -45,13 +45,11 @@ FINAL = {"delivered", "undelivered", "failed", "read", "received", "canceled"}
 FORM = "application/x-www-form-urlencoded"
 
 
-class Reply:
+class Reply(NamedTuple):
     """What a webhook answers: a status line and a body (TwiML, or nothing)."""
 
-    __slots__ = ("body", "status")
-
-    def __init__(self, status: str, body: bytes = b"") -> None:
-        self.status, self.body = status, body
+    status: str
+    body: bytes = b""
 
 
 NO_CONTENT = Reply("204 NO CONTENT")

@@ -141,12 +141,14 @@ def test_an_urgent_word_in_a_text_the_model_reads_as_calm_asks_before_paging(
     asked = _first(bundle, text, calm)
     assert not any(e.type == "case_opened" for e in asked.events)
     assert asked.session is not None and asked.session.node == "detained_if"
-    # The same words read as urgent (or with no reading at all), or said rather than asked,
-    # open a case at once.
+    # The same words read as urgent (or with no reading at all), or said rather than asked
+    # with less than UNMARKED_CALM_MASS of calm certainty (session 25: a reading this calm asks
+    # with or without its mark), open a case at once.
+    leaning_calm = (("detained", 0.7), ("urgent:detained", 0.15), ("lawyer", 0.05))
     for said, reading in (
         (text, (("urgent:detained", 0.8), ("detained", 0.1))),
         (text, ()),
-        (text.removesuffix("?"), calm),
+        (text.removesuffix("?"), leaning_calm),
     ):
         paged = _first(bundle, said, reading)
         assert any(e.type == "case_opened" for e in paged.events), (said, reading)
@@ -308,9 +310,11 @@ def test_an_unsupported_language_asking_calmly_about_ice_gets_the_guidance_first
     loaded: Any,
 ) -> None:
     text = "apa hak saya, imigrasi mengetuk pintu rumah kami?"  # Indonesian
-    assert not _opened(_detected(loaded, text, (("door", 0.7), ("urgent:door", 0.2))))
-    # Said, not asked, or read as urgent: a case, in English.
-    assert _opened(_detected(loaded, text.removesuffix("?"), (("door", 0.7),)))
+    calm = (("door", 0.7), ("urgent:door", 0.2))
+    assert not _opened(_detected(loaded, text, calm))
+    # Said, not asked (and read with more than UNMARKED_CALM_MASS urgent), or read as urgent:
+    # a case, in English.
+    assert _opened(_detected(loaded, text.removesuffix("?"), calm))
     assert _opened(_detected(loaded, text, (("urgent:door", 0.7), ("door", 0.2))))
 
 
@@ -632,3 +636,29 @@ def test_a_romanized_question_the_model_reads_urgent_at_0_6_pages(loaded: Any) -
     text = "factory me badge wale log aaye hain sab ko line me khara kar diya kya karun?"
     assert _opened(_detected(loaded, text, (("urgent:work_now", 0.62), ("work", 0.2))))
     assert not _opened(_detected(loaded, text, (("urgent:work_now", 0.55), ("work", 0.2))))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # "my brother was taken by ICE in April and now he is in a center in Jersey, how do I
+        # send him money", typed in a hurry: no mark and no question word the lists know.
+        "a mi hermano lo agarro ICE en abril y ahora esta en un centro en Jersey como le mando"
+        " plata",
+        # "my husband has been held by ICE since summer, now he sits in Batavia and we do not
+        # know what comes next": no question at all, and no page either
+        "Mój mąż jest zatrzymany przez ICE od lata, teraz siedzi w Batavii a my nie wiemy co dalej",
+    ],
+)
+def test_a_question_without_its_mark_that_the_model_reads_as_calm_does_not_page(
+    loaded: Any, text: str
+) -> None:
+    """Hurried and dictated questions drop their "?". Urgent words and a "now" word in one the
+    model reads as calm, under UNMARKED_CALM_MASS on the urgent labels, get the guidance and
+    "is it now?" as the same text with its mark does; a reading with more urgent mass still
+    pages."""
+    calm = (("detained", 0.9), ("lawyer", 0.04), ("urgent:detained", 0.03))
+    assert not _opened(_detected(loaded, text, calm))
+    assert not _opened(_detected(loaded, text + "?", calm))
+    unsure = (("detained", 0.7), ("urgent:detained", 0.2), ("lawyer", 0.05))
+    assert _opened(_detected(loaded, text, unsure))

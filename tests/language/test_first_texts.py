@@ -641,9 +641,9 @@ def test_a_romanized_question_the_model_reads_urgent_at_0_6_pages(loaded: Any) -
 @pytest.mark.parametrize(
     "text",
     [
-        # "my brother was taken by ICE in April and now he is in a center in Jersey, how do I
+        # "my brother was taken by ICE a while ago and now he is in a center in Jersey, how do I
         # send him money", typed in a hurry: no mark and no question word the lists know.
-        "a mi hermano lo agarro ICE en abril y ahora esta en un centro en Jersey como le mando"
+        "a mi hermano lo agarro ICE hace rato y ahora esta en un centro en Jersey como le mando"
         " plata",
         # "my husband has been held by ICE since summer, now he sits in Batavia and we do not
         # know what comes next": no question at all, and no page either
@@ -662,3 +662,21 @@ def test_a_question_without_its_mark_that_the_model_reads_as_calm_does_not_page(
     assert not _opened(_detected(loaded, text + "?", calm))
     unsure = (("detained", 0.7), ("urgent:detained", 0.2), ("lawyer", 0.05))
     assert _opened(_detected(loaded, text, unsure))
+
+
+@pytest.mark.parametrize(
+    ("text", "past"),
+    [
+        ("immigration picked up my brother in february, he's in a jail in jersey", True),
+        ("a mi primo se lo llevó la migra en octubre, sigue en un centro en Texas", True),
+        ("Брата забрала иммиграция в сентябре, он в центре в Нью-Джерси", True),
+        ("Teścia zatrzymało ICE w listopadzie, jest w ośrodku w Batavii", True),
+        ("imigrasyon arete kouzen m nan mwa jen, li nan yon sant an Lwizyana", True),
+        # No month: as it happens, a case.
+        ("immigration picked up my brother just now, he's in a van outside", False),
+    ],
+)
+def test_an_arrest_in_a_named_month_asks_before_paging(loaded: Any, text: str, past: bool) -> None:
+    """The month an arrest happened in ("in February", "w listopadzie") is cue.past: the
+    guidance and "is it now?", no page; "yes" opens the case."""
+    assert _try(loaded, text)["case_opened"] is not past

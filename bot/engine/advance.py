@@ -166,6 +166,7 @@ class _Compiled:
     # asking node with a topic's own guidance (street_if) is about that topic, not in here
     asked_about: dict[str, str]
     greetings: PhraseIndex[str]  # cue.greeting of every locale
+    hellos: PhraseIndex[str]  # every locale's greetings and cue.greeting
     reported: frozenset[str]  # the nodes the report list goes to
 
 
@@ -211,9 +212,23 @@ def _compile(bundle: Bundle) -> _Compiled:
         for code, locale in bundle.locales.items()
         for phrase in locale.words.get(GREETING, ())
     )
+    hellos = PhraseIndex(
+        (phrase, code)
+        for code, locale in bundle.locales.items()
+        for phrase in (*locale.greetings, *locale.words.get(GREETING, ()))
+    )
     reported = frozenset(t.go for t in bundle.triggers if t.words == REPORT)
     return _Compiled(
-        commands, any_command, words, languages, index, asks, asked_about, greetings, reported
+        commands,
+        any_command,
+        words,
+        languages,
+        index,
+        asks,
+        asked_about,
+        greetings,
+        hellos,
+        reported,
     )
 
 
@@ -259,6 +274,13 @@ class _Step:
         """The text is nothing but cue.greeting phrases (hello in a language the hotline does
         not serve): looked at once a turn, by the rules that need it."""
         return _compile(self.bundle).greetings.covers(self.text)
+
+    @cached_property
+    def says_nothing(self) -> bool:
+        """Greetings, thanks or "help" alone, in any language, or no letters at all ("😭"):
+        nothing the model can read a matter from."""
+        text = self.text
+        return not any(c.isalpha() for c in text) or _compile(self.bundle).hellos.covers(text)
 
     def render(self, key: str) -> tuple[str, bool]:
         """The text of a key in the session's language, or the fallback's (then True)."""
@@ -913,9 +935,11 @@ def _read_model(compiled: _Compiled, step: _Step, text: str) -> tuple[str, str |
         return None
     mass, urgent = _urgent_mass(step.reading)
     # A bare greeting the model does not know ("bună ziua", "merhaba") reads as its prior,
-    # which leans urgent: a greeting alone never pages; the menu answers it.
+    # which leans urgent: a greeting alone never pages; the menu answers it. Nor does one it
+    # knows, or "help" alone, or emoji alone (session 25: "good morning" read as the door, a
+    # lone crying face as someone detained); every such text in the data is labelled menu.
     floor = UNSUPPORTED_URGENT_MASS if step.inbound.unsupported else URGENT_MASS
-    if urgent is not None and mass >= floor and not step.greeting_only:
+    if urgent is not None and mass >= floor and not step.says_nothing:
         # Long past ("taken 20 days ago") asks "is it now?", as with the urgent words.
         asked = question or _cue(step, PAST) or _doubted(step, mass)
         target = compiled.asks.get(urgent, urgent) if asked else urgent

@@ -680,3 +680,14 @@ def test_an_arrest_in_a_named_month_asks_before_paging(loaded: Any, text: str, p
     """The month an arrest happened in ("in February", "w listopadzie") is cue.past: the
     guidance and "is it now?", no page; "yes" opens the case."""
     assert _try(loaded, text)["case_opened"] is not past
+
+
+@pytest.mark.parametrize("text", ["good morning", "marhaba", "😭", "🙏🙏", "помогите", "hi 🙏"])
+def test_a_greeting_help_or_emoji_alone_never_pages_however_the_model_reads_it(
+    loaded: Any, text: str
+) -> None:
+    """Nothing in it to read a matter from: every such first text in the data is labelled menu.
+    The model once read "good morning" as the door and a lone crying face as someone taken."""
+    urgent = (("urgent:detained", 0.9), ("menu", 0.05))
+    assert not _opened(_detected(loaded, text, urgent))
+    assert _opened(_detected(loaded, "they took my dad " + text, urgent))

@@ -620,13 +620,21 @@ def test_a_short_calm_text_takes_the_model_s_topic_at_0_4_and_keeps_its_word_bel
         ("imigrasyon te arete kouzen m gen 3 semen, nou pa konnen ki kote l ye", True),
         # ... and "15 minutes ago": now
         ("imigrasyon arete kouzen m gen 15 minit, yo la toujou", False),
+        # The month it happened in is the past too (session 25).
+        ("immigration picked up my brother in february, he's in a jail in jersey", True),
+        ("a mi primo se lo llevó la migra en octubre, sigue en un centro en Texas", True),
+        ("Брата забрала иммиграция в сентябре, он в центре в Нью-Джерси", True),
+        ("Teścia zatrzymało ICE w listopadzie, jest w ośrodku w Batavii", True),
+        ("imigrasyon arete kouzen m nan mwa jen, li nan yon sant an Lwizyana", True),
+        ("immigration picked up my brother just now, he's in a van outside", False),
     ],
 )
 def test_an_arrest_weeks_back_does_not_page_and_minutes_back_does(
     loaded: Any, text: str, past: bool
 ) -> None:
-    """A span ago said as "back", or in Creole as "gen <n> semèn", is the past (cue.past): the
-    guidance and "is it now?", no page. Minutes ago is now."""
+    """A span ago said as "back", or in Creole as "gen <n> semèn", or the month it happened in
+    ("in February", "w listopadzie") is the past (cue.past): the guidance and "is it now?", no
+    page; "yes" opens the case. Minutes ago, or just now, is now."""
     assert _try(loaded, text)["case_opened"] is not past
 
 
@@ -662,24 +670,6 @@ def test_a_question_without_its_mark_that_the_model_reads_as_calm_does_not_page(
     assert not _opened(_detected(loaded, text + "?", calm))
     unsure = (("detained", 0.7), ("urgent:detained", 0.2), ("lawyer", 0.05))
     assert _opened(_detected(loaded, text, unsure))
-
-
-@pytest.mark.parametrize(
-    ("text", "past"),
-    [
-        ("immigration picked up my brother in february, he's in a jail in jersey", True),
-        ("a mi primo se lo llevó la migra en octubre, sigue en un centro en Texas", True),
-        ("Брата забрала иммиграция в сентябре, он в центре в Нью-Джерси", True),
-        ("Teścia zatrzymało ICE w listopadzie, jest w ośrodku w Batavii", True),
-        ("imigrasyon arete kouzen m nan mwa jen, li nan yon sant an Lwizyana", True),
-        # No month: as it happens, a case.
-        ("immigration picked up my brother just now, he's in a van outside", False),
-    ],
-)
-def test_an_arrest_in_a_named_month_asks_before_paging(loaded: Any, text: str, past: bool) -> None:
-    """The month an arrest happened in ("in February", "w listopadzie") is cue.past: the
-    guidance and "is it now?", no page; "yes" opens the case."""
-    assert _try(loaded, text)["case_opened"] is not past
 
 
 @pytest.mark.parametrize("text", ["good morning", "marhaba", "😭", "🙏🙏", "помогите", "hi 🙏"])

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import redis
 
-from tests.conftest import _free_port
+from tests.conftest import _free_ports
 
 MASTER_NAME = "hotline"
 DOWN_AFTER_MS = 500  # small, so the test's failover takes seconds, not the default 30
@@ -33,8 +33,7 @@ class SentinelCluster:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
-        self.master_port, self.replica_port = _free_port(), _free_port()
-        self.sentinel_ports = [_free_port() for _ in range(3)]
+        self.master_port, self.replica_port, *self.sentinel_ports = _free_ports(5)
 
     def _server(self, name: str, port: int, *extra: str) -> None:
         folder = self.folder / name
@@ -63,7 +62,7 @@ class SentinelCluster:
                 [sentinel, str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
             )
         replica = redis.Redis(port=self.replica_port)
-        _wait(lambda: replica.info("replication")["master_link_status"] == "up", "replication")
+        _wait(lambda: replica.info("replication").get("master_link_status") == "up", "replication")
         replica.close()
         for port in self.sentinel_ports:  # each Sentinel sees the replica and the other two
             s = redis.Redis(port=port, decode_responses=True)

@@ -25,7 +25,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from twilio.request_validator import RequestValidator
 
-from tests.conftest import AUTH_TOKEN, ROOT, SECRET, _free_port
+from tests.conftest import AUTH_TOKEN, ROOT, SECRET, _free_ports
 
 NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
 pytestmark = pytest.mark.skipif(NGINX is None, reason="nginx is not installed")
@@ -113,7 +113,7 @@ def _request(port: int, method: str, path: str, body: str = "", headers: Any = N
 @pytest.fixture
 def stack(tmp_path: Path, redis_url: str, r: Any) -> Iterator[tuple[int, int]]:
     """gunicorn as the Procfile runs it, nginx in front; yields (tls port, gunicorn port)."""
-    http_port, tls_port, app_port = _free_port(), _free_port(), _free_port()
+    http_port, tls_port, app_port = _free_ports(3)
     conf = _nginx_conf(tmp_path, http_port, tls_port, app_port)
     env = dict(
         os.environ,

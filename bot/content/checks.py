@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache, partial
@@ -12,7 +13,7 @@ from bot.content.yamlfile import line_of
 from bot.engine.advance import NOW, PAST
 from bot.engine.model import Locale, Node, format_hours
 from bot.engine.sms import BUDGET, encoding, segments
-from bot.engine.text import NUMBER, PhraseMatcher, fill, fold, word_count
+from bot.engine.text import LETTERS, NUMBER, UNSPACED, fill, fold, word_count
 
 MENU_SHORTCUT = "0"  # the engine reads a lone 0 as MENU in every language
 
@@ -30,9 +31,9 @@ def run(loaded: Loaded) -> None:
     urgent_without_case(loaded)
 
 
-@lru_cache(maxsize=4096)
-def _matcher(folded_word: str) -> PhraseMatcher:
-    return PhraseMatcher([folded_word])
+_NON_LETTER = re.compile(f"[^{LETTERS}]")
+# Folding content phrases, again and again across the checks: kept (organizers' words only).
+_fold = lru_cache(maxsize=1 << 16)(fold)
 
 
 @dataclass(frozen=True)
@@ -44,30 +45,58 @@ class _Hit:
     file: _LocaleFile
 
 
+_Entry = tuple[tuple[int, int], str, Any, "_LocaleFile"]  # rank, word as written, owner, file
+
+
 class _Words:
-    """Words to look for, found by their first two characters, so a phrase is compared only
-    with the few words that could be in it rather than with every word of every list."""
+    """Words to look for, held by their folded form. A text is probed with the pieces of it
+    that could be a whole word as the engine matches them (PhraseMatcher): between two
+    non-letters for words of spaced scripts, anywhere for unspaced ones (Chinese, Korean);
+    a few dictionary lookups instead of a comparison with every word of every list."""
 
     def __init__(self) -> None:
-        self.by_start: dict[str, list[tuple[tuple[int, int], str, str, Any, _LocaleFile]]] = {}
+        self.spaced: dict[str, list[_Entry]] = {}
+        self.unspaced: dict[str, list[_Entry]] = {}
+        self.longest_unspaced = 0
 
     def add(self, rank: tuple[int, int], word: str, owner: Any, file: _LocaleFile) -> None:
-        folded = fold(word)
-        if folded:
-            self.by_start.setdefault(folded[:2], []).append((rank, folded, word, owner, file))
+        folded = _fold(word)
+        if not folded:
+            return
+        if UNSPACED.search(folded):
+            self.unspaced.setdefault(folded, []).append((rank, word, owner, file))
+            self.longest_unspaced = max(self.longest_unspaced, len(folded))
+        else:
+            self.spaced.setdefault(folded, []).append((rank, word, owner, file))
+
+    def _pieces(self, text: str) -> Iterator[tuple[str, list[_Entry]]]:
+        n = len(text)
+        breaks = [m.start() for m in _NON_LETTER.finditer(text)]
+        starts = [0, *(k + 1 for k in breaks if k + 1 < n)]
+        ends = [*breaks, n]
+        for i in starts:
+            for j in ends:
+                if j > i and (found := self.spaced.get(text[i:j])):
+                    yield text[i:j], found
+        if self.unspaced and UNSPACED.search(text):
+            for i in range(n):
+                for j in range(i + 1, min(n, i + self.longest_unspaced) + 1):
+                    if found := self.unspaced.get(text[i:j]):
+                        yield text[i:j], found
 
     def first(self, text: str, allowed: Callable[[Any], bool] | None = None) -> _Hit | None:
-        """The first word, in rank order, the engine finds in a message that is just `text`."""
+        """The first word, in rank order, the engine finds in a message that is just `text`;
+        of one list's words, the longest."""
         best: _Hit | None = None
-        for start in {text[i : i + n] for i in range(len(text)) for n in (1, 2)}:
-            for rank, folded, word, owner, file in self.by_start.get(start, ()):
-                if best is not None and rank >= best.rank:
+        best_key = None
+        for folded, entries in self._pieces(text):
+            for rank, word, owner, file in entries:
+                key = (rank, -len(folded))
+                if best_key is not None and key >= best_key:
                     continue
                 if allowed is not None and not allowed(owner):
                     continue
-                # The substring test is cheap; the matcher adds the engine's word boundaries.
-                if folded == text or (folded in text and _matcher(folded).search(text)):
-                    best = _Hit(rank, word, folded == text, owner, file)
+                best, best_key = _Hit(rank, word, folded == text, owner, file), key
         return best
 
 
@@ -83,7 +112,7 @@ class _LocaleFile:
     def phrases(self, key: str) -> Iterator[tuple[int, str, str]]:
         """(index, word, folded word) of one word list."""
         for index, phrase in enumerate(self.locale.words.get(key, [])):
-            yield index, phrase, fold(phrase)
+            yield index, phrase, _fold(phrase)
 
 
 def _locales(loaded: Loaded) -> dict[str, _LocaleFile]:
@@ -291,7 +320,7 @@ def command_collisions(loaded: Loaded, locales: dict[str, _LocaleFile]) -> None:
     for code, file in locales.items():
         for key in sorted(used & set(file.locale.words)):
             for index, phrase in enumerate(file.locale.words[key]):
-                folded = fold(phrase)
+                folded = _fold(phrase)
                 near = dict.fromkeys((code, FALLBACK))
                 order = [*near, *sorted(set(tables) - set(near))]
                 owner = next((c for c in order if folded in tables.get(c, {})), None)
@@ -335,7 +364,7 @@ def command_collisions(loaded: Loaded, locales: dict[str, _LocaleFile]) -> None:
 def _commands(locale: Locale) -> dict[str, str]:
     table = {MENU_SHORTCUT: "menu"}
     for command, spellings in locale.commands.items():
-        table.update({fold(s): command for s in spellings})
+        table.update({_fold(s): command for s in spellings})
     return table
 
 

@@ -10,7 +10,7 @@ from typing import Generic, TypeVar
 
 # Scripts written without spaces between words (or with particles glued to nouns, as in
 # Korean): a phrase there matches anywhere inside the text, not only between word breaks.
-_UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]")
+UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]")
 _EDGE_PUNCT = "".join(sorted(set(string.punctuation + "¡¿。！？，、…«»“”‘’")))
 
 
@@ -50,7 +50,7 @@ def fold(text: str) -> str:
 # What a word is made of: \w, and the vowel signs and other marks of the Indic scripts
 # (Devanagari to Sinhala), which \w leaves out: without them "বসাবে" would be read as the
 # words "বস" and "ব". The danda (।, ॥) still ends a word.
-_LETTERS = r"\w\u0900-\u0963\u0966-\u0dff"
+LETTERS = r"\w\u0900-\u0963\u0966-\u0dff"
 PLACEHOLDER = re.compile(r"\{([a-z0-9_.]+)\}")
 
 
@@ -72,7 +72,7 @@ class PhraseMatcher:
         for phrase in phrases:
             folded = fold(phrase)
             if folded:
-                (unspaced if _UNSPACED.search(folded) else spaced).add(folded)
+                (unspaced if UNSPACED.search(folded) else spaced).add(folded)
         # One regular expression per kind: the alternation runs in C, a loop over phrases does
         # not (a first text is tried against every trigger list of every language).
         anywhere = "|".join(map(re.escape, sorted(unspaced, key=len, reverse=True)))
@@ -80,7 +80,7 @@ class PhraseMatcher:
         longest_first = sorted(spaced, key=len, reverse=True)
         alternatives = "|".join(map(re.escape, longest_first))
         self._spaced = (
-            re.compile(rf"(?<![{_LETTERS}])(?:{alternatives})(?![{_LETTERS}])") if spaced else None
+            re.compile(rf"(?<![{LETTERS}])(?:{alternatives})(?![{LETTERS}])") if spaced else None
         )
 
     def __bool__(self) -> bool:
@@ -93,7 +93,7 @@ class PhraseMatcher:
         return self._unspaced is not None and self._unspaced.search(folded_text) is not None
 
 
-_WORD = re.compile(rf"[{_LETTERS}]+")
+_WORD = re.compile(rf"[{LETTERS}]+")
 # What _rereadings takes out or writes out: English links between a subject and where it is,
 # and texting shorthand for "que" (Spanish, French) and "porque" ("dicen q", "xq no abren").
 _LINKS = frozenset({"is", "are", "am"})
@@ -142,7 +142,7 @@ T = TypeVar("T", bound=Hashable)
 NUMBER = "#"
 _NUMBER_IN_TEXT = re.compile(r"(?<![a-z0-9])[0-9]+(?![a-z0-9])")
 _DIGIT = re.compile("[0-9]")
-_PHRASE_WORD = re.compile(rf"[{_LETTERS}]+|{NUMBER}")
+_PHRASE_WORD = re.compile(rf"[{LETTERS}]+|{NUMBER}")
 
 
 class PhraseIndex(Generic[T]):
@@ -163,7 +163,7 @@ class PhraseIndex(Generic[T]):
             folded = NUMBER.join(fold(part) for part in phrase.split(NUMBER))
             if not folded:
                 continue
-            if _UNSPACED.search(folded):
+            if UNSPACED.search(folded):
                 self._unspaced.setdefault(folded, set()).add(tag)
             else:
                 words = " ".join(_PHRASE_WORD.findall(folded))
@@ -196,7 +196,7 @@ class PhraseIndex(Generic[T]):
             self._find_runs(reread, found)
         if self._numbers is not None and _DIGIT.search(folded_text):
             found |= self._numbers.find(_NUMBER_IN_TEXT.sub(NUMBER, folded_text))
-        if self._unspaced and other_script and _UNSPACED.search(folded_text):
+        if self._unspaced and other_script and UNSPACED.search(folded_text):
             unspaced, size, by_first = self._unspaced, len(folded_text), self._lengths
             for i, char in enumerate(folded_text):
                 for length in by_first.get(char, ()):

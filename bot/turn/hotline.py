@@ -3,6 +3,7 @@ Shared by the webhook, the terminal chat and the organizers' bulk runs."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import time
@@ -14,7 +15,7 @@ import redis
 from bot.config import Settings
 from bot.content import intake, routing
 from bot.content.live import LiveContent
-from bot.db import Commit, TurnRead, Writes, read_turn
+from bot.db import Commit, Gate, TurnRead, Writes, read_turn
 from bot.engine import Bundle, EventType, Turn, advance, prepare
 from bot.escalation import cases, queues
 from bot.escalation.vault import fernet
@@ -23,7 +24,7 @@ from bot.privacy import message_key, pseudonym, short
 from bot.turn import effects
 from bot.turn.inbound import InboundMessage
 from bot.turn.limits import SENDER_TTL, Limits, Verdict
-from bot.turn.sessions import SessionStore
+from bot.turn.sessions import Recent, SessionStore
 
 log = logging.getLogger(__name__)
 PROMISE = "case.promise"  # when to expect a first reply: {reply_minutes}, filled here
@@ -58,6 +59,7 @@ class Hotline:
         self.secret = settings.secret.encode()
         self.previous = settings.secret_previous.encode()
         self.store = SessionStore(settings.session_ttl, settings.stop_ttl)
+        self.recent = Recent()
         self.live = LiveContent(settings.content_dir, settings.review_days)
         self.limits = Limits(
             r,
@@ -82,7 +84,9 @@ class Hotline:
     def handle(self, msg: InboundMessage, now: float | None = None) -> Outcome:
         """One turn: read, run the pure engine, commit only if the session did not change
         meanwhile; else run again on the new session, so no update is lost. The first read
-        also counts the sender and reads the hour's budgets (one round trip for all)."""
+        also counts the sender and reads the hour's budgets (one round trip for all). A
+        conversation this process answered last skips the read: the turn runs on the session
+        it wrote, and the commit reads, checks and counts in the same round trip."""
         now = time.time() if now is None else now
         pseudo = pseudonym(self.secret, msg.address)
         sid_key = message_key(self.secret, msg.sid)
@@ -91,21 +95,32 @@ class Hotline:
         detection = self.detector.detect(msg.text) if msg.text else None
         verdict = Verdict(None, False, False)
         counters = self.limits.keys(msg.address, now)
+        read: TurnRead | None = None
+        guess = self.recent.get(pseudo)
+        if guess is not None:
+            guessed = self._turn(
+                pseudo, sid_key, msg, detection, TurnRead(0, 0, 0, guess, None, {}), now,
+                verdict, counters,
+            )  # fmt: skip
+            if isinstance(guessed, Outcome):
+                return guessed
+            read = guessed  # what the read would have given, the sender counted
         for attempt in range(MAX_ATTEMPTS):
-            read = read_turn(
-                self.r,
-                *counters,
-                self.store.key(pseudo),
-                self.store.seen_key(sid_key),
-                cases.CASE,
-                SENDER_TTL if attempt == 0 else 0,  # count the sender once per message
-            )
+            if read is None or attempt > 0:
+                read = read_turn(
+                    self.r,
+                    *counters,
+                    self.store.key(pseudo),
+                    self.store.seen_key(sid_key),
+                    cases.CASE,
+                    SENDER_TTL if attempt == 0 and guess is None else 0,  # once per message
+                )
             if attempt == 0:
                 verdict = self.limits.verdict(read.sender_count, read.replies, read.started)
                 if verdict.sender and not self._first_emergency(msg, detection, read):
                     return Outcome([], None, pseudo, refused=Refusal(verdict.sender))
             outcome = self._turn(pseudo, sid_key, msg, detection, read, now, verdict)
-            if outcome is not None:
+            if isinstance(outcome, Outcome):
                 return outcome
         raise RuntimeError("too many simultaneous messages from one person")
 
@@ -118,10 +133,13 @@ class Hotline:
         read: TurnRead,
         now: float,
         verdict: Verdict,
-    ) -> Outcome | None:
+        counters: tuple[str, str, str] | None = None,
+    ) -> Outcome | TurnRead | None:
         """Run the pure engine on what was read and commit (one round trip); None to run the
         turn again (the session changed meanwhile, or a new case's id was taken). A turn the
-        budgets refuse is not committed: the hotline never heard it."""
+        budgets refuse is not committed: the hotline never heard it. With `counters`, `read`
+        holds only a guessed session: the commit checks the guess and the limits, and gives
+        back what a read would have when the turn must run again."""
         key, seen = self.store.key(pseudo), self.store.seen_key(sid_key)
         raw_session, earlier = read.session, read.seen
         if earlier is not None:  # Twilio retried: answer the same, change nothing
@@ -157,24 +175,50 @@ class Hotline:
         staged = effects.stage(
             writes, self.r, self.fernet, current.routing, pseudo, msg, turn, case, now
         )
+        written = None
         if turn.session is None:
             self.store.erase(pseudo, writes)
         else:
-            self.store.save(pseudo, turn.session, writes)
+            written = self.store.save(pseudo, turn.session, writes)
         outgoing = turn.outgoing + self._promise(bundle, staged)
         self.store.remember(sid_key, outgoing, writes)
-        spent = bool(outgoing) and self.limits.spend(writes, verdict, raw_session is None, now)
-        result = writes.commit(self.r, key, seen, raw_session)
+        if outgoing:
+            self.limits.spend(writes, raw_session is None, now)
+        gate = None
+        if counters is not None:
+            gate = Gate(
+                *counters,
+                SENDER_TTL,
+                cases.CASE,
+                *self.limits.bounds(urgent(turn), bool(turn.outgoing), raw_session is None),
+            )
+        result, counted = writes.commit_gated(self.r, key, seen, raw_session, gate)
+        if gate is not None:
+            if result == Commit.CHANGED:  # the guess was wrong: run again on the real read
+                self.recent.drop(pseudo)
+                return counted
+            if result == Commit.ID_TAKEN:  # the guess was right: run again with new ids
+                return dataclasses.replace(counted, session=raw_session)
+            verdict = self.limits.verdict(counted.sender_count, counted.replies, counted.started)
+            if result == Commit.REFUSED:
+                refused = _refusal(turn, verdict, raw_session)
+                log.info("turn p=%s refused: %s", short(pseudo), refused)
+                return Outcome([], None, pseudo, refused=refused)
         if result in (Commit.CHANGED, Commit.ID_TAKEN):
             return None
         if result == Commit.ANSWERED:
+            self.recent.drop(pseudo)
             return Outcome(json.loads(self.r.get(seen) or "[]"), None, pseudo)
+        if written is not None and turn.session is not None and "case" not in turn.session.vars:
+            self.recent.put(pseudo, written)
+        else:
+            self.recent.drop(pseudo)
         try:
             effects.follow(self.r, staged, case)
         except Exception:  # saved is what counts (a new case's job was in the commit)
             log.exception("turn p=%s saved, but its follow-up failed", short(pseudo))
         effects.log_turn(short(pseudo), turn)
-        if spent:
+        if outgoing and self.limits.spent_by(verdict):
             self.limits.raise_spent(now)
         return Outcome(outgoing, turn, pseudo, case, staged.opened)
 
@@ -226,6 +270,7 @@ class Hotline:
     def forget(self, address: str) -> None:
         """Erase everything held for an address, as DELETE does."""
         pseudo = pseudonym(self.secret, address)
+        self.recent.drop(pseudo)
         writes = Writes()
         cases.erase_person(self.r, writes, pseudo)
         self.store.erase(pseudo, writes)
@@ -237,6 +282,17 @@ def urgent(turn: Turn) -> bool:
     return any(
         e.type == EventType.CASE_OPENED and e.data.get("urgency") == "urgent" for e in turn.events
     )
+
+
+def _refusal(turn: Turn, verdict: Verdict, session: bytes | None) -> Refusal:
+    """Why a commit refused a turn run without a read (no open case): the same rules as the
+    sender's limit in `handle` and `_over_budget`, on the counts the commit read."""
+    if verdict.sender and not urgent(turn):
+        return Refusal(verdict.sender)
+    refused = _over_budget(turn, verdict, started=session is None)
+    if refused is None:
+        raise RuntimeError("the commit refused a turn that the limits allow")
+    return refused
 
 
 def _over_budget(turn: Turn, verdict: Verdict, started: bool) -> Refusal | None:

@@ -64,17 +64,30 @@ class Limits:
         full = bool(self.new_per_hour) and started >= self.new_per_hour
         return Verdict(sender, budget_spent, full, replies)
 
-    def spend(self, writes: Writes, verdict: Verdict, started: bool, now: float) -> bool:
+    def spend(self, writes: Writes, started: bool, now: float) -> None:
         """A reply goes out (and, if `started`, a new conversation begins): count it in the
-        turn's own commit, no extra round trip. True when this reply spends the budget (the
-        caller raises the alarm once the commit is done)."""
+        turn's own commit, no extra round trip."""
         hour = int(now // 3600)
         writes.incr(f"{BUDGET}{hour}")
         writes.expire(f"{BUDGET}{hour}", 7200)
         if started:
             writes.incr(f"{STARTED}{hour}")
             writes.expire(f"{STARTED}{hour}", 7200)
+
+    def spent_by(self, verdict: Verdict) -> bool:
+        """The reply just sent spent the hour's budget (the caller raises the alarm)."""
         return verdict.replies + 1 >= self.per_hour_total
+
+    def bounds(self, urgent: bool, outgoing: bool, started: bool) -> tuple[int, int, int]:
+        """The counts under which a turn may be written, for a commit that reads them itself
+        (-1: no bound): the sender's messages this minute, this hour's replies and new
+        conversations. The same rules as `verdict` and the turn's: an urgent text from
+        someone without an open case passes the sender's limit, and no budget holds it back."""
+        return (
+            -1 if urgent else self.per_minute,
+            self.per_hour_total if outgoing and not urgent else -1,
+            self.new_per_hour if started and self.new_per_hour and not urgent else -1,
+        )
 
     def raise_spent(self, now: float) -> None:
         alarms.raise_alarm(self.r, "replies", now)

@@ -61,17 +61,22 @@ def id_taken_meanwhile(r: redis.Redis, monkeypatch: pytest.MonkeyPatch) -> None:
     the engine's choice and the commit."""
     ids: Iterator[str] = iter(["AAAA", "AAAA", "BBBB"])
     monkeypatch.setattr(cases, "new_id", lambda: next(ids))
-    real_commit = Writes.commit
+    real_commit = Writes.commit_gated  # every commit goes through it
 
     def racing_commit(self: Writes, *args: Any) -> Any:
         r.hsetnx(cases.CASE + "AAAA", "topic", "someone_else")
         return real_commit(self, *args)
 
-    monkeypatch.setattr(Writes, "commit", racing_commit)
+    monkeypatch.setattr(Writes, "commit_gated", racing_commit)
 
 
 @pytest.mark.usefixtures("id_taken_meanwhile")
-def test_a_case_id_taken_before_the_commit_is_not_reused(person: Phone, r: redis.Redis) -> None:
+@pytest.mark.parametrize("before", [[], ["hi"]], ids=["first text", "guessed turn"])
+def test_a_case_id_taken_before_the_commit_is_not_reused(
+    person: Phone, r: redis.Redis, before: list[str]
+) -> None:
+    for text in before:  # the process then runs the urgent turn on the session it wrote
+        person.send(text)
     reply = person.send("ICE is at my door").get_data(as_text=True)
     assert r.hgetall(cases.CASE + "AAAA") == {b"topic": b"someone_else"}
     assert r.hget(cases.CASE + "BBBB", "topic") == b"ice_at_door"

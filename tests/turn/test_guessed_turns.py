@@ -1,0 +1,85 @@
+"""A conversation this process answered last runs its next turn on the session it wrote, and
+the commit checks that guess, counts the sender and applies the limits in the same round trip
+(bot/turn/hotline.py, bot/db.py). A wrong guess must never give a wrong answer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import redis
+
+from bot import create_app
+from bot.privacy import pseudonym
+from tests.conftest import SECRET, Phone
+from tests.web.test_webhook import messages, session_key
+
+URGENT = "ICE is at my door"
+
+
+def round_trips(r: redis.Redis) -> int:
+    """The turn's script calls so far (the read and the commit are one EVALSHA each)."""
+    return int(r.info("commandstats").get("cmdstat_evalsha", {}).get("calls", 0))
+
+
+def test_the_next_turn_of_a_conversation_this_process_answered_takes_one_round_trip(
+    app: Any, r: redis.Redis
+) -> None:
+    Phone(app.test_client(), number="+13475550400").send("hi")  # Redis has the scripts now
+    phone = Phone(app.test_client(), number="+13475550401")
+    before = round_trips(r)
+    assert messages(phone.send("hi"))
+    first = round_trips(r) - before
+    hotline = app.extensions["hotline"]
+    pseudo = pseudonym(SECRET.encode(), phone.address)
+    assert hotline.recent.get(pseudo) == r.get(session_key(phone.address))
+    before = round_trips(r)
+    assert messages(phone.send("3"))
+    assert (first, round_trips(r) - before) == (2, 1)
+    assert hotline.recent.get(pseudo) == r.get(session_key(phone.address))
+    phone.send("delete")  # an erased conversation is not kept to guess from
+    assert r.get(session_key(phone.address)) is None and hotline.recent.get(pseudo) is None
+
+
+def test_a_guess_another_process_made_stale_is_refused_and_the_turn_runs_on_the_real_one(
+    config: dict[str, Any], r: redis.Redis
+) -> None:
+    """Two web processes (two apps, each with its own memory) take turns answering one
+    person: every reply is the one a single process gives."""
+    script = ["hola", "3", "4", "menu", "5", URGENT, "0"]
+    alone = Phone(create_app(config).test_client(), number="+13475550402")
+    expected = [messages(alone.send(text)) for text in script]
+    one, two = create_app(config).test_client(), create_app(config).test_client()
+    number = "+13475550403"
+    got = []
+    for n, text in enumerate(script):
+        phone = Phone(one if n % 3 != 1 else two, number=number)
+        phone.count = 100 + n  # a new MessageSid for each message, whichever app takes it
+        got.append(messages(phone.send(text)))
+    assert [len(g) for g in got] == [len(e) for e in expected]
+    case_free = [g for g, text in zip(got, script, strict=True) if text not in (URGENT, "0")]
+    assert case_free == [
+        e for e, text in zip(expected, script, strict=True) if text not in (URGENT, "0")
+    ]
+
+
+def test_the_reply_budget_and_the_senders_limit_hold_on_a_guessed_turn(
+    config: dict[str, Any], r: redis.Redis
+) -> None:
+    app = create_app(dict(config, HOTLINE_REPLY_BUDGET_PER_HOUR="3", HOTLINE_RATE_PER_MINUTE="3"))
+    person = Phone(app.test_client(), number="+13475550404")
+    assert messages(person.send("hi"))  # reply 1 of 3; this process now guesses their session
+    for n in range(2):
+        assert messages(Phone(app.test_client(), number=f"+1347555041{n}").send("hi"))
+    before = round_trips(r)
+    assert messages(person.send("3")) == []  # the budget is spent: a calm turn is refused
+    assert round_trips(r) - before == 1  # refused by the guessed turn's own commit
+    assert messages(person.send(URGENT))  # past the budget, an urgent text is answered
+    assert len(r.keys("hl:case:*")) >= 1
+
+    flood = create_app(dict(config, HOTLINE_RATE_PER_MINUTE="2"))
+    sender = Phone(flood.test_client(), number="+13475550405")
+    assert messages(sender.send("hi")) and messages(sender.send("xyzzy"))
+    polite = messages(sender.send("hello?"))
+    assert len(polite) == 1  # one polite word past the limit, on a guessed turn
+    assert messages(sender.send("hello??")) == []  # then silence
+    assert messages(sender.send(URGENT))  # a first emergency still gets through

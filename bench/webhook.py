@@ -11,7 +11,7 @@ gives the CPU time each request costs: the web workers' (user + system), plus Re
 hotline. The ratio of those costs (empty app / hotline) is what the rps ratio would be if the
 apps alone used the cores; it moves far less between runs.
 
-    python bench/webhook.py [--senders 800] [--seconds 10] [--clients 8] [--rounds 3] [--json]
+    python bench/webhook.py [--senders 800] [--seconds 10] [--clients 8] [--rounds 5] [--json]
 """
 
 from __future__ import annotations
@@ -220,7 +220,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (Procfile: 2)")
     parser.add_argument("--threads", type=int, default=4, help="threads each (Procfile: 4)")
-    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds (median)")
+    parser.add_argument("--rounds", type=int, default=5, help="alternating rounds (median)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
 

@@ -98,10 +98,8 @@ class Hotline:
         read: TurnRead | None = None
         guess = self.recent.get(pseudo)
         if guess is not None:
-            guessed = self._turn(
-                pseudo, sid_key, msg, detection, TurnRead(0, 0, 0, guess, None, {}), now,
-                verdict, counters,
-            )  # fmt: skip
+            unread = TurnRead(0, 0, 0, guess, None, {})
+            guessed = self._turn(pseudo, sid_key, msg, detection, unread, now, verdict, counters)
             if isinstance(guessed, Outcome):
                 return guessed
             read = guessed  # what the read would have given, the sender counted

@@ -70,6 +70,7 @@ class Recent:
             if time.monotonic() - entry[1] > self.seconds:
                 del self._held[pseudo]
                 return None
+            self._held.move_to_end(pseudo)  # a conversation going on is evicted last
             return entry[0]
 
     def put(self, pseudo: str, value: bytes) -> None:

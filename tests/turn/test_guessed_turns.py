@@ -83,3 +83,18 @@ def test_the_reply_budget_and_the_senders_limit_hold_on_a_guessed_turn(
     assert len(polite) == 1  # one polite word past the limit, on a guessed turn
     assert messages(sender.send("hello??")) == []  # then silence
     assert messages(sender.send(URGENT))  # a first emergency still gets through
+
+
+def test_the_guesses_are_bounded_in_number_and_in_time(monkeypatch: Any) -> None:
+    from bot.turn import sessions
+
+    clock = [1000.0]
+    monkeypatch.setattr(sessions.time, "monotonic", lambda: clock[0])
+    recent = sessions.Recent(size=2, seconds=300)
+    recent.put("a", b"1")
+    recent.put("b", b"2")
+    assert recent.get("a") == b"1"  # used last: "b" is now the oldest
+    recent.put("c", b"3")
+    assert (recent.get("a"), recent.get("b"), recent.get("c")) == (b"1", None, b"3")
+    clock[0] += 301  # five minutes on, nothing is guessed from
+    assert (recent.get("a"), recent.get("c")) == (None, None)

@@ -244,7 +244,7 @@ class Writes:
     """Records Redis writes (the subset the turn uses) to apply later in one script call."""
 
     def __init__(self) -> None:
-        self.commands: list[tuple[Any, ...]] = []
+        self.commands: list[list[str | list[int]]] = []
         self.absent: list[str] = []  # keys that must not exist when the commit runs
         self.blobs: list[bytes] = []  # binary values, the commit's arguments after the writes
 
@@ -252,7 +252,8 @@ class Writes:
         self.absent.append(key)
 
     def _add(self, *command: Any) -> None:
-        self.commands.append(tuple(self._argument(x) for x in command))
+        # Most arguments are text already: only the others go through _argument.
+        self.commands.append([x if type(x) is str else self._argument(x) for x in command])
 
     def _argument(self, value: Any) -> str | list[int]:
         if isinstance(value, bytes) and not value.isascii():

@@ -315,11 +315,6 @@ class Writes:
         return self.blobs[argument[0] - FIRST_BLOB] if isinstance(argument, list) else argument
 
     def commit(
-        self, r: redis.Redis, session_key: str, seen_key: str, expected: bytes | None
-    ) -> Commit:
-        return self.commit_gated(r, session_key, seen_key, expected)[0]
-
-    def commit_gated(
         self,
         r: redis.Redis,
         session_key: str,
@@ -327,8 +322,8 @@ class Writes:
         expected: bytes | None,
         gate: Gate | None = None,
     ) -> tuple[Commit, TurnRead]:
-        """As `commit`; with a gate, also what the read would have given: the counts, and when
-        the session was not the expected one (CHANGED), the session, reply and case too."""
+        """What the commit did; with a gate, also what the read would have given: the counts,
+        and when the session was not the expected one (CHANGED), the session, reply and case."""
         packed = orjson.dumps(self.commands)
         keys = [session_key, seen_key]
         bounds = b""

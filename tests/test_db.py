@@ -47,7 +47,7 @@ def test_binary_values_travel_beside_the_commits_json(r: redis.Redis) -> None:
     writes = db.Writes()
     writes.hset("h", {"data": blob, "status": "queued"})
     writes.set("s", "text")
-    assert writes.commit(r, "session", "seen", None) == db.Commit.WRITTEN
+    assert writes.commit(r, "session", "seen", None)[0] == db.Commit.WRITTEN
     assert r.hgetall("h") == {b"data": blob, b"status": b"queued"} and r.get("s") == b"text"
     again = db.Writes()
     again.set("b", blob + b"!")

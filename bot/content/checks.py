@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache, partial
@@ -13,7 +12,7 @@ from bot.content.yamlfile import line_of
 from bot.engine.advance import NOW, PAST
 from bot.engine.model import Locale, Node, format_hours
 from bot.engine.sms import BUDGET, encoding, segments
-from bot.engine.text import LETTERS, NUMBER, UNSPACED, fill, fold, word_count
+from bot.engine.text import NUMBER, UNSPACED, fill, fold, spaced_pieces, word_count
 
 MENU_SHORTCUT = "0"  # the engine reads a lone 0 as MENU in every language
 
@@ -31,7 +30,6 @@ def run(loaded: Loaded) -> None:
     urgent_without_case(loaded)
 
 
-_NON_LETTER = re.compile(f"[^{LETTERS}]")
 # Folding content phrases, again and again across the checks: kept (organizers' words only).
 _fold = lru_cache(maxsize=1 << 16)(fold)
 
@@ -70,17 +68,12 @@ class _Words:
             self.spaced.setdefault(folded, []).append((rank, word, owner, file))
 
     def _pieces(self, text: str) -> Iterator[tuple[str, list[_Entry]]]:
-        n = len(text)
-        breaks = [m.start() for m in _NON_LETTER.finditer(text)]
-        starts = [0, *(k + 1 for k in breaks if k + 1 < n)]
-        ends = [*breaks, n]
-        for i in starts:
-            for j in ends:
-                if j > i and (found := self.spaced.get(text[i:j])):
-                    yield text[i:j], found
+        for piece in spaced_pieces(text):
+            if found := self.spaced.get(piece):
+                yield piece, found
         if self.unspaced and UNSPACED.search(text):
-            for i in range(n):
-                for j in range(i + 1, min(n, i + self.longest_unspaced) + 1):
+            for i in range(len(text)):
+                for j in range(i + 1, min(len(text), i + self.longest_unspaced) + 1):
                     if found := self.unspaced.get(text[i:j]):
                         yield text[i:j], found
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import string
 import unicodedata
-from collections.abc import Hashable, Iterable
+from collections.abc import Hashable, Iterable, Iterator
 from typing import Generic, TypeVar
 
 # Scripts written without spaces between words (or with particles glued to nouns, as in
@@ -91,6 +91,21 @@ class PhraseMatcher:
         if self._spaced is not None and self._spaced.search(folded_text):
             return True
         return self._unspaced is not None and self._unspaced.search(folded_text) is not None
+
+
+_NON_LETTER = re.compile(rf"[^{LETTERS}]")
+
+
+def spaced_pieces(folded_text: str) -> Iterator[str]:
+    """Every piece of a text that PhraseMatcher's spaced alternation could match: it starts at
+    the text's start or after a non-letter, and ends at the text's end or before a non-letter
+    (a phrase of an unspaced script may match anywhere). For looking phrases up in a dict."""
+    n = len(folded_text)
+    breaks = [m.start() for m in _NON_LETTER.finditer(folded_text)]
+    for i in [0, *(k + 1 for k in breaks if k + 1 < n)]:
+        for j in [*breaks, n]:
+            if j > i:
+                yield folded_text[i:j]
 
 
 _WORD = re.compile(rf"[{LETTERS}]+")

@@ -190,7 +190,7 @@ class Hotline:
                 cases.CASE,
                 *self.limits.bounds(urgent(turn), bool(turn.outgoing), raw_session is None),
             )
-        result, counted = writes.commit_gated(self.r, key, seen, raw_session, gate)
+        result, counted = writes.commit(self.r, key, seen, raw_session, gate)
         if gate is not None:
             if result == Commit.CHANGED:  # the guess was wrong: run again on the real read
                 self.recent.drop(pseudo)

@@ -61,13 +61,13 @@ def id_taken_meanwhile(r: redis.Redis, monkeypatch: pytest.MonkeyPatch) -> None:
     the engine's choice and the commit."""
     ids: Iterator[str] = iter(["AAAA", "AAAA", "BBBB"])
     monkeypatch.setattr(cases, "new_id", lambda: next(ids))
-    real_commit = Writes.commit_gated  # every commit goes through it
+    real_commit = Writes.commit
 
     def racing_commit(self: Writes, *args: Any) -> Any:
         r.hsetnx(cases.CASE + "AAAA", "topic", "someone_else")
         return real_commit(self, *args)
 
-    monkeypatch.setattr(Writes, "commit_gated", racing_commit)
+    monkeypatch.setattr(Writes, "commit", racing_commit)
 
 
 @pytest.mark.usefixtures("id_taken_meanwhile")

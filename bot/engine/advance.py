@@ -919,8 +919,9 @@ def _first_topic(step: _Step) -> Trigger | None:
 
 
 def _read_model(compiled: _Compiled, step: _Step, text: str) -> tuple[str, str | None, str] | None:
-    """The intent model's reading of free text no word list matched, when it is sure enough."""
-    question = _question(compiled, step, text)
+    """The intent model's reading of free text no word list matched, when it is sure enough.
+    A question that also says it is happening now is not a question, as with the word lists."""
+    question = _question(compiled, step, text) and not _happening(step)
     agency = next((t for t in step.bundle.triggers if t.words == AGENCY), None)
     if agency is not None and step.inbound.unsupported and _cue(step, UNIVERSAL):
         # A language the hotline does not serve, naming ICE or immigration: the word is all we

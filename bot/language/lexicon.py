@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
-from bot.engine.advance import GREETING, UNIVERSAL
+from bot.engine.advance import GREETING, SPEAK, UNIVERSAL
 from bot.language.codes import LANGUAGES
 from bot.language.normalize import clean, fold_accents
 
@@ -143,15 +143,15 @@ class Lexicon:
 def lexicon_of(bundle: Bundle) -> dict[str, list[str]]:
     """The words each locale teaches the detector: greetings, commands, topic words. Not the
     agency's name as every language writes it (cue.universal, kept in English): "migración"
-    is not a sign of English; nor hello in languages the hotline does not serve
-    (cue.greeting)."""
+    is not a sign of English; nor hello, or "do you speak ...?", in languages the hotline does
+    not serve (cue.greeting, cue.speak)."""
     words: dict[str, list[str]] = {}
     for code, locale in bundle.locales.items():
         entries = [*locale.greetings, locale.name, *locale.aliases]
         for spellings in locale.commands.values():
             entries.extend(spellings)
         for key, spellings in locale.words.items():
-            if key not in (UNIVERSAL, GREETING):
+            if key not in (UNIVERSAL, GREETING, SPEAK):
                 entries.extend(spellings)
         words[code] = entries
     return words

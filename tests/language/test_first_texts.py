@@ -216,6 +216,17 @@ def test_a_detention_weeks_ago_asks_whether_it_is_happening_now(loaded: Any, tex
     assert intent.reached(turn)[0] == "detained_if"
 
 
+def test_a_past_word_gives_way_when_now_is_said_and_the_model_is_near_sure(loaded: Any) -> None:
+    """Weeks ago for a neighbour, now for us, with no "again" word: the model's near-certain
+    urgent reading (PAST_NOW_MASS) and a "now" word make it happening now; a leaning reading
+    keeps the guidance and "is it now?" (the past word asks, as before)."""
+    text = "they took the man next door last week, now they are in our hallway knocking"
+    sure = (("urgent:door", 0.97), ("door", 0.02))
+    leaning = (("urgent:door", 0.75), ("door", 0.15))
+    assert _opened(_detected(loaded, text, sure))
+    assert not _opened(_detected(loaded, text, leaning))
+
+
 def test_the_urgent_guidance_follows_the_model_when_it_is_sure(loaded: Any) -> None:
     bundle, _ = loaded
     text = "ICE agents are grabbing me at the door of the shop"

@@ -894,13 +894,19 @@ def _past(step: _Step) -> bool:
     """A cue.past word, unless the text also says that it is happening again now (cue.again
     and cue.now) and the model reads it as urgent: "they came last week and now they're back
     outside, can the kids go to school?"; or says "now" with no "again" word and the model is
-    PAST_NOW_MASS sure. Held since January, and still held now, stays in the past."""
+    PAST_NOW_MASS sure; or a cue.still word ties it to this moment and the model reads it
+    urgent (HAPPENING_MASS): "in the back of their car right now, my court date is in June".
+    Held since January, and still held now, stays in the past: "taken in March, can I visit
+    him right now?" reads calm."""
     if not _cue(step, PAST):
         return False
     if _cue(step, AGAIN):
         return not _happening(step)
-    now = _cue(step, NOW) and not step.inbound.forwarded and bool(step.reading)
-    return not (now and _urgent_mass(step.reading)[0] >= PAST_NOW_MASS)
+    if step.inbound.forwarded or not step.reading:
+        return True
+    mass = _urgent_mass(step.reading)[0]
+    still = _cue(step, STILL) and mass >= HAPPENING_MASS
+    return not (still or (_cue(step, NOW) and mass >= PAST_NOW_MASS))
 
 
 def _seen_earlier(step: _Step) -> bool:

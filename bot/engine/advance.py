@@ -622,24 +622,23 @@ def _cue(step: _Step, key: str) -> bool:
 
 
 def _question(compiled: _Compiled, step: _Step, text: str) -> bool:
-    """A question about what might happen, or a rumour passed on: guidance first, then ask
-    whether it is happening now before anyone is paged."""
-    return _passed_on(step) or _cue(step, HYPOTHETICAL)
+    """A question about what might happen, or a rumour passed on, that does not also say it is
+    happening now: guidance first, then ask whether it is happening now before anyone is
+    paged. The word lists and the model read it alike."""
+    return (_passed_on(step) or _cue(step, HYPOTHETICAL)) and not _happening(step)
 
 
-def _happening(step: _Step) -> bool:
-    """A question or rumour in words that also says it is happening now, and that the model
-    reads as urgent ("they're at the door now, do I have to open?", "my cousin says they are
-    moving him"), or that has a cue.still word whatever the model reads ("they asked my neighbours
-    if I live here, they're still in the hallway"): what is asked is about this moment, not what
-    might happen. Never for a message WhatsApp marks as forwarded."""
-    if step.inbound.forwarded:
+def _happening(step: _Step, now_mass: float = HAPPENING_MASS, still_mass: float = 0.0) -> bool:
+    """Words that say it is happening now, in a question, a rumour or beside a past word: a
+    cue.now word the model reads as urgent with `now_mass` ("they're at the door now, do I have
+    to open?", "my cousin says they are moving him"), or a cue.still word with `still_mass`
+    (by default whatever the model reads: "they asked my neighbours if I live here, they're
+    still in the hallway"). Never for a message WhatsApp marks as forwarded."""
+    still, now = _cue(step, STILL), _cue(step, NOW)
+    if step.inbound.forwarded or not (still or now):
         return False
-    if _cue(step, STILL):
-        return True
-    if not _cue(step, NOW) or not step.reading:
-        return False
-    return _urgent_mass(step.reading)[0] >= HAPPENING_MASS
+    mass = _urgent_mass(step.reading)[0] if step.reading else 0.0
+    return (still and mass >= still_mass) or (now and bool(step.reading) and mass >= now_mass)
 
 
 def _urgent_mass(reading: tuple[tuple[str, float], ...]) -> tuple[float, str | None]:
@@ -674,7 +673,7 @@ def _read_words(compiled: _Compiled, step: _Step, text: str) -> tuple[str, str |
         topic = _first_topic(step)
         if topic is not None:
             trigger, target, urgent = topic, topic.go, False
-    question = _question(compiled, step, text) and not _happening(step)
+    question = _question(compiled, step, text)
     if not urgent and not question:
         mass, likeliest = _urgent_mass(step.reading)
         now = _cue(step, AGENCY) and _cue(step, NOW)
@@ -902,11 +901,7 @@ def _past(step: _Step) -> bool:
         return False
     if _cue(step, AGAIN):
         return not _happening(step)
-    if step.inbound.forwarded or not step.reading:
-        return True
-    mass = _urgent_mass(step.reading)[0]
-    still = _cue(step, STILL) and mass >= HAPPENING_MASS
-    return not (still or (_cue(step, NOW) and mass >= PAST_NOW_MASS))
+    return not _happening(step, now_mass=PAST_NOW_MASS, still_mass=HAPPENING_MASS)
 
 
 def _seen_earlier(step: _Step) -> bool:
@@ -948,9 +943,8 @@ def _first_topic(step: _Step) -> Trigger | None:
 
 
 def _read_model(compiled: _Compiled, step: _Step, text: str) -> tuple[str, str | None, str] | None:
-    """The intent model's reading of free text no word list matched, when it is sure enough.
-    A question that also says it is happening now is not a question, as with the word lists."""
-    question = _question(compiled, step, text) and not _happening(step)
+    """The intent model's reading of free text no word list matched, when it is sure enough."""
+    question = _question(compiled, step, text)
     agency = next((t for t in step.bundle.triggers if t.words == AGENCY), None)
     if agency is not None and step.inbound.unsupported and _cue(step, UNIVERSAL):
         # A language the hotline does not serve, naming ICE or immigration: the word is all we

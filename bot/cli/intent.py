@@ -94,6 +94,12 @@ def reached(turn: Turn) -> tuple[str | None, str, str | None]:
     return node, "menu", node
 
 
+# Each case a first text opens gets a number of its own, as at the webhook: a reply that
+# gives it is then new each time, and is paged again (the same number every time would let
+# repeated timings reuse the paged reply of the first).
+_CASE_NUMBERS = itertools.count(1)
+
+
 def try_text(
     bundle: Bundle,
     detector: Detector,
@@ -103,13 +109,12 @@ def try_text(
 ) -> dict[str, Any]:
     """One row as the first message of a new conversation; what the webhook would do.
     `reading` stands in for the intent model's (cross-validation reads with other models)."""
-    ids = itertools.count(1)
     started = time.perf_counter()
     detection = detector.detect(row.text) if row.text else None
     inbound = intake.inbound(row.text, detection, channel, media=row.media, forwarded=row.forwarded)
     if reading is not None:
         inbound = dataclasses.replace(inbound, intent=reading)
-    turn = advance(bundle, None, inbound, lambda: f"TRY{next(ids)}")
+    turn = advance(bundle, None, inbound, lambda: f"TRY{next(_CASE_NUMBERS)}")
     elapsed = time.perf_counter() - started
     node, layer, about = reached(turn)
     opened = [e for e in turn.events if e.type == "case_opened"]

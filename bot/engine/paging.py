@@ -34,7 +34,8 @@ def _pack(pieces: Iterable[tuple[bool, str]], hint: str) -> list[str]:
     return chunks
 
 
-def _pieces(text: str, hint: str) -> list[str]:
+@lru_cache(maxsize=4096)  # a reply's texts are the same bot texts, but for one with a case number
+def _pieces(text: str, hint: str) -> tuple[str, ...]:
     """Sentences, so a page can be filled to the brim; a sentence longer than a page breaks
     between words."""
     pieces: list[str] = []
@@ -43,7 +44,7 @@ def _pieces(text: str, hint: str) -> list[str]:
             pieces.append(sentence)
         else:
             pieces += _pack(((False, word) for word in sentence.split(" ")), hint)
-    return pieces
+    return tuple(pieces)
 
 
 def paginate(texts: list[str], hint: str) -> list[str]:

@@ -13,9 +13,12 @@ MAX_MESSAGE = 1600  # characters in one message body: Twilio's limit, in and out
 
 
 _GSM7 = frozenset(_BASIC | _EXTENDED)
+_GSM7_ASCII = bytes(sorted(ord(c) for c in _GSM7 if c.isascii()))  # all but "`" and controls
 
 
 def is_gsm7(text: str) -> bool:
+    if text.isascii():  # most replies: deleting the GSM-7 bytes in C leaves nothing
+        return not text.encode().translate(None, _GSM7_ASCII)
     return _GSM7.issuperset(text)
 
 

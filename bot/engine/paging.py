@@ -6,44 +6,49 @@ import re
 from collections.abc import Iterable
 from functools import lru_cache
 
-from bot.engine.sms import BUDGET, segments
+from bot.engine.sms import BUDGET, EMPTY, Size, joined, segments, segments_of, size
 
 _SENTENCE_END = re.compile(r"(?<=[.!?؟।۔])\s+|(?<=[。！？])\s*")
 SEPARATOR = "\n\n"
 _NO_SPACE_AFTER = ("。", "！", "？")
 
 
-def _fits(text: str, hint: str) -> bool:
-    return segments(text + SEPARATOR + hint) <= BUDGET
+_Piece = tuple[str, Size]  # a piece of a reply, and its length
 
 
-def _pack(pieces: Iterable[tuple[bool, str]], hint: str) -> list[str]:
-    """Greedily join pieces into chunks that fit a page. A piece flagged True starts a new
-    paragraph; others continue the current one (no space after a Chinese full stop)."""
-    chunks: list[str] = []
-    chunk = ""
-    for new_paragraph, piece in pieces:
-        glue = SEPARATOR if new_paragraph else "" if chunk.endswith(_NO_SPACE_AFTER) else " "
-        candidate = f"{chunk}{glue}{piece}" if chunk else piece
-        if chunk and not _fits(candidate, hint):
-            chunks.append(chunk)
-            candidate = piece
-        chunk = candidate
+def _pack(pieces: Iterable[tuple[bool, _Piece]], hint: str) -> list[_Piece]:
+    """Greedily join pieces into chunks that fit a page with the hint after it. A piece flagged
+    True starts a new paragraph; others continue the current one (no space after a Chinese
+    full stop). A chunk's length is the sum of its parts': no page is measured twice."""
+    tail = size(SEPARATOR + hint)
+    chunks: list[_Piece] = []
+    chunk, chunk_size = "", EMPTY
+    for new_paragraph, (piece, piece_size) in pieces:
+        if chunk:
+            glue = SEPARATOR if new_paragraph else "" if chunk.endswith(_NO_SPACE_AFTER) else " "
+            candidate = joined(chunk_size, piece_size, len(glue))
+            if segments_of(*joined(candidate, tail)) <= BUDGET:
+                chunk, chunk_size = f"{chunk}{glue}{piece}", candidate
+                continue
+            chunks.append((chunk, chunk_size))
+        chunk, chunk_size = piece, piece_size
     if chunk:
-        chunks.append(chunk)
+        chunks.append((chunk, chunk_size))
     return chunks
 
 
 @lru_cache(maxsize=4096)  # a reply's texts are the same bot texts, but for one with a case number
-def _pieces(text: str, hint: str) -> tuple[str, ...]:
-    """Sentences, so a page can be filled to the brim; a sentence longer than a page breaks
-    between words."""
-    pieces: list[str] = []
+def _pieces(text: str, hint: str) -> tuple[_Piece, ...]:
+    """Sentences, with their lengths, so a page can be filled to the brim; a sentence longer
+    than a page breaks between words."""
+    tail = size(SEPARATOR + hint)
+    pieces: list[_Piece] = []
     for sentence in _SENTENCE_END.split(text):
-        if _fits(sentence, hint):
-            pieces.append(sentence)
+        sentence_size = size(sentence)
+        if segments_of(*joined(sentence_size, tail)) <= BUDGET:
+            pieces.append((sentence, sentence_size))
         else:
-            pieces += _pack(((False, word) for word in sentence.split(" ")), hint)
+            pieces += _pack(((False, (word, size(word))) for word in sentence.split(" ")), hint)
     return tuple(pieces)
 
 
@@ -61,6 +66,5 @@ def _paginate_now(texts: list[str], hint: str) -> list[str]:
     whole = SEPARATOR.join(texts)
     if segments(whole) <= BUDGET:  # the common case: one page, no hint
         return [whole]
-    return _pack(
-        ((i == 0, piece) for text in texts for i, piece in enumerate(_pieces(text, hint))), hint
-    )
+    pieces = ((i == 0, piece) for text in texts for i, piece in enumerate(_pieces(text, hint)))
+    return [page for page, _ in _pack(pieces, hint)]

@@ -22,17 +22,34 @@ def is_gsm7(text: str) -> bool:
     return _GSM7.issuperset(text)
 
 
-def segments(text: str) -> int:
+# A text's length as SMS counts it: (all GSM-7?, GSM-7 septets, UTF-16 code units). Lengths
+# add up over joined texts (GSM-7 only if every part is), so pages can be packed from the
+# lengths of their pieces without measuring each candidate page again.
+Size = tuple[bool, int, int]
+EMPTY: Size = (True, 0, 0)
+
+
+def size(text: str) -> Size:
+    if is_gsm7(text):  # an extension character takes two septets; every one is one UTF-16 unit
+        return True, len(text) + sum(text.count(c) for c in _EXTENDED if c in text), len(text)
+    return False, 0, len(text.encode("utf-16-le")) // 2
+
+
+def joined(first: Size, second: Size, glue: int = 0) -> Size:
+    """The length of two texts joined by `glue` GSM-7 characters (spaces, new lines)."""
+    return first[0] and second[0], first[1] + glue + second[1], first[2] + glue + second[2]
+
+
+def segments_of(gsm7: bool, septets: int, units: int) -> int:
     """Septets for GSM-7, UTF-16 code units for UCS-2 (an emoji counts two), in segments."""
-    if is_gsm7(text):
-        n = len(text) + sum(text.count(c) for c in _EXTENDED if c in text)
-        single, multi = 160, 153
-    else:
-        n = len(text.encode("utf-16-le")) // 2
-        single, multi = 70, 67
+    n, single, multi = (septets, 160, 153) if gsm7 else (units, 70, 67)
     if n <= single:
         return 1 if n else 0
     return -(-n // multi)
+
+
+def segments(text: str) -> int:
+    return segments_of(*size(text))
 
 
 def encoding(text: str) -> str:

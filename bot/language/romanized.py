@@ -62,7 +62,10 @@ ROMANIZED: dict[str, frozenset[str]] = {
         zenme zenmeban shenme xianzai gangcai laogong laopo erzi nver yiminju lushi mianfei
         bangzhu jiuming xiexie nihao ni_hao  tamen zhua zhuazou   jingcha zai_na nali
         shenfen mei_you meiyou keyi bu_yao buyao menkou
-    """.split()),
+        ngo ngoh keoi keui ngo_dei nei_dei keoi_dei m_goi mgoi m_sik sik_gong m_gong gong_m
+        gwong_dung gwongdungwa jung_man dim_syun dim_gaai dim_baan yau_mou mou_yan bong_ngo
+        lou_gung lou_po ging_chaat
+    """.split()),  # the second part: Cantonese as romanized in Hong Kong (ngo, keoi, m goi)
 }
 
 UNSUPPORTED: dict[str, frozenset[str]] = {

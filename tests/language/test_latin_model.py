@@ -18,6 +18,9 @@ def detector() -> Detector:
     [
         ("chelovek v forme sprashivaet pro moego muzha u sosedey", "ru"),
         ("nas vseh postavili k stene na sklade, sprashivayut dokumenty", "ru"),
+        # Cantonese romanized as Hong Kong types it: Chinese, never Haitian Creole (session 28)
+        ("nei dei sik m sik gong gwongdungwa", "zh"),
+        ("ngo lou gung bei jyu lau, dim syun a", "zh"),
     ],
 )
 def test_romanized_text_is_read_as_its_language(detector: Detector, text: str, lang: str) -> None:

@@ -621,7 +621,7 @@ def _cue(step: _Step, key: str) -> bool:
     return key in step.found_keys
 
 
-def _question(compiled: _Compiled, step: _Step, text: str) -> bool:
+def _question(step: _Step) -> bool:
     """A question about what might happen, or a rumour passed on, that does not also say it is
     happening now: guidance first, then ask whether it is happening now before anyone is
     paged. The word lists and the model read it alike."""
@@ -637,8 +637,10 @@ def _happening(step: _Step, now_mass: float = HAPPENING_MASS, still_mass: float 
     still, now = _cue(step, STILL), _cue(step, NOW)
     if step.inbound.forwarded or not (still or now):
         return False
+    if still and still_mass <= 0.0:  # whatever the model reads: no need to read it
+        return True
     mass = _urgent_mass(step.reading)[0] if step.reading else 0.0
-    return (still and mass >= still_mass) or (now and bool(step.reading) and mass >= now_mass)
+    return (still and mass >= still_mass) or (now and mass >= now_mass)
 
 
 def _urgent_mass(reading: tuple[tuple[str, float], ...]) -> tuple[float, str | None]:
@@ -673,7 +675,7 @@ def _read_words(compiled: _Compiled, step: _Step, text: str) -> tuple[str, str |
         topic = _first_topic(step)
         if topic is not None:
             trigger, target, urgent = topic, topic.go, False
-    question = _question(compiled, step, text)
+    question = _question(step)
     if not urgent and not question:
         mass, likeliest = _urgent_mass(step.reading)
         now = _cue(step, AGENCY) and _cue(step, NOW)
@@ -944,7 +946,7 @@ def _first_topic(step: _Step) -> Trigger | None:
 
 def _read_model(compiled: _Compiled, step: _Step, text: str) -> tuple[str, str | None, str] | None:
     """The intent model's reading of free text no word list matched, when it is sure enough."""
-    question = _question(compiled, step, text)
+    question = _question(step)
     agency = next((t for t in step.bundle.triggers if t.words == AGENCY), None)
     if agency is not None and step.inbound.unsupported and _cue(step, UNIVERSAL):
         # A language the hotline does not serve, naming ICE or immigration: the word is all we

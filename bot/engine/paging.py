@@ -16,6 +16,11 @@ _NO_SPACE_AFTER = ("。", "！", "？")
 _Piece = tuple[str, Size]  # a piece of a reply, and its length
 
 
+def _fits(length: Size, tail: Size) -> bool:
+    """Whether a page of this length fits the budget with `tail` (the MORE hint) after it."""
+    return segments_of(*joined(length, tail)) <= BUDGET
+
+
 def _pack(pieces: Iterable[tuple[bool, _Piece]], hint: str) -> list[_Piece]:
     """Greedily join pieces into chunks that fit a page with the hint after it. A piece flagged
     True starts a new paragraph; others continue the current one (no space after a Chinese
@@ -27,7 +32,7 @@ def _pack(pieces: Iterable[tuple[bool, _Piece]], hint: str) -> list[_Piece]:
         if chunk:
             glue = SEPARATOR if new_paragraph else "" if chunk.endswith(_NO_SPACE_AFTER) else " "
             candidate = joined(chunk_size, piece_size, len(glue))
-            if segments_of(*joined(candidate, tail)) <= BUDGET:
+            if _fits(candidate, tail):
                 chunk, chunk_size = f"{chunk}{glue}{piece}", candidate
                 continue
             chunks.append((chunk, chunk_size))
@@ -45,7 +50,7 @@ def _pieces(text: str, hint: str) -> tuple[_Piece, ...]:
     pieces: list[_Piece] = []
     for sentence in _SENTENCE_END.split(text):
         sentence_size = size(sentence)
-        if segments_of(*joined(sentence_size, tail)) <= BUDGET:
+        if _fits(sentence_size, tail):
             pieces.append((sentence, sentence_size))
         else:
             pieces += _pack(((False, (word, size(word))) for word in sentence.split(" ")), hint)

@@ -207,10 +207,8 @@ class Hotline:
         if result == Commit.ANSWERED:
             self.recent.drop(pseudo)
             return Outcome(json.loads(self.r.get(seen) or "[]"), None, pseudo)
-        if written is not None and turn.session is not None and "case" not in turn.session.vars:
-            self.recent.put(pseudo, written)
-        else:
-            self.recent.drop(pseudo)
+        guessable = turn.session is not None and "case" not in turn.session.vars
+        self.recent.wrote(pseudo, written if guessable else None)
         try:
             effects.follow(self.r, staged, case)
         except Exception:  # saved is what counts (a new case's job was in the commit)
@@ -268,7 +266,7 @@ class Hotline:
     def forget(self, address: str) -> None:
         """Erase everything held for an address, as DELETE does."""
         pseudo = pseudonym(self.secret, address)
-        self.recent.drop(pseudo)
+        self.recent.wrote(pseudo, None)
         writes = Writes()
         cases.erase_person(self.r, writes, pseudo)
         self.store.erase(pseudo, writes)

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import mmap
+import random
+import struct
 import threading
 import time
+import zlib
 from collections import OrderedDict
 
 import orjson
@@ -50,16 +54,50 @@ class SessionStore:
         pipe.set(SEEN + sid_key, orjson.dumps(replies).decode(), ex=SEEN_TTL)
 
 
+class Writers:
+    """Which process wrote each conversation's session last: a stamp per slot (a slot per
+    pseudonym, shared by chance: a shared slot only costs a guess), in anonymous shared memory.
+    Made before gunicorn forks its workers (--preload, as the Procfile runs it), it is one table
+    for all of them: a worker guesses only a session no other worker has written since. Without
+    it, a guess is stale whenever the person's previous turn went to another worker, as it does
+    for about half the turns behind nginx or Twilio's own connections, and a stale guess costs
+    an engine run for nothing. Writers it cannot see (another host, the escalation worker) are
+    caught by the commit's check, as before."""
+
+    def __init__(self, slots: int = 1 << 16) -> None:
+        self.slots = slots
+        self._memory = mmap.mmap(-1, 8 * slots)  # MAP_SHARED: a fork keeps it shared
+
+    def _at(self, pseudo: str) -> int:
+        return 8 * (zlib.crc32(pseudo.encode()) % self.slots)
+
+    def stamp(self, pseudo: str) -> int:
+        """Mark the session as written by this process now; the mark to guess by."""
+        mark = random.getrandbits(64) or 1  # random reseeds in each forked child
+        struct.pack_into("=Q", self._memory, self._at(pseudo), mark)
+        return mark
+
+    def still(self, pseudo: str, mark: int) -> bool:
+        """Whether no process has written the session since this one marked it."""
+        return struct.unpack_from("=Q", self._memory, self._at(pseudo))[0] == mark
+
+
+WRITERS = Writers()  # the process's table, inherited by the processes it forks
+
+
 class Recent:
     """The session this process wrote last for each pseudonym, for a few minutes: the next
     turn of that conversation runs on it without a read first, and its commit checks the guess
     (bot/db.py, the gate), so a wrong guess costs the engine's time, never a wrong answer.
-    Only sessions that name no case: a case changes under staff's hands. In memory, bounded,
-    and gone with the process; an erased person's entry is dropped here at once."""
+    Only sessions that name no case (a case changes under staff's hands), and only while no
+    other process has written the session since (`Writers`). In memory, bounded, and gone with
+    the process; an erased person's entry is dropped here at once."""
 
-    def __init__(self, size: int = 4096, seconds: float = 300.0) -> None:
-        self.size, self.seconds = size, seconds
-        self._held: OrderedDict[str, tuple[bytes, float]] = OrderedDict()
+    def __init__(
+        self, size: int = 4096, seconds: float = 300.0, writers: Writers = WRITERS
+    ) -> None:
+        self.size, self.seconds, self.writers = size, seconds, writers
+        self._held: OrderedDict[str, tuple[bytes, int, float]] = OrderedDict()
         self._lock = threading.Lock()  # gunicorn's threads share it
 
     def get(self, pseudo: str) -> bytes | None:
@@ -67,15 +105,22 @@ class Recent:
             entry = self._held.get(pseudo)
             if entry is None:
                 return None
-            if time.monotonic() - entry[1] > self.seconds:
+            value, mark, at = entry
+            if time.monotonic() - at > self.seconds or not self.writers.still(pseudo, mark):
                 del self._held[pseudo]
                 return None
             self._held.move_to_end(pseudo)  # a conversation going on is evicted last
-            return entry[0]
+            return value
 
-    def put(self, pseudo: str, value: bytes) -> None:
+    def wrote(self, pseudo: str, value: bytes | None) -> None:
+        """This process committed the session: no other process guesses it now; this one
+        keeps `value` to guess from (None: a session not to guess, or none)."""
+        mark = self.writers.stamp(pseudo)
         with self._lock:
-            self._held[pseudo] = (value, time.monotonic())
+            if value is None:
+                self._held.pop(pseudo, None)
+                return
+            self._held[pseudo] = (value, mark, time.monotonic())
             self._held.move_to_end(pseudo)
             while len(self._held) > self.size:
                 self._held.popitem(last=False)

@@ -9,7 +9,9 @@ from typing import Any
 import redis
 
 from bot import create_app
+from bot.db import Commit, Writes
 from bot.privacy import pseudonym
+from bot.turn.sessions import Recent, Writers
 from tests.conftest import SECRET, Phone
 from tests.web.test_webhook import messages, session_key
 
@@ -43,12 +45,15 @@ def test_the_next_turn_of_a_conversation_this_process_answered_takes_one_round_t
 def test_a_guess_another_process_made_stale_is_refused_and_the_turn_runs_on_the_real_one(
     config: dict[str, Any], r: redis.Redis
 ) -> None:
-    """Two web processes (two apps, each with its own memory) take turns answering one
-    person: every reply is the one a single process gives."""
+    """Two web processes on two hosts (two apps, each with its own memory and its own table of
+    writers) take turns answering one person: every reply is the one a single process gives."""
     script = ["hola", "3", "4", "menu", "5", URGENT, "0"]
     alone = Phone(create_app(config).test_client(), number="+13475550402")
     expected = [messages(alone.send(text)) for text in script]
-    one, two = create_app(config).test_client(), create_app(config).test_client()
+    apps = [create_app(config), create_app(config)]
+    for each in apps:
+        each.extensions["hotline"].recent = Recent(writers=Writers())
+    one, two = (each.test_client() for each in apps)
     number = "+13475550403"
     got = []
     for n, text in enumerate(script):
@@ -91,10 +96,49 @@ def test_the_guesses_are_bounded_in_number_and_in_time(monkeypatch: Any) -> None
     clock = [1000.0]
     monkeypatch.setattr(sessions.time, "monotonic", lambda: clock[0])
     recent = sessions.Recent(size=2, seconds=300)
-    recent.put("a", b"1")
-    recent.put("b", b"2")
+    recent.wrote("a", b"1")
+    recent.wrote("b", b"2")
     assert recent.get("a") == b"1"  # used last: "b" is now the oldest
-    recent.put("c", b"3")
+    recent.wrote("c", b"3")
     assert (recent.get("a"), recent.get("b"), recent.get("c")) == (b"1", None, b"3")
     clock[0] += 301  # five minutes on, nothing is guessed from
     assert (recent.get("a"), recent.get("c")) == (None, None)
+
+
+def test_a_worker_does_not_guess_a_session_another_worker_of_its_host_wrote_since(
+    config: dict[str, Any], r: redis.Redis, monkeypatch: Any
+) -> None:
+    """Behind nginx a person's turns go to any of gunicorn's workers. Worker one answers the
+    first text, worker two the second: worker one must not run the third on the session it
+    wrote (the commit would refuse it, and the engine would have run for nothing)."""
+    results: list[Commit] = []
+    commit = Writes.commit
+
+    def counted(self: Writes, *args: Any, **kwargs: Any) -> Any:
+        result = commit(self, *args, **kwargs)
+        results.append(result[0])
+        return result
+
+    monkeypatch.setattr(Writes, "commit", counted)
+    one, two = create_app(config).test_client(), create_app(config).test_client()
+    number = "+13475550406"
+    for n, (client, text) in enumerate([(one, "hi"), (two, "3"), (one, "4"), (one, "menu")]):
+        phone = Phone(client, number=number)
+        phone.count = 200 + n
+        assert messages(phone.send(text))
+    assert Commit.CHANGED not in results
+    assert len(results) == 4  # one commit a turn, the fourth on worker one's own fresh guess
+
+
+def test_the_table_of_writers_is_shared_with_the_processes_forked_after_it() -> None:
+    import os
+
+    writers = Writers(slots=64)
+    mark = writers.stamp("p")
+    child = os.fork()
+    if child == 0:  # a forked worker answers the person's next turn
+        writers.stamp("p")
+        os._exit(0)
+    os.waitpid(child, 0)
+    assert not writers.still("p", mark)
+    assert writers.still("q", writers.stamp("q"))

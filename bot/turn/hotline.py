@@ -139,7 +139,7 @@ class Hotline:
         holds only a guessed session: the commit checks the guess and the limits, and gives
         back what a read would have when the turn must run again."""
         key, seen = self.store.key(pseudo), self.store.seen_key(sid_key)
-        raw_session, earlier = read.session, read.seen
+        raw_session, earlier = read.session or None, read.seen  # b"": guessed to be new
         if earlier is not None:  # Twilio retried: answer the same, change nothing
             log.info("turn p=%s repeated message, same answer", short(pseudo))
             return Outcome(json.loads(earlier), None, pseudo)

@@ -78,11 +78,13 @@ class Writers:
         return mark
 
     def still(self, pseudo: str, mark: int) -> bool:
-        """Whether no process has written the session since this one marked it."""
+        """Whether no process has written the session since this one marked it (mark 0: since
+        the table was made)."""
         return struct.unpack_from("=Q", self._memory, self._at(pseudo))[0] == mark
 
 
 WRITERS = Writers()  # the process's table, inherited by the processes it forks
+NEW = b""  # the guess for a person this host has not heard from: no session
 
 
 class Recent:
@@ -101,10 +103,13 @@ class Recent:
         self._lock = threading.Lock()  # gunicorn's threads share it
 
     def get(self, pseudo: str) -> bytes | None:
+        """The session to guess: the one this process wrote, b"" (none) for a person no process
+        of this host has written a session for since it started (most first texts), or None to
+        read first."""
         with self._lock:
             entry = self._held.get(pseudo)
             if entry is None:
-                return None
+                return NEW if self.writers.still(pseudo, 0) else None
             value, mark, at = entry
             if time.monotonic() - at > self.seconds or not self.writers.still(pseudo, mark):
                 del self._held[pseudo]

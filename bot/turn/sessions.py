@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import mmap
-import random
 import struct
-import threading
 import time
 import zlib
-from collections import OrderedDict
 
 import orjson
 
@@ -54,82 +51,64 @@ class SessionStore:
         pipe.set(SEEN + sid_key, orjson.dumps(replies).decode(), ex=SEEN_TTL)
 
 
-class Writers:
-    """Which process wrote each conversation's session last: a stamp per slot (a slot per
-    pseudonym, shared by chance: a shared slot only costs a guess), in anonymous shared memory.
-    Made before gunicorn forks its workers (--preload, as the Procfile runs it), it is one table
-    for all of them: a worker guesses only a session no other worker has written since. Without
-    it, a guess is stale whenever the person's previous turn went to another worker, as it does
-    for about half the turns behind nginx or Twilio's own connections, and a stale guess costs
-    an engine run for nothing. Writers it cannot see (another host, the escalation worker) are
-    caught by the commit's check, as before."""
-
-    def __init__(self, slots: int = 1 << 16) -> None:
-        self.slots = slots
-        self._memory = mmap.mmap(-1, 8 * slots)  # MAP_SHARED: a fork keeps it shared
-
-    def _at(self, pseudo: str) -> int:
-        return 8 * (zlib.crc32(pseudo.encode()) % self.slots)
-
-    def stamp(self, pseudo: str) -> int:
-        """Mark the session as written by this process now; the mark to guess by."""
-        mark = random.getrandbits(64) or 1  # random reseeds in each forked child
-        struct.pack_into("=Q", self._memory, self._at(pseudo), mark)
-        return mark
-
-    def still(self, pseudo: str, mark: int) -> bool:
-        """Whether no process has written the session since this one marked it (mark 0: since
-        the table was made)."""
-        return struct.unpack_from("=Q", self._memory, self._at(pseudo))[0] == mark
-
-
-WRITERS = Writers()  # the process's table, inherited by the processes it forks
-NEW = b""  # the guess for a person this host has not heard from: no session
-
-
 class Recent:
-    """The session this process wrote last for each pseudonym, for a few minutes: the next
-    turn of that conversation runs on it without a read first, and its commit checks the guess
-    (bot/db.py, the gate), so a wrong guess costs the engine's time, never a wrong answer.
-    Only sessions that name no case (a case changes under staff's hands), and only while no
-    other process has written the session since (`Writers`). In memory, bounded, and gone with
-    the process; an erased person's entry is dropped here at once."""
+    """The session last written for each pseudonym by any web process of this host, for a few
+    minutes: the next turn of that conversation runs on it without a read first, and its commit
+    checks the guess (bot/db.py, the gate), so a wrong guess costs the engine's time, never a
+    wrong answer. Only sessions that name no case: a case changes under staff's hands.
 
-    def __init__(
-        self, size: int = 4096, seconds: float = 300.0, writers: Writers = WRITERS
-    ) -> None:
-        self.size, self.seconds, self.writers = size, seconds, writers
-        self._held: OrderedDict[str, tuple[bytes, int, float]] = OrderedDict()
-        self._lock = threading.Lock()  # gunicorn's threads share it
+    Kept in anonymous shared memory made before gunicorn forks its workers (--preload, as the
+    Procfile runs it): one table for all of them, so a person's next turn finds their session
+    whichever worker takes it (behind nginx, or Twilio's own connections, about half of a
+    person's turns go to another worker than the one before). A slot per pseudonym, shared by
+    chance: the later writer takes it. Each slot is written as a seqlock with a checksum, so a
+    read that meets a write in progress is no guess at all. Gone with the host; an erased
+    person's slot is cleared at once."""
+
+    SLOT = 1024  # bytes; a longer session (pages held after MORE) is read, not guessed
+    _HEAD = struct.Struct("=QQdiI")  # sequence, key, written at, length (-1: none), checksum
+
+    def __init__(self, slots: int = 1 << 14, seconds: float = 300.0) -> None:
+        self.slots, self.seconds = slots, seconds
+        self._memory = mmap.mmap(-1, self.SLOT * slots)  # MAP_SHARED: a fork keeps it shared
+
+    def _place(self, pseudo: str) -> tuple[int, int]:
+        data = pseudo.encode()
+        slot = zlib.crc32(data)
+        return self.SLOT * (slot % self.slots), slot << 32 | zlib.adler32(data) | 1
 
     def get(self, pseudo: str) -> bytes | None:
-        """The session to guess: the one this process wrote, b"" (none) for a person no process
-        of this host has written a session for since it started (most first texts), or None to
-        read first."""
-        with self._lock:
-            entry = self._held.get(pseudo)
-            if entry is None:
-                return NEW if self.writers.still(pseudo, 0) else None
-            value, mark, at = entry
-            if time.monotonic() - at > self.seconds or not self.writers.still(pseudo, mark):
-                del self._held[pseudo]
-                return None
-            self._held.move_to_end(pseudo)  # a conversation going on is evicted last
-            return value
+        """The session to guess; NEW (none) for a person no process of this host has written
+        a session for since it started (most first texts); None to read first."""
+        at, key = self._place(pseudo)
+        head = self._HEAD
+        sequence, held, written, length, checksum = head.unpack_from(self._memory, at)
+        if held != key:
+            return NEW if held == 0 else None
+        if length < 0 or sequence & 1 or time.time() - written > self.seconds:
+            return None
+        value = self._memory[at + head.size : at + head.size + length]
+        if head.unpack_from(self._memory, at)[0] != sequence or zlib.crc32(value) != checksum:
+            return None  # written meanwhile
+        return value
 
     def wrote(self, pseudo: str, value: bytes | None) -> None:
-        """This process committed the session: no other process guesses it now; this one
-        keeps `value` to guess from (None: a session not to guess, or none)."""
-        mark = self.writers.stamp(pseudo)
-        with self._lock:
-            if value is None:
-                self._held.pop(pseudo, None)
-                return
-            self._held[pseudo] = (value, mark, time.monotonic())
-            self._held.move_to_end(pseudo)
-            while len(self._held) > self.size:
-                self._held.popitem(last=False)
+        """A process of this host committed the session: `value` is the next guess (None: a
+        session not to guess, or none)."""
+        at, key = self._place(pseudo)
+        head, memory = self._HEAD, self._memory
+        if value is not None and len(value) > self.SLOT - head.size:
+            value = None
+        sequence = head.unpack_from(memory, at)[0] | 1  # odd while written
+        length = -1 if value is None else len(value)
+        head.pack_into(memory, at, sequence, key, time.time(), length, zlib.crc32(value or b""))
+        if value is not None:
+            memory[at + head.size : at + head.size + length] = value
+        struct.pack_into("=Q", memory, at, sequence + 1)
 
     def drop(self, pseudo: str) -> None:
-        with self._lock:
-            self._held.pop(pseudo, None)
+        """The guess was wrong or is spent: read first next time."""
+        self.wrote(pseudo, None)
+
+
+NEW = b""  # the guess for a person this host has not heard from: no session

@@ -59,7 +59,7 @@ class Hotline:
         self.secret = settings.secret.encode()
         self.previous = settings.secret_previous.encode()
         self.store = SessionStore(settings.session_ttl, settings.stop_ttl)
-        self.recent = Recent()
+        self.recent = Recent()  # under gunicorn --preload: before the fork, one for all workers
         self.live = LiveContent(settings.content_dir, settings.review_days)
         self.limits = Limits(
             r,
@@ -85,8 +85,9 @@ class Hotline:
         """One turn: read, run the pure engine, commit only if the session did not change
         meanwhile; else run again on the new session, so no update is lost. The first read
         also counts the sender and reads the hour's budgets (one round trip for all). A
-        conversation this process answered last skips the read: the turn runs on the session
-        it wrote, and the commit reads, checks and counts in the same round trip."""
+        conversation a web process of this host answered last (or a first text) skips the
+        read: the turn runs on the session in the host's table (sessions.Recent), and the
+        commit reads, checks and counts in the same round trip."""
         now = time.time() if now is None else now
         pseudo = pseudonym(self.secret, msg.address)
         sid_key = message_key(self.secret, msg.sid)
@@ -266,7 +267,7 @@ class Hotline:
     def forget(self, address: str) -> None:
         """Erase everything held for an address, as DELETE does."""
         pseudo = pseudonym(self.secret, address)
-        self.recent.wrote(pseudo, None)
+        self.recent.drop(pseudo)
         writes = Writes()
         cases.erase_person(self.r, writes, pseudo)
         self.store.erase(pseudo, writes)

@@ -1,6 +1,7 @@
-"""A conversation this process answered last runs its next turn on the session it wrote, and
-the commit checks that guess, counts the sender and applies the limits in the same round trip
-(bot/turn/hotline.py, bot/db.py). A wrong guess must never give a wrong answer."""
+"""A conversation a web process of this host answered last runs its next turn on the session
+in the host's table (a first text on none), and the commit checks that guess, counts the sender
+and applies the limits in the same round trip (bot/turn/hotline.py, bot/turn/sessions.py,
+bot/db.py). A wrong guess must never give a wrong answer."""
 
 from __future__ import annotations
 

@@ -639,9 +639,14 @@ def _if_not_asked(step: _Step) -> bool:
     """An "if" word in a text that asks nothing with a mark and that the model is IF_URGENT_MASS
     sure is urgent is "whether", not "what if": "ils demandent au super si mon frère habite
     ici" reports agents asking now."""
-    if any(mark in step.inbound.text for mark in QUESTION_MARKS) or not step.reading:
+    if _marked(step) or not step.reading:
         return False
     return _urgent_mass(step.reading)[0] >= IF_URGENT_MASS
+
+
+def _marked(step: _Step) -> bool:
+    """A question mark in any script."""
+    return any(mark in step.inbound.text for mark in QUESTION_MARKS)
 
 
 def _happening(step: _Step, now_mass: float = HAPPENING_MASS, still_mass: float = 0.0) -> bool:
@@ -851,7 +856,7 @@ def _asks(step: _Step, beside_now: bool = False) -> bool:
     warehouse now, do I have to show papers" is asked while it happens), or with one when
     `beside_now`; or a text the model reads as calm, under UNMARKED_CALM_MASS on the urgent
     labels, whatever its marks and words (a hurried question drops its "?")."""
-    if any(mark in step.inbound.text for mark in QUESTION_MARKS):
+    if _marked(step):
         return True
     if _cue(step, QUESTION) and (beside_now or not _cue(step, NOW)):
         return True
@@ -1001,15 +1006,16 @@ def _read_model(compiled: _Compiled, step: _Step, text: str) -> tuple[str, str |
 
 
 def _still_there(step: _Step) -> bool:
-    """The agency named, a cue.still word ("yo toujou anba a": they are still downstairs), and
-    no question, rumour, "what if" or long-ago word: happening now, whatever topic the model
-    gives it, as with the word lists (_happening)."""
+    """The agency named and a cue.still word ("yo toujou anba a": they are still downstairs),
+    happening now by the word lists' own rule (_happening: never a forwarded message), in a
+    text that asks nothing and says nothing of long ago: now, whatever topic the model gives
+    it."""
     return (
         _cue(step, STILL)
         and _cue(step, UNIVERSAL)
+        and _happening(step)
         and not _cue(step, PAST)
         and not _asks(step)
-        and not _question(step)
     )
 
 

@@ -205,8 +205,7 @@ class Hotline:
                 return Outcome([], None, pseudo, refused=refused)
         if result in (Commit.CHANGED, Commit.ID_TAKEN):
             return None
-        if result == Commit.ANSWERED:
-            self.recent.drop(pseudo)
+        if result == Commit.ANSWERED:  # the process that answered wrote the host's table
             return Outcome(json.loads(self.r.get(seen) or "[]"), None, pseudo)
         guessable = turn.session is not None and "case" not in turn.session.vars
         self.recent.wrote(pseudo, written if guessable else None)

@@ -20,7 +20,7 @@ SEEN_TTL = 48 * 3600  # Twilio retries within seconds; a captured request replay
 
 
 class SessionStore:
-    """Keys and values of sessions; the turn's transaction lives in bot/conversation.py."""
+    """Keys and values of sessions; the turn's transaction lives in bot/turn/hotline.py."""
 
     def __init__(self, ttl: int, stop_ttl: int) -> None:
         self.ttl, self.stop_ttl = ttl, stop_ttl

@@ -409,7 +409,7 @@ class _Step:
 
     def paged(self, session: Session, texts: list[str]) -> Turn:
         hint = self.render("more.hint")[0]
-        pages = paginate(texts, hint)
+        pages = paginate(texts, hint, session.vars.get("case"))
         first, rest = pages[0], tuple(pages[1:])
         outgoing = [f"{first}{SEPARATOR}{hint}" if rest else first]
         return Turn(session.but(pages=rest), self.replies, self.events, outgoing)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import string
 from collections.abc import Iterable
 from functools import lru_cache
 
@@ -11,6 +12,10 @@ from bot.engine.sms import BUDGET, EMPTY, Size, joined, segments, segments_of, s
 _SENTENCE_END = re.compile(r"(?<=[.!?؟।۔])\s+|(?<=[。！？])\s*")
 SEPARATOR = "\n\n"
 _NO_SPACE_AFTER = ("。", "！", "？")
+# Letters a word that changes at each reply (a case number) is paged as: ASCII letters and
+# digits take one unit in either encoding and are never a sentence end or a space, so a stand-in
+# of the same length breaks pages where the word would. The rare ones are tried first.
+_STAND_INS = "ZQXJ" + string.ascii_letters + string.digits
 
 
 _Piece = tuple[str, Size]  # a piece of a reply, and its length
@@ -57,8 +62,18 @@ def _pieces(text: str, hint: str) -> tuple[_Piece, ...]:
     return tuple(pieces)
 
 
-def paginate(texts: list[str], hint: str) -> list[str]:
-    """Pack the replies into pages; every page but the last leaves room for the MORE hint."""
+def paginate(texts: list[str], hint: str, variable: str | None = None) -> list[str]:
+    """Pack the replies into pages; every page but the last leaves room for the MORE hint.
+    `variable`, a word that differs at each reply (the person's case number), is paged as a
+    stand-in of its length, a letter the texts lack, so a node's texts are paged once for
+    everyone and the word is put back in the pages."""
+    if variable and variable.isascii() and variable.isalnum():
+        stand_in = next((c for c in _STAND_INS if not any(c in text for text in texts)), None)
+        if stand_in is not None:
+            mask = stand_in * len(variable)
+            masked = tuple(text.replace(variable, mask) for text in texts)
+            if masked != tuple(texts):
+                return [page.replace(mask, variable) for page in _paginate(masked, hint)]
     return list(_paginate(tuple(texts), hint))
 
 

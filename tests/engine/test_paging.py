@@ -81,3 +81,30 @@ def test_a_long_reply_in_each_encoding_is_paged_whole_and_each_page_fits_with_it
         assert len(pages) > 2
         assert all(_fits(page, "Reply MORE.") for page in pages[:-1])
         assert " ".join(pages).split() == (sentence * 43).split()
+
+
+# A case number: letters and digits as bot/escalation/cases.py makes them, or any ASCII word.
+case_numbers = st.text(alphabet="34679ACDEFGHJKMNPQRTUVWXYZQXJ0a", min_size=1, max_size=8)
+# Texts that hold the number anywhere (also twice, side by side, or next to letters like it) and
+# letters a stand-in could be made of.
+with_number = st.lists(st.one_of(texts, st.just("{n}"), st.sampled_from(["Z", "ZZ", "Q0", " "])))
+
+
+@given(st.lists(with_number, min_size=1, max_size=5), case_numbers)
+@settings(max_examples=300, deadline=None)
+def test_a_reply_with_a_case_number_is_paged_as_if_measured_with_the_number(
+    parts: list[list[str]], number: str
+) -> None:
+    replies = ["".join(part).replace("{n}", number) for part in parts]
+    assert paging.paginate(replies, "Reply MORE.", number) == paging._paginate_now(
+        replies, "Reply MORE."
+    )
+
+
+def test_a_node_with_a_case_number_is_paged_once_for_every_number() -> None:
+    text = "Your case is {n}. Stay calm and do not open the door to anyone. " * 12
+    paging._paginate.cache_clear()
+    first = paging.paginate([text.replace("{n}", "AC34")], "Reply MORE.", "AC34")
+    second = paging.paginate([text.replace("{n}", "XY79")], "Reply MORE.", "XY79")
+    assert len(first) > 1 and [p.replace("AC34", "XY79") for p in first] == second
+    assert paging._paginate.cache_info().misses == 1

@@ -26,12 +26,13 @@ def test_times_are_in_the_hotline_zone_and_relative() -> None:
 
 
 def test_answers_read_as_words_with_one_way_to_say_not_given() -> None:
-    given = {"case": "ABCD", "area": "nyc", "contact": "yes", "borough": "staten_island"}
+    given = {"case": "ABCD", "area": "nyc", "contact": "yes", "report_agency": "nypd"}
     assert words.answers(given) == [
         ("Where", "New York City"),
         ("May we write back", "yes"),
-        ("Borough", "Staten Island"),
+        ("Who was involved", "NYPD"),
     ]
+    assert words.answer("borough", "staten_island") == "Staten Island"
     assert words.place("") == words.answer("area", "") == words.NOT_GIVEN == "not given"
     assert words.channel("whatsapp") == "WhatsApp" and words.channel("sms").startswith("text")
 
@@ -46,6 +47,21 @@ def test_the_case_page_speaks_in_words(person: Any, r: redis.Redis, staffer: Any
     assert 'May we write back</dt><dd class="answer">yes' in page
     assert "contact: yes" not in page and "UTC" not in page and "SMS" in page
     assert "just now" in page
+
+
+def test_the_case_page_names_the_borough_once(person: Any, r: redis.Redis, staffer: Any) -> None:
+    """The borough has its own line at the top of the case page; the answers under it do not
+    say it again (a staffer on a phone read "Borough: Queens" twice)."""
+    from bot.escalation.cases import CASE
+    from tests.escalation.conftest import only_case
+
+    person.send("ICE is at my door")
+    person.send("1")
+    case_id = only_case(r)["id"]
+    given = {"answers": '{"borough": "queens", "contact": "yes"}', "borough": "queens"}
+    r.hset(CASE + case_id, mapping=given)  # as cases.update_answers writes a borough given later
+    page = staffer.client.get(f"/console/cases/{case_id}").get_data(as_text=True)
+    assert page.count("<dt>Borough</dt>") == 1 and page.count("Queens") == 1
 
 
 def test_staff_add_takes_only_providers_in_the_routing_file(

@@ -26,7 +26,7 @@ VALUES = {  # (key, value) -> the answer in words; others: the value with spaces
     ("report_agency", "nypd"): "NYPD",
     ("report_agency", "none"): "nobody else",
 }
-HIDDEN = {"case"}  # the case id is in the page's title already
+HIDDEN = {"case", "borough"}  # in the page's title and its own line already
 
 
 def channel(name: str) -> str:

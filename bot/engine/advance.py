@@ -24,6 +24,7 @@ PAST = "cue.past"  # long ago: years ago, last year
 AGAIN = "cue.again"  # again, back, returned: what came before is happening once more
 STILL = "cue.still"  # still there, just now: about this moment, whatever the model reads
 EARLIER = "cue.earlier"  # yesterday, last night, on Sunday: before today
+TODAY = "cue.today"  # today, this morning, tonight: earlier today is now for the hotline
 QUESTION = "cue.question"  # "can they", "quiero saber", "czy": a question without its mark
 UNIVERSAL = "cue.universal"  # ICE, immigration and its cognates: urgent in any language
 GREETING = "cue.greeting"  # hello in languages the hotline does not serve (see _read_model)
@@ -38,6 +39,7 @@ CUES = (
     AGAIN,
     STILL,
     EARLIER,
+    TODAY,
     QUESTION,
     UNIVERSAL,
     AGENCY,
@@ -918,13 +920,16 @@ def _past(step: _Step) -> bool:
     outside, can the kids go to school?"; or says "now" with no "again" word and the model is
     PAST_NOW_MASS sure; or a cue.still word ties it to this moment and the model reads it
     urgent (HAPPENING_MASS): "in the back of their car right now, my court date is in June".
-    Held since January, and still held now, stays in the past: "taken in March, can I visit
-    him right now?" reads calm."""
+    A cue.today word beside the "now" word asks only HAPPENING_MASS: "last month the
+    neighbours, this morning my husband" tells of two events, and the second is today. Held
+    since January, and still held now, stays in the past: "taken in March, can I visit him
+    right now?" reads calm."""
     if not _cue(step, PAST):
         return False
     if _cue(step, AGAIN):
         return not _happening(step)
-    return not _happening(step, now_mass=PAST_NOW_MASS, still_mass=HAPPENING_MASS)
+    now_mass = HAPPENING_MASS if _cue(step, TODAY) else PAST_NOW_MASS
+    return not _happening(step, now_mass=now_mass, still_mass=HAPPENING_MASS)
 
 
 def _seen_earlier(step: _Step) -> bool:

@@ -159,6 +159,9 @@ def load_layers_langdetect(ht_train: Path) -> Callable[[str], str | None]:
         def rank_arabic(self, text: str) -> list[tuple[str, float]]:
             return _langdetect_probs(factory, text, ARABIC_LANGUAGES)
 
+        def unserved_latin(self, text: str) -> str | None:
+            return None  # this comparison scores only the hotline's languages
+
     detector = Detector(model=LangdetectModel())
     return lambda text: detector.detect(text).lang
 

@@ -169,6 +169,17 @@ class Detector:
             # the languages the known word allows.
             return self._model(cleaned, verdict.script, candidates)
         found = self._model(cleaned, verdict.script, None)
+        if (
+            verdict.script == "latin"
+            and found.lang in LATIN_LANGUAGES
+            and reading[:1] and reading[0][0] == OTHER_LABEL
+            and self.model.unserved_latin(cleaned) is not None
+        ):  # fmt: skip
+            # py3langid alone can only choose among the hotline's languages: a text the
+            # Latin-letters model reads as none of them, and that py3langid, given the common
+            # unserved ones too, is sure is one of those, gets the language menu (German is
+            # not answered in Polish).
+            return Detection(None, 0.0, True, "unsupported", unsupported=True)
         if found.lang in LATIN_LANGUAGES and found.lang != "en" and verdict.script == "latin":
             # py3langid can only choose among the Latin hotline languages: a text the
             # Latin-letters model half believes is romanized Russian or Bengali is answered

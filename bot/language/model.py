@@ -33,6 +33,16 @@ HT_PROFILE = Path(__file__).parent / "data" / "ht_sms_ngrams.json"
 # Share of the Creole class's n-gram distribution taken from the SMS profile; the rest stays
 # the stock py3langid distribution, so accented, edited Creole is still recognised.
 HT_SMS_WEIGHT = 0.5
+# Latin-script languages New Yorkers write that the hotline does not serve, scored beside the
+# hotline's own so a German or Portuguese text is not taken for Polish or Spanish (issue 10,
+# class 6). All are py3langid classes.
+UNSERVED_LATIN = (
+    "de", "pt", "it", "nl", "tl", "id", "ms", "ro", "sw", "tr", "vi", "sq", "cs", "sk", "hr",
+    "sv", "da", "no", "fi", "hu", "lt", "lv", "et", "ca", "gl", "eu", "af", "cy", "ga", "jv",
+    "rw", "mg", "xh", "zu", "qu", "az",
+)  # fmt: skip
+# How sure py3langid must be, among both, that a text is in one of those languages.
+UNSERVED_SURE = 0.9
 
 
 class LanguageModel(Protocol):
@@ -41,6 +51,8 @@ class LanguageModel(Protocol):
     def rank(self, text: str, langs: Sequence[str] | None = None) -> list[tuple[str, float]]: ...
 
     def rank_arabic(self, text: str) -> list[tuple[str, float]]: ...
+
+    def unserved_latin(self, text: str) -> str | None: ...
 
 
 class NgramModel:
@@ -65,10 +77,17 @@ class NgramModel:
         self.arabic_langs = ARABIC_LANGUAGES
         self._latin, self._latin_prior = _columns(ptc, pc, classes, self.latin_langs)
         self._arabic, self._arabic_prior = _columns(ptc, pc, classes, self.arabic_langs)
+        self.wide_langs = (*self.latin_langs, *UNSERVED_LATIN)
+        # Consulted for few texts: kept at half precision (8 MB, not 16), enough to tell which
+        # language is likeliest when one is UNSERVED_SURE.
+        wide, self._wide_prior = _columns(ptc, pc, classes, self.wide_langs)
+        self._wide = wide.astype(np.float16)
         del ptc  # the full 97-language table (28 MB) is not needed past this point
         self.ht_adapted = False
         if ht_profile is not None and ht_weight > 0:
             self._adapt_ht(ht_profile, ht_weight)
+            ht = self.latin_langs.index("ht")
+            self._wide[:, ht] = self._latin[:, ht]  # the same SMS Creole in both tables
 
     # -- features --------------------------------------------------------------------------
 
@@ -142,7 +161,7 @@ class NgramModel:
             return None
         # Plain n-gram counts (py3langid weighs them by log1p): in texts of at most 300
         # characters few n-grams repeat, accuracy is the same, and one gather + sum costs half.
-        sums = table.take(found, axis=0).sum(axis=0).tolist()
+        sums = table.take(found, axis=0).sum(axis=0, dtype=np.float32).tolist()
         logits = [x + p for x, p in zip(sums, prior, strict=True)]
         # Softmax at temperature sqrt(bytes), as py3langid does, so confidence means roughly
         # the same for a word and a paragraph. Five numbers: plain Python beats numpy here.
@@ -159,6 +178,14 @@ class NgramModel:
     def rank_arabic(self, text: str) -> list[tuple[str, float]]:
         """Arabic vs Urdu by probability, best first."""
         return _ranked(self.arabic_langs, self._probs(text, self._arabic, self._arabic_prior), None)
+
+    def unserved_latin(self, text: str) -> str | None:
+        """The Latin-script language the hotline does not serve that the text is in, when,
+        scored beside the hotline's own languages, one of them has UNSERVED_SURE; else None."""
+        ranked = _ranked(self.wide_langs, self._probs(text, self._wide, self._wide_prior), None)
+        if ranked and ranked[0][0] in UNSERVED_LATIN and ranked[0][1] >= UNSERVED_SURE:
+            return ranked[0][0]
+        return None
 
 
 def _columns(

@@ -62,3 +62,23 @@ def test_a_text_leaning_romanized_is_not_answered_in_polish(detector: Detector) 
     # py3langid, choosing among the Latin hotline languages only, calls this Polish.
     found = detector.language("mama zvonit, govorit k nej lomjatsja")
     assert (found.lang, found.romanized) == ("ru", True)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Guten Abend, ich möchte wissen, wie ich mich ehrenamtlich engagieren kann",
+        "Wir suchen einen kostenlosen Anwalt für meinen Onkel, wo finden wir Hilfe?",
+        "Goedemiddag, ik zoek een gratis advocaat voor mijn broer, kunt u helpen?",
+        "Hej, jag undrar om min son kan börja skolan utan papper",
+    ],
+)
+def test_a_latin_language_py3langid_alone_would_call_a_hotline_one_gets_the_menu(
+    detector: Detector, text: str
+) -> None:
+    """German, Dutch, Swedish: the Latin-letters model reads none of the hotline's languages,
+    and py3langid, given the common unserved Latin-script languages beside the hotline's, is
+    sure of one of those; before, it could only choose among the hotline's (Polish, English,
+    Creole)."""
+    found = detector.language(text)
+    assert found.lang is None and found.unsupported, found

@@ -71,14 +71,18 @@ def test_a_text_leaning_romanized_is_not_answered_in_polish(detector: Detector) 
         "Wir suchen einen kostenlosen Anwalt für meinen Onkel, wo finden wir Hilfe?",
         "Goedemiddag, ik zoek een gratis advocaat voor mijn broer, kunt u helpen?",
         "Hej, jag undrar om min son kan börja skolan utan papper",
+        "Guten Morgen, darf mein Sohn ohne Papiere zur Schule gehen?",
+        "Dobrý den, hledám právníka zdarma pro mého bratra, můžete pomoct?",
+        "Dobry den, hladam bezplatneho pravnika pre mojho brata, mozete pomoct?",
+        "Bon dia, vull saber si el meu fill pot anar a l'escola sense papers",
     ],
 )
 def test_a_latin_language_py3langid_alone_would_call_a_hotline_one_gets_the_menu(
     detector: Detector, text: str
 ) -> None:
-    """German, Dutch, Swedish: the Latin-letters model reads none of the hotline's languages,
-    and py3langid, given the common unserved Latin-script languages beside the hotline's, is
-    sure of one of those; before, it could only choose among the hotline's (Polish, English,
-    Creole)."""
+    """German, Dutch, Swedish, Czech, Slovak, Catalan: the Latin-letters model does not place
+    them in a hotline language, and py3langid, given the common unserved Latin-script languages
+    beside the hotline's, is sure of one of those; before, it could only choose among the
+    hotline's (Polish, English, Spanish, Creole)."""
     found = detector.language(text)
     assert found.lang is None and found.unsupported, found

@@ -106,7 +106,9 @@ UNSUPPORTED: dict[str, frozenset[str]] = {
 }
 
 # The hotline's Latin-script languages' own small words: a romanized or unsupported verdict
-# needs more hits than these get.
+# needs more hits than these get. Polish also lists the words it shares with Russian in Latin
+# letters ("zabrali", "brata", "oni", "syn"): a word of both is evidence for neither (session
+# 30: "zabrali mojego brata ... gdzie go trzymają" was answered with the offer of Russian).
 HOTLINE_LATIN: dict[str, frozenset[str]] = {
     "en": frozenset("""
         the is are my i you at in to and of they what do have me we it this that please now
@@ -122,6 +124,10 @@ HOTLINE_LATIN: dict[str, frozenset[str]] = {
     """.split()),
     "pl": frozenset("""
         jest się sie nie w z na do mnie mój moj moja co jak czy teraz są sa to mam
+        gdzie go mi mu jej ich nas już juz przez przed pod od po dla ale że ze mojego mojej
+        moje moi tu tam temu dziś dzis dzisiaj wczoraj godzinę godzine proszę prosze pomocy
+        może moze mogą moga męża meza żona zona domu pracy robić robic trzymają trzymaja
+        zabrali brata oni syn
     """.split()),
     "ht": frozenset("""
         mwen m nan yo li ak pou sa pa ap gen se ki kounye lakay kijan tanpri kòman koman

@@ -99,7 +99,7 @@ def test_a_latin_language_py3langid_alone_would_call_a_hotline_one_gets_the_menu
 def test_polish_that_shares_words_with_russian_in_latin_letters_is_polish(
     detector: Detector, text: str
 ) -> None:
-    """"zabrali", "brata", "oni", "syn" are Polish as much as Russian written in Latin letters,
+    """ "zabrali", "brata", "oni", "syn" are Polish as much as Russian written in Latin letters,
     and "po" is Tagalog too: a word of both is evidence for neither, so these are answered in
     Polish, not in English with the offer of Russian (or the menu)."""
     assert detector.language(text).lang == "pl"

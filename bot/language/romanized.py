@@ -56,7 +56,10 @@ ROMANIZED: dict[str, frozenset[str]] = {
         shto chto kak gde menya mne moy moya  muzh muzha zhena syn brata seichas seychas
         sejchas pomogite pomoch pozhaluysta pozhalujsta spasibo rabote rabota doma vzyali
         zabrali zaderzhali arestovali nado mozhno nelzya eto oni takoe bez dokumentov
-        dokumenty ochen zdes privet zdravstvuyte
+        dokumenty ochen zdes privet zdravstvuyte nayti naiti besplatnogo besplatno advokata
+        advokat nachalnik platit grozit pozvonit immigraciyu immigraciya immigratsiya
+        migratsiya migraciya migraciyu dveri dver u_dveri pomoshch pomosh politsiya
+        nuzhno pochemu kvartiru sidit ego potom peredadut
     """.split()),
     "zh": frozenset("""
         zenme zenmeban shenme xianzai gangcai laogong laopo erzi nver yiminju lushi mianfei
@@ -64,7 +67,7 @@ ROMANIZED: dict[str, frozenset[str]] = {
         shenfen mei_you meiyou keyi bu_yao buyao menkou
         ngo ngoh keoi keui ngo_dei nei_dei keoi_dei m_goi mgoi m_sik sik_gong m_gong gong_m
         gwong_dung gwongdungwa jung_man dim_syun dim_gaai dim_baan yau_mou mou_yan bong_ngo
-        lou_gung lou_po ging_chaat
+        lou_gung lou_po ging_chaat lo_gung dim_suen dim_yeung zuk_jor zuk_zo kui jor yi_man
     """.split()),  # the second part: Cantonese as romanized in Hong Kong (ngo, keoi, m goi)
 }
 

@@ -103,3 +103,36 @@ def test_polish_that_shares_words_with_russian_in_latin_letters_is_polish(
     and "po" is Tagalog too: a word of both is evidence for neither, so these are answered in
     Polish, not in English with the offer of Russian (or the menu)."""
     assert detector.language(text).lang == "pl"
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("ICE está outside my building ahorita, tengo que abrir the door si tocan?", "es"),
+        ("they took my brother ils l'ont mis dans la voiture, please", "fr"),
+        ("mon frere arrete 😭", "fr"),
+    ],
+)
+def test_unsure_py3langid_gives_way_to_a_latin_model_that_leans_to_another_language(
+    detector: Detector, text: str, lang: str
+) -> None:
+    """Spanglish and French with English words: py3langid, unsure, said English; the
+    Latin-letters model, trained on texts as people text them, leans to the writer's language."""
+    assert detector.language(text).lang == lang
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "migratsiya u dveri",
+        "pomoshch",
+        "nachalnik grozit pozvonit v migratsiyu",
+    ],
+)
+def test_russian_in_latin_letters_the_model_calls_foreign_is_russian(
+    detector: Detector, text: str
+) -> None:
+    """Words of Russian in Latin letters the lists lacked: these were answered as a language the
+    hotline does not serve (or in Polish), not in English with the offer of Russian."""
+    found = detector.language(text)
+    assert (found.lang, found.romanized) == ("ru", True)

@@ -435,9 +435,16 @@ def run_script(
             raise
 
 
+def on_client(r: redis.Redis, kind: str) -> dict[str, Any]:
+    """A table kept on the client for things made once per client (scripts, queues): a race
+    only makes two equal ones, and one is kept."""
+    made: dict[str, Any] = r.__dict__.setdefault(f"_hotline_{kind}", {})
+    return made
+
+
 def script(r: redis.Redis, source: str) -> Any:
     """A registered script, once per client (registering hashes the source every time)."""
-    scripts = r.__dict__.setdefault("_hotline_scripts", {})
+    scripts = on_client(r, "scripts")
     if source not in scripts:
         scripts[source] = r.register_script(source)
     return scripts[source]

@@ -68,11 +68,11 @@ def paginate(texts: list[str], hint: str, variable: str | None = None) -> list[s
     stand-in of its length, a letter the texts lack, so a node's texts are paged once for
     everyone and the word is put back in the pages."""
     if variable and variable.isascii() and variable.isalnum():
-        stand_in = next((c for c in _STAND_INS if not any(c in text for text in texts)), None)
-        if stand_in is not None:
-            mask = stand_in * len(variable)
-            masked = tuple(text.replace(variable, mask) for text in texts)
-            if masked != tuple(texts):
+        if any(variable in text for text in texts):  # most replies of a case do not name it
+            stand_in = next((c for c in _STAND_INS if not any(c in t for t in texts)), None)
+            if stand_in is not None:
+                mask = stand_in * len(variable)
+                masked = tuple(text.replace(variable, mask) for text in texts)
                 return [page.replace(mask, variable) for page in _paginate(masked, hint)]
     return list(_paginate(tuple(texts), hint))
 

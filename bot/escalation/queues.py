@@ -11,6 +11,8 @@ import redis
 from rq import Queue, Retry
 from rq.job import Job
 
+from bot.db import on_client
+
 URGENT, HIGH, NORMAL = "urgent", "high", "normal"
 PRIORITY = (URGENT, HIGH, NORMAL)  # `rq worker urgent high normal`: urgent work goes first
 SERIALIZER = "json"  # job arguments are plain ids and strings; JSON cannot smuggle objects
@@ -21,9 +23,9 @@ CASE_JOB = "case-"  # job ids of a case's jobs start with this and the case id
 def queue(r: redis.Redis, name: str) -> Queue:
     """The queue `name` on this client, made once: making one checks its serializer against a
     runtime Protocol, about a third of the CPU of an enqueue (an urgent turn enqueues one)."""
-    made: dict[str, Queue] = r.__dict__.setdefault("_hotline_queues", {})
-    found = made.get(name)
-    if found is None:  # a race only makes two equal handles: one is kept
+    made = on_client(r, "queues")
+    found: Queue | None = made.get(name)
+    if found is None:
         found = made[name] = Queue(name, connection=r, serializer=SERIALIZER)
     return found
 

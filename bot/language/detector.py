@@ -85,6 +85,7 @@ class Detection:
 
 
 NOTHING = Detection(None, 0.0, True, "none")
+UNSERVED = Detection(None, 0.0, True, "unsupported", unsupported=True)  # a language not served
 
 
 class Detector:
@@ -144,7 +145,7 @@ class Detector:
                 return replaced(found, variant=chinese_variant(head))
             return found
         if verdict.script == "other":  # Ukrainian, Kazakh, Persian, Pashto...: not served
-            return Detection(None, 0.0, True, "unsupported", unsupported=True)
+            return UNSERVED
         if verdict.script == "kana":  # Japanese: not served, let the bot offer its menu
             return Detection(None, 0.0, True, "script", ("zh",))
         if verdict.script not in ("latin", "arabic"):
@@ -152,7 +153,7 @@ class Detector:
         reading: tuple[tuple[str, float], ...] = ()
         if verdict.script == "latin":
             if not head.isascii() and other_script(head):  # Devanagari, Gurmukhi, Thai...
-                return Detection(None, 0.0, True, "unsupported", unsupported=True)
+                return UNSERVED
             roman = romanized.classify(head)
             if roman is not None:
                 kind, lang = roman
@@ -180,44 +181,46 @@ class Detector:
             # the languages the known word allows.
             return self._model(cleaned, verdict.script, candidates)
         found = self._model(cleaned, verdict.script, None)
+        if verdict.script == "latin" and found.lang in LATIN_LANGUAGES:
+            return self._second_opinion(found, reading, cleaned, head)
+        return found
+
+    def _second_opinion(
+        self, found: Detection, reading: tuple[tuple[str, float], ...], cleaned: str, head: str
+    ) -> Detection:
+        """py3langid's verdict on a Latin-letter text, which can only name a hotline language,
+        checked against the Latin-letters model's reading (best first; () for one word)."""
+        best, p = reading[0] if reading else (None, 0.0)
         if (
-            verdict.script == "latin"
-            and found.lang in LATIN_LANGUAGES
-            and reading[:1]
-            and (reading[0][0] == OTHER_LABEL or reading[0][1] < LATIN_DOUBT)
+            best is not None
+            and (best == OTHER_LABEL or p < LATIN_DOUBT)
             and self.model.unserved_latin(cleaned) is not None
         ):
-            # py3langid alone can only choose among the hotline's languages: a text the
-            # Latin-letters model does not place in one of them, and that py3langid, given
-            # the common unserved ones too, is sure is one of those, gets the language menu
-            # (German is not answered in Polish, nor Catalan in Spanish).
-            return Detection(None, 0.0, True, "unsupported", unsupported=True)
+            # The model does not place it in a hotline language, and py3langid, given the
+            # common unserved ones too, is sure of one of those: the language menu (German is
+            # not answered in Polish, nor Catalan in Spanish).
+            return UNSERVED
         if (
-            verdict.script == "latin"
-            and found.lang in LATIN_LANGUAGES
+            best in LATIN_LANGUAGES
+            and best != found.lang
+            and p >= LATIN_LEANS
             and found.confidence < LANGID_UNSURE
-            and reading[:1]
-            and reading[0][0] in LATIN_LANGUAGES
-            and reading[0][0] != found.lang
-            and reading[0][1] >= LATIN_LEANS
         ):
-            # Unsure py3langid against a Latin-letters model that leans to another hotline
-            # language: the model, trained on texts as people text them, is right more often
-            # (Spanglish, Creole with English words).
-            return Detection(reading[0][0], reading[0][1], False, "latin")
-        if found.lang in LATIN_LANGUAGES and found.lang != "en" and verdict.script == "latin":
-            # py3langid can only choose among the Latin hotline languages: a text the
-            # Latin-letters model half believes is romanized Russian or Bengali is answered
-            # in English with the offer of that language, not in Polish or Creole.
+            # py3langid is unsure and the model, trained on texts as people text them, leans
+            # to another hotline language (Spanglish, Creole with English words).
+            return Detection(best, p, False, "latin")
+        if found.lang != "en":
+            # A text the model half believes is romanized Russian or Bengali is answered in
+            # English with the offer of that language, not in Polish or Creole.
             weak = _romanized_lean(reading)
             if weak is not None:
                 return Detection(weak, found.confidence, False, "romanized", romanized=True)
-        if found.lang == "en" and verdict.script == "latin":
-            # Mostly English with words in a script the hotline reads (Bengali, Urdu, Korean...):
-            # answered in English with the offer of that language, as a romanized text is.
-            mixed = mixed_in(head)
-            if mixed is not None:
-                return Detection(mixed, found.confidence, False, "mixed", romanized=True)
+            return found
+        # Mostly English with words in a script the hotline reads (Bengali, Urdu, Korean...):
+        # answered in English with the offer of that language, as a romanized text is.
+        mixed = mixed_in(head)
+        if mixed is not None:
+            return Detection(mixed, found.confidence, False, "mixed", romanized=True)
         return found
 
     def _latin_reading(
@@ -247,7 +250,7 @@ class Detector:
             return None
         label, _ = outside[0]  # the likeliest of them (readings come best first)
         if label == OTHER_LABEL:
-            return Detection(None, 0.0, True, "unsupported", unsupported=True)
+            return UNSERVED
         return Detection(
             label.removeprefix(ROMANIZED_LABEL), mass, False, "romanized", romanized=True
         )

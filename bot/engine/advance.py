@@ -680,11 +680,11 @@ def _read_words(compiled: _Compiled, step: _Step, text: str) -> tuple[str, str |
     """The word lists' reading: (node to enter, language of the words, node it is about).
 
     Urgent lists come first. A topic word ("job", "school", "car") in a text that also names
-    the agency and says it is happening now (a cue.now word), or that the intent model reads as
-    urgent with TOPIC_URGENT_MASS, is urgent,
-    with that topic's urgent guidance. A question or a forwarded rumour about something urgent
-    gets the guidance and the question "is this happening now?" instead of a case, and so does
-    an urgent text about something long past (cue.past)."""
+    the agency and says it is happening now (a cue.now word, or a cue.still one: agents "waiting
+    outside for an hour" with a paper), or that the intent model reads as urgent with
+    TOPIC_URGENT_MASS, is urgent, with that topic's urgent guidance. A question or a forwarded
+    rumour about something urgent gets the guidance and the question "is this happening now?"
+    instead of a case, and so does an urgent text about something long past (cue.past)."""
     found = _trigger(step)
     if found is None:
         return None
@@ -701,7 +701,7 @@ def _read_words(compiled: _Compiled, step: _Step, text: str) -> tuple[str, str |
     question = _question(step)
     if not urgent and not question:
         mass, likeliest = _urgent_mass(step.reading)
-        now = _cue(step, AGENCY) and _cue(step, NOW)
+        now = _cue(step, AGENCY) and (_cue(step, NOW) or _cue(step, STILL))
         leans = mass >= TOPIC_URGENT_MASS and not _doubted(step, mass)
         if trigger.urgent is not None and (now or leans):
             target, urgent = trigger.urgent, True
@@ -976,10 +976,10 @@ def _read_model(compiled: _Compiled, step: _Step, text: str) -> tuple[str, str |
     agency = next((t for t in step.bundle.triggers if t.words == AGENCY), None)
     if agency is not None and step.inbound.unsupported and _cue(step, UNIVERSAL):
         # A language the hotline does not serve, naming ICE or immigration: the word is all we
-        # read, and a missed raid costs more than a staff minute. Where the agency list goes;
-        # a question or a statement the model reads as calm gets the guidance and "is it
-        # now?", or its topic.
-        target = agency.go
+        # read, and a missed raid costs more than a staff minute. Where the agency list goes,
+        # or the urgent matter the model reads (a raid at work, someone taken); a question or
+        # a statement the model reads as calm gets the guidance and "is it now?", or its topic.
+        target = _agency_node(step, agency.go)
         if question or _not_now(step, None, target):
             return _calm(compiled, step, (compiled.asks.get(target, target), None, target))
         return target, None, target
@@ -994,8 +994,9 @@ def _read_model(compiled: _Compiled, step: _Step, text: str) -> tuple[str, str |
     # eight languages the hotline does not serve read as urgent): the language menu is its answer.
     floor = UNSUPPORTED_URGENT_MASS if step.inbound.unsupported else URGENT_MASS
     if urgent is not None and mass >= floor and not step.says_nothing and not _cue(step, SPEAK):
-        # Long past ("taken 20 days ago") asks "is it now?", as with the urgent words.
-        asked = question or _cue(step, PAST) or _doubted(step, mass)
+        # Long past ("taken 20 days ago") asks "is it now?", unless a word says it is happening
+        # again or today (_past), as with the urgent words.
+        asked = question or _past(step) or _doubted(step, mass)
         target = compiled.asks.get(urgent, urgent) if asked else urgent
         return target, None, urgent
     label = _sure_topic(step, UNSUPPORTED_TOPIC_P if step.inbound.unsupported else TOPIC_P)

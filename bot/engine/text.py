@@ -153,9 +153,11 @@ T = TypeVar("T", bound=Hashable)
 
 # In a phrase, NUMBER stands for any number written in digits ("hace # semanas", "# dni temu",
 # "#주 전"): organizers write one phrase, not one per number. In a text, a number is digits
-# not joined to Latin letters, so Arabizi's letters ("3alaya", "7ad") stay letters.
+# not joined to Latin letters, so Arabizi's letters ("3alaya", "7ad") stay letters; but a clock
+# time's "am", "pm" or "h" is a word of its own ("since 5am" is "since # am", "depuis 6h" is
+# "depuis # h").
 NUMBER = "#"
-_NUMBER_IN_TEXT = re.compile(r"(?<![a-z0-9])[0-9]+(?![a-z0-9])")
+_NUMBER_IN_TEXT = re.compile(r"(?<![a-z0-9])[0-9]+(?=(?:am|pm|h)?(?![a-z0-9]))")
 _DIGIT = re.compile("[0-9]")
 _PHRASE_WORD = re.compile(rf"[{LETTERS}]+|{NUMBER}")
 

@@ -44,8 +44,10 @@ def normalise(text: str) -> str:
     """Lowercase, drop Latin accents, collapse repeated letters and long numbers; digits inside
     Latin words are Arabizi letters (3 = ع, 7 = ح) and are kept as letters."""
     text = fold_accents(text[:HEAD_CHARS].lower())
-    text = _REPEATS.sub(r"\1\1", text)
-    text = _LONG_NUMBER.sub("#", text)
+    if _REPEATS.search(text):  # most texts have none: a search is cheaper than a sub
+        text = _REPEATS.sub(r"\1\1", text)
+    if _LONG_NUMBER.search(text):
+        text = _LONG_NUMBER.sub("#", text)
     return text
 
 
@@ -71,54 +73,25 @@ def features(text: str) -> list[str]:
     return found
 
 
-# A character n-gram is looked up by a 64-bit polynomial hash of its code points, computed for
-# every position of a text at once with numpy (wrapping arithmetic), then found by binary search
-# among the model's sorted hashes: a text's n-grams never become Python strings on the hot path.
-# A binary search needs no mixing of the bits, and an n-gram's length needs no tag: a printed
-# character is never code point 0, so "hi" never hashes like "i" (IntentModel checks that its
-# own n-grams' hashes are distinct).
-_MULTIPLIER = np.uint64(0x100000001B3)
 _WORD = "w "  # the prefix of a word feature: "w " + the word
 
 
 @dataclass(slots=True)
 class Features:
-    """A text's features as the models look them up: its distinct word features, and the
-    distinct hashes of its character n-grams, in order; and, once a table has summed them, the
-    sum (the intent and Latin-letters models share one table: one lookup for both)."""
+    """A text's distinct tokens, in order, as the models look their features up; and, once a
+    table has summed them, the sum (the intent and Latin-letters models share one table: one
+    lookup for both)."""
 
-    words: list[str]
-    hashes: np.ndarray
+    tokens: list[str]
     sums: dict[FeatureTable, np.ndarray] = field(default_factory=dict)
 
 
 def text_features(text: str) -> Features:
-    """The features of `features(text)`, made for lookup: the same words and n-grams."""
-    tokens = [_arabizi(raw) for raw in _TOKENS.findall(normalise(text))]
-    if not tokens:
-        return Features([], np.zeros(0, dtype=np.uint64))
-    # The words joined by two spaces: an n-gram across two words holds two spaces, which no
-    # feature has, so it finds nothing.
-    joined = " " + "  ".join(tokens) + " "
-    codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
-    parts = [codes]
-    for n in NGRAMS[1:]:
-        parts.append(parts[-1][:-1] * _MULTIPLIER + codes[n - 1 :])
-    hashes = np.concatenate(parts)
-    hashes.sort()  # distinct, once for both models (and in order, which the lookup likes)
-    distinct = np.empty(len(hashes), dtype=bool)
-    distinct[0] = True
-    np.not_equal(hashes[1:], hashes[:-1], out=distinct[1:])
-    hashes = hashes[distinct]
-    return Features(list(dict.fromkeys(_WORD + token for token in tokens)), hashes)
-
-
-def gram_hash(gram: str) -> int:
-    """The hash text_features gives the character n-gram `gram`."""
-    value = 0
-    for ch in gram:
-        value = (value * int(_MULTIPLIER) + ord(ch)) & 0xFFFFFFFFFFFFFFFF
-    return value
+    """The features of `features(text)`, made for lookup: its distinct tokens (a token stands
+    for its word and the n-grams of the token padded with a space each side)."""
+    return Features(
+        list(dict.fromkeys([_arabizi(raw) for raw in _TOKENS.findall(normalise(text))]))
+    )
 
 
 def _is_word(feature: str) -> bool:
@@ -160,10 +133,9 @@ class FeatureTable:
         known: dict[str, None] = {}
         for vocabulary, _ in parts:
             known.update(dict.fromkeys(vocabulary))
-        # The n-grams first, in the order of their hashes, then the words: a text's n-gram rows
-        # come out of the lookup in ascending order, which summing them reads faster.
-        grams = sorted((gram_hash(f), f) for f in known if not _is_word(f))
-        order = [f for _, f in grams] + [f for f in known if _is_word(f)]
+        # The n-grams first, then the words: a text's n-gram rows come out of the lookup in
+        # ascending order, which summing them reads faster.
+        order = sorted(f for f in known if not _is_word(f)) + [f for f in known if _is_word(f)]
         rows = {feature: i for i, feature in enumerate(order)}
         width = sum(head.shape[1] for _, heads in parts for head in heads)
         self.weights = np.zeros((len(rows), width + len(parts)), dtype=np.float32)
@@ -183,22 +155,38 @@ class FeatureTable:
             ids = np.full(len(rows), -1, dtype=np.int64)
             ids[mine] = own
             self.model_ids.append(ids)
-        self._words = {f: i for f, i in rows.items() if _is_word(f)}
-        # The n-grams' hashes, sorted: row i is the n-gram whose hash is _hashes[i]. One slot
-        # more for a text's hash above them all (searchsorted's answer then is the length).
-        self._hashes = np.array([h for h, _ in grams], dtype=np.uint64)
-        if len(grams) > 1 and not (self._hashes[1:] != self._hashes[:-1]).all():
-            raise ValueError("two n-grams of the model share a hash")
-        self._padded = np.append(self._hashes, np.uint64(0))
+        self._grams = {f: i for f, i in rows.items() if not _is_word(f)}
+        self._words = {f[len(_WORD) :]: i for f, i in rows.items() if _is_word(f)}
+        # A text's features are its tokens' features, token by token: an n-gram never reaches
+        # past its token's padding. So the rows of the n-grams of every word the models know
+        # are found once, here, and a text's known words are a dict lookup each, not a walk
+        # over their n-grams (cold, that walk was a third of a first text's time). Other
+        # tokens are walked every time: words of people's messages are never kept.
+        self._known_grams = {word: self._grams_of(word) for word in self._words}
+
+    def _grams_of(self, token: str) -> np.ndarray:
+        """The rows of a token's known n-grams, in ascending order."""
+        padded, get = f" {token} ", self._grams.get
+        found = {get(padded[i : i + n]) for n in NGRAMS for i in range(len(padded) - n + 1)}
+        found.discard(None)
+        return np.array(sorted(found), dtype=np.intp)  # type: ignore[type-var]
 
     def rows(self, found: Features) -> np.ndarray:
-        """The rows of a text's distinct known features."""
-        hashes = found.hashes
-        at = self._hashes.searchsorted(hashes)  # all at once, in C: faster than buckets here
-        grams = at[self._padded.take(at) == hashes]
-        words = [i for i in map(self._words.get, found.words) if i is not None]
-        # Distinct already: the hashes and words are, and a word is never an n-gram.
-        return np.concatenate([grams, np.array(words, dtype=np.int64)]) if words else grams
+        """The rows of a text's distinct known features: its n-grams' in ascending order, then
+        its words' (distinct already: the tokens are, and a word is never an n-gram)."""
+        tokens, known = found.tokens, self._known_grams
+        each = [known[token] if token in known else self._grams_of(token) for token in tokens]
+        if len(each) == 1:
+            grams = each[0]
+        else:
+            grams = np.concatenate(each) if each else np.zeros(0, dtype=np.intp)
+            grams.sort()
+            distinct = np.empty(len(grams), dtype=bool)
+            distinct[:1] = True
+            np.not_equal(grams[1:], grams[:-1], out=distinct[1:])
+            grams = grams[distinct]
+        words = [i for i in map(self._words.get, tokens) if i is not None]
+        return np.concatenate([grams, np.array(words, dtype=np.intp)]) if words else grams
 
     def summed(self, found: Features) -> np.ndarray:
         """The sum of the rows of a text's features, made once per text."""

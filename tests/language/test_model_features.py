@@ -1,5 +1,6 @@
-"""The models look a text's features up by hash at run time; they were trained on the features
-as strings (bot.language.intent.features). Both must find the same features, or the shipped
+"""The models look a text's features up token by token at run time (a known word's n-gram rows
+found once at load); they were trained on a text's features as a list
+(bot.language.intent.features). Both must find the same features, or the shipped
 models would read texts differently from how they were built and evaluated."""
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ def _texts() -> list[str]:
 
 
 @pytest.mark.parametrize("path", [MODEL_FILE, LATIN_MODEL_FILE], ids=["intent", "latin"])
-def test_the_features_looked_up_by_hash_are_the_features_trained_on(path: object) -> None:
+def test_the_features_looked_up_are_the_features_trained_on(path: object) -> None:
     model = shared_intent_model(path)  # type: ignore[arg-type]
     assert isinstance(model, IntentModel)
     texts = _texts()
@@ -69,3 +70,15 @@ def test_the_topic_head_shares_out_only_the_calm_probability() -> None:
             assert sum(both.values()) <= 1.0001
             assert not np.isnan(sum(both.values()))
     assert compared > 50
+
+
+def test_the_words_of_a_message_are_not_kept() -> None:
+    """Known words' n-gram rows are found once, at load; a message's other words are looked up
+    and let go, so the process never holds a list of the words people sent (names, streets)."""
+    model = shared_intent_model(MODEL_FILE)
+    assert model is not None
+    known = dict(model.table._known_grams)
+    text = "Wojciechowskiego zabrali spod Kowalczykówny"
+    assert model.read(text)
+    assert model.table._known_grams == known
+    assert "wojciechowskiego" not in known

@@ -93,6 +93,11 @@ TOPIC_OVERRIDE_P = 0.4
 # papers answer, and a husband held for two months, a lawyer wanted, lost "is it now?"), no
 # page moved.
 ASKED_TOPIC_P = 0.25
+# Urgent words that led to their guidance and "is it now?" give way to another urgent matter's
+# when the model reads the text as that matter's calm side this sure: "picked up by ICE outside
+# the car wash two weeks ago, how do we find him?" asks about someone detained, not the door
+# (session 32: on 32,913 rows 22 topics right and 2 wrong; 0.35: 30 and 3; held unchanged).
+ASKED_MATTER_P = 0.4
 # Session 19: a takes_calm topic replaces an urgent text's calm guidance only when the model gives
 # it this much, not a crumb ("held in immigration jail for half a year" is about someone detained,
 # though a jail word points to detainers and the model gives detainers 0.096): no kept or fresh
@@ -773,9 +778,12 @@ def _calm(
     if step.bundle.nodes[label].urgent:
         # The model's calm reading of an urgent matter over a word list's calm topic: "they say
         # raids at the restaurants this month, what do we do if they come?" asks what to do in
-        # a raid at work, not about rights at work: that guidance, then "is it now?".
+        # a raid at work, not about rights at work: that guidance, then "is it now?". Over
+        # another urgent matter's guidance (`asking`) only when the model is ASKED_MATTER_P sure.
         ask = compiled.asks.get(label)
-        return found if asking or ask is None else (ask, found[1], label)
+        if ask is None or (asking and _p_of(step, label) < ASKED_MATTER_P):
+            return found
+        return ask, found[1], label
     return label, found[1], label
 
 

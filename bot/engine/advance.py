@@ -96,7 +96,8 @@ ASKED_TOPIC_P = 0.25
 # Urgent words that led to their guidance and "is it now?" give way to another urgent matter's
 # when the model reads the text as that matter's calm side this sure: "picked up by ICE outside
 # the car wash two weeks ago, how do we find him?" asks about someone detained, not the door
-# (session 32: on 32,913 rows 22 topics right and 2 wrong; 0.35: 30 and 3; held unchanged).
+# (session 32: on 32,913 rows 22 topics right and none wrong, with _other_matter's half rule;
+# 0.35: 30 and 3; held unchanged).
 ASKED_MATTER_P = 0.4
 # Session 19: a takes_calm topic replaces an urgent text's calm guidance only when the model gives
 # it this much, not a crumb ("held in immigration jail for half a year" is about someone detained,
@@ -197,7 +198,7 @@ class _Compiled:
     # asking node with a topic's own guidance (street_if) is about that topic, not in here
     asked_about: dict[str, str]
     greetings: PhraseIndex[str]  # cue.greeting of every locale
-    hellos: PhraseIndex[str]  # every locale's greetings and cue.greeting
+    hellos: PhraseIndex[str]  # every locale's greetings, cue.greeting and cue.speak
     reported: frozenset[str]  # the nodes the report list goes to
 
 
@@ -246,7 +247,11 @@ def _compile(bundle: Bundle) -> _Compiled:
     hellos = PhraseIndex(
         (phrase, code)
         for code, locale in bundle.locales.items()
-        for phrase in (*locale.greetings, *locale.words.get(GREETING, ()))
+        for phrase in (
+            *locale.greetings,
+            *locale.words.get(GREETING, ()),
+            *locale.words.get(SPEAK, ()),
+        )
     )
     reported = frozenset(t.go for t in bundle.triggers if t.words == REPORT)
     return _Compiled(
@@ -308,8 +313,9 @@ class _Step:
 
     @cached_property
     def says_nothing(self) -> bool:
-        """Greetings, thanks or "help" alone, in any language, or no letters at all ("😭"):
-        nothing the model can read a matter from."""
+        """Greetings, thanks, "help", "is this the hotline?" or "do you speak Polish?" alone,
+        in any language, or no letters at all ("😭"): nothing the model can read a matter from,
+        nor the word lists ("hotline" asks for a lawyer in "is there a hotline for my case?")."""
         text = self.text
         return not any(c.isalpha() for c in text) or _compile(self.bundle).hellos.covers(text)
 
@@ -691,7 +697,7 @@ def _read_words(compiled: _Compiled, step: _Step, text: str) -> tuple[str, str |
     rumour about something urgent gets the guidance and the question "is this happening now?"
     instead of a case, and so does an urgent text about something long past (cue.past)."""
     found = _trigger(step)
-    if found is None:
+    if found is None or step.says_nothing:
         return None
     trigger, lang = found
     target = _agency_node(step, trigger.go) if trigger.words == AGENCY else trigger.go
@@ -781,10 +787,20 @@ def _calm(
         # a raid at work, not about rights at work: that guidance, then "is it now?". Over
         # another urgent matter's guidance (`asking`) only when the model is ASKED_MATTER_P sure.
         ask = compiled.asks.get(label)
-        if ask is None or (asking and _p_of(step, label) < ASKED_MATTER_P):
+        if ask is None or (asking and not _other_matter(step, label, found[2])):
             return found
         return ask, found[1], label
     return label, found[1], label
+
+
+def _other_matter(step: _Step, label: str, words_matter: str) -> bool:
+    """The model reads the calm side of `label`, another urgent matter than the words', with
+    ASKED_MATTER_P, and gives the words' matter (its calm and urgent readings) under half as
+    much as `label`'s."""
+    if _p_of(step, label) < ASKED_MATTER_P:
+        return False
+    mass = _node_mass(step)
+    return mass.get(words_matter, 0.0) * 2 <= mass.get(label, 0.0)
 
 
 def _passed_on(step: _Step) -> bool:

@@ -65,7 +65,7 @@ TOPIC_URGENT_MASS = 0.5
 # urgent +0.2 points).
 CALM_VETO_MASS = 0.4
 CALM_VETO_MARGIN = 1.2
-QUESTION_MARKS = ("?", "？", "؟")  # Latin, full-width (Chinese), Arabic
+QUESTION_MARKS = ("?", "？", "؟", "❓", "❔")  # Latin, full-width (Chinese), Arabic, emoji
 # Session 25: a text the model reads with under this much on the urgent labels asks, mark or
 # not: hurried and dictated questions drop their "?" ("my husband has been held since January
 # how do I send him money"). Out of fold (18,029 training rows): calm pages 386 -> 373, topic

@@ -33,7 +33,7 @@ ROMANIZED: dict[str, frozenset[str]] = {
         loigese ekhno chara kono paoa moddhe parthokko sathe rakhte korle jante parbe
         bhaisab dhorya amader tader ora oder keu kothao jacche jaitese ashse ashche bolte
         parben dite nite hoy hoye ekhane okhane dokane apu vai vaia bhabi chele meye korchi
-        dorkar thakbo jabo jaibo
+        dorkar thakbo jabo jaibo basar bashar samne shamne
     """.split()),
     "ur": frozenset("""
         bhai ko mujhe mujhay mera meri mere  humein hamara hamari hamare aap apka apki apke kya kyun
@@ -50,7 +50,7 @@ ROMANIZED: dict[str, frozenset[str]] = {
         kifash kifach  wla walla wallah la2 2al 7aja 7ad 5alas khalas yalla habibi ezzay
         izzay dlwa2ti delwa2ti daba mesh mish mafi  keda lbab lwra9 bidi badi baddi 3ayez
         3awz 3ayz sho shou leh lesh 3ashan 3shan mashi msh hal2a hala2 ba3d 2abl khassni
-        khasni nhez fel mahal
+        khasni nhez fel mahal zoji zawji hessa lazmaw chdo chdoh mrati
     """.split()),
     "ru": frozenset("""
         shto chto kak gde menya mne moy moya  muzh muzha zhena syn brata seichas seychas
@@ -68,6 +68,7 @@ ROMANIZED: dict[str, frozenset[str]] = {
         ngo ngoh keoi keui ngo_dei nei_dei keoi_dei m_goi mgoi m_sik sik_gong m_gong gong_m
         gwong_dung gwongdungwa jung_man dim_syun dim_gaai dim_baan yau_mou mou_yan bong_ngo
         lou_gung lou_po ging_chaat lo_gung dim_suen dim_yeung zuk_jor zuk_zo kui jor yi_man
+        heoi heui san_fan yi_yun yi_yuen yi_sang bou_him
     """.split()),  # the second part: Cantonese as romanized in Hong Kong (ngo, keoi, m goi)
 }
 

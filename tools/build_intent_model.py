@@ -33,6 +33,7 @@ import argparse
 import json
 import sys
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -243,11 +244,19 @@ def cross_validate(rows: list[tuple[str, str]], extra: list[tuple[str, str]], fo
         print(f"  {threshold:.2f}: {right}/{len(chosen)} of {len(calm)}")
 
 
-def _fold_readings(rows: list[Any], folds: int, cache: Path | None) -> list[Any]:
-    """Each row's reading by a model trained without its fold (kept in `cache` when given, so
-    the engine's rules can be tried again without training the models again)."""
+def _cached(cache: Path | None, read: Callable[[], list[Any]]) -> list[Any]:
+    """Out-of-fold readings, kept in `cache` when given, so the engine's rules can be tried
+    again without training the models again."""
     if cache is not None and cache.exists():
         return [tuple(map(tuple, r)) for r in json.loads(cache.read_text(encoding="utf-8"))]
+    readings = read()
+    if cache is not None:
+        cache.write_text(json.dumps(readings), encoding="utf-8")
+    return readings
+
+
+def _fold_readings(rows: list[Any], folds: int) -> list[Any]:
+    """Each row's reading by a model trained without its fold."""
     extra = phrases()
     row_weights = training_rows()[1]
     readings: list[Any] = [()] * len(rows)
@@ -260,8 +269,6 @@ def _fold_readings(rows: list[Any], folds: int, cache: Path | None) -> list[Any]
         for i, row in enumerate(rows):
             if i % folds == k:
                 readings[i] = model.read(row.text)
-    if cache is not None:
-        cache.write_text(json.dumps(readings), encoding="utf-8")
     return readings
 
 
@@ -280,7 +287,7 @@ def cross_validate_engine(
 
     bundle, detector = intent.load(ROOT)
     rows = training_rows()[0]
-    readings = _fold_readings(rows, folds, cache)
+    readings = _cached(cache, lambda: _fold_readings(rows, folds))
     names = sorted(grid)
     for values in itertools.product(*(grid[n] for n in names)):
         for name, value in zip(names, values, strict=True):
@@ -306,28 +313,7 @@ def cross_validate_topics(folds: int, cache: Path | None = None) -> None:
 
     bundle, detector = intent.load(ROOT)
     rows = rows_of([TSV], "tune")
-    if cache is not None and cache.exists():
-        readings = [tuple(map(tuple, r)) for r in json.loads(cache.read_text(encoding="utf-8"))]
-    else:
-        with np.load(MODEL_FILE, allow_pickle=False) as data:
-            vocabulary = {str(name): i for i, name in enumerate(data["features"])}
-            first = (vocabulary, data["weights"].astype(np.float32), data["bias"],
-                     [str(label) for label in data["labels"]])  # fmt: skip
-        others = [row for path in NEW_TEXTS for row in rows_of([path], "tune")]
-        calm_phrases = [(t, lab) for t, lab in phrases() if not lab.startswith(URGENT_PREFIX)]
-        readings = [()] * len(rows)
-        for k in range(folds):
-            calm = [r for i, r in enumerate(rows) if i % folds != k] + others
-            examples = [(r.text, r.topic) for r in calm if r.urgent != "yes"] + calm_phrases
-            weights = [1.0] * (len(examples) - len(calm_phrases))
-            weights += [PHRASE_WEIGHT] * len(calm_phrases)
-            texts, labels = [t for t, _ in examples], [lab for _, lab in examples]
-            model = reader(first, train(texts, labels, weights, vocabulary))
-            for i, row in enumerate(rows):
-                if i % folds == k:
-                    readings[i] = model.read(row.text)
-        if cache is not None:
-            cache.write_text(json.dumps(readings), encoding="utf-8")
+    readings = _cached(cache, lambda: _topic_fold_readings(rows, folds))
     right = total = 0
     for row, reading in zip(rows, readings, strict=True):
         if row.urgent == "yes":
@@ -339,6 +325,27 @@ def cross_validate_topics(folds: int, cache: Path | None = None) -> None:
         else:
             print(f"{row.lang}\t{row.topic}\t{result['node']}\t{row.text}")
     print(f"topic out of fold: {right} of {total} calm tune rows")
+
+
+def _topic_fold_readings(rows: list[Any], folds: int) -> list[Any]:
+    """Each of `rows` (the first texts' tune half) read by the shipped first head and a topic
+    head trained without its fold."""
+    with np.load(MODEL_FILE, allow_pickle=False) as data:
+        vocabulary = {str(name): i for i, name in enumerate(data["features"])}
+        first = (vocabulary, data["weights"].astype(np.float32), data["bias"],
+                 [str(label) for label in data["labels"]])  # fmt: skip
+    sets = training_rows()[0][len(rows) :]  # training_rows lists the first texts first
+    extra = phrases()
+    readings: list[Any] = [()] * len(rows)
+    for k in range(folds):
+        kept = [r for i, r in enumerate(rows) if i % folds != k]
+        examples, weights = topic_examples(kept + sets, extra)
+        texts, labels = [t for t, _ in examples], [lab for _, lab in examples]
+        model = reader(first, train(texts, labels, weights, vocabulary))
+        for i, row in enumerate(rows):
+            if i % folds == k:
+                readings[i] = model.read(row.text)
+    return readings
 
 
 def main() -> None:

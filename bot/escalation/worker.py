@@ -118,30 +118,19 @@ def build(settings: Settings, r: Any = None) -> HotlineWorker:
     )
 
 
-LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
-RQ_LOGGERS = ("rq.worker", "rq.scheduler", "rq.job", "rq.queue")
-
-
-def redact_rq_logs() -> None:
-    """Give RQ's loggers a handler that redacts (a Twilio error message can quote the number it
-    refused), and stop them propagating: RQ adds its own handler, and stops propagation, only
-    where no handler is there, so ours would also pass each line to the root's, written twice."""
-    for name in RQ_LOGGERS:
-        handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter(LOG_FORMAT))
-        handler.addFilter(privacy.RedactFilter())
-        logger = logging.getLogger(name)
-        logger.addHandler(handler)
-        logger.propagate = False
+def setup_logging() -> None:
+    """One handler, the root's, which redacts (a Twilio error message can quote the number it
+    refused). RQ's loggers pass their lines up to it: RQ adds a handler of its own only where
+    none is found up the hierarchy, so it adds none, and no line is written twice."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    privacy.install_log_filter()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description="Run an RQ worker for the hotline's queues.")
     parser.add_argument("--burst", action="store_true", help="quit when the queues are empty")
     args = parser.parse_args()
-    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
-    privacy.install_log_filter()
-    redact_rq_logs()
+    setup_logging()
     settings = config.load()
     # Load before forking what every job needs, so no job pays for it: the flows and routing,
     # and the Twilio client's lazily imported API modules (no request is made here).

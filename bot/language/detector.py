@@ -63,7 +63,7 @@ LATIN_LEANS = 0.85
 # 1-2 words and Creole unchanged; from 5 words, English there fell 94.5 -> 93.5 %).
 MIXED_LEANS = 0.5
 MIXED_WORDS = 8
-ROMANIZED_WORDS = 3  # an English text that half reads as romanized: from this many words
+ROMANIZED_WORDS = 3  # an English text that half reads as romanized gets the offer from here
 ROMANIZED_LABEL = "rom:"
 OTHER_LABEL = "other"
 
@@ -160,6 +160,7 @@ class Detector:
         if verdict.script not in ("latin", "arabic"):
             return NOTHING
         reading: tuple[tuple[str, float], ...] = ()
+        words = len(head.split())
         if verdict.script == "latin":
             if not head.isascii() and other_script(head):  # Devanagari, Gurmukhi, Thai...
                 return UNSERVED
@@ -169,8 +170,8 @@ class Detector:
                 if kind == "romanized":
                     return Detection(lang, 0.9, False, "romanized", romanized=True)
                 return Detection(None, 0.0, True, "unsupported", (lang,), unsupported=True)
-            reading = self._latin_reading(head, features)
-            other = self._other_latin(reading, len(head.split()))
+            reading = self._latin_reading(head, words, features)
+            other = self._other_latin(reading, words)
             if other is not None:
                 return other
         cleaned = model_text(head)
@@ -191,14 +192,20 @@ class Detector:
             return self._model(cleaned, verdict.script, candidates)
         found = self._model(cleaned, verdict.script, None)
         if verdict.script == "latin" and found.lang in LATIN_LANGUAGES:
-            return self._second_opinion(found, reading, cleaned, head)
+            return self._second_opinion(found, reading, cleaned, head, words)
         return found
 
     def _second_opinion(
-        self, found: Detection, reading: tuple[tuple[str, float], ...], cleaned: str, head: str
+        self,
+        found: Detection,
+        reading: tuple[tuple[str, float], ...],
+        cleaned: str,
+        head: str,
+        words: int,
     ) -> Detection:
-        """py3langid's verdict on a Latin-letter text, which can only name a hotline language,
-        checked against the Latin-letters model's reading (best first; () for one word)."""
+        """py3langid's verdict on a Latin-letter text of `words` words, which can only name a
+        hotline language, checked against the Latin-letters model's reading (best first; () for
+        one word)."""
         best, p = reading[0] if reading else (None, 0.0)
         if (
             best is not None
@@ -214,40 +221,37 @@ class Detector:
             and best != found.lang
             and (
                 (p >= LATIN_LEANS and found.confidence < LANGID_UNSURE)
-                or (found.lang == "en" and p >= MIXED_LEANS and len(head.split()) >= MIXED_WORDS)
+                or (found.lang == "en" and p >= MIXED_LEANS and words >= MIXED_WORDS)
             )
         ):
             # py3langid is unsure and the model, trained on texts as people text them, leans
             # to another hotline language (Spanglish, Creole with English words); or py3langid
             # says English of a longer text the model half reads as one of them.
             return Detection(best, p, False, "latin")
-        if found.lang != "en":
-            # A text the model half believes is romanized Russian or Bengali is answered in
-            # English with the offer of that language, not in Polish or Creole.
-            weak = _romanized_lean(reading)
-            if weak is not None:
-                return Detection(weak, found.confidence, False, "romanized", romanized=True)
-            return found
-        # Mostly English with words in a script the hotline reads (Bengali, Urdu, Korean...):
-        # answered in English with the offer of that language, as a romanized text is.
-        mixed = mixed_in(head)
-        if mixed is not None:
-            return Detection(mixed, found.confidence, False, "mixed", romanized=True)
-        # Roman Urdu or Banglish full of English words ("court ki date agle mahine, jaun ya
-        # nahi?"), which py3langid calls English: English still, with the offer of the language
-        # the Latin-letters model half reads in it (session 32: on 32,913 rows 21 more romanized
-        # texts got the offer, no other answer moved; from 2 words the langid evaluation's 1-2
-        # words fell 94.3 -> 94.2 %).
-        weak = _romanized_lean(reading) if len(head.split()) >= ROMANIZED_WORDS else None
+        if found.lang == "en":
+            # Mostly English with words in a script the hotline reads (Bengali, Urdu, Korean...):
+            # answered in English with the offer of that language, as a romanized text is.
+            mixed = mixed_in(head)
+            if mixed is not None:
+                return Detection(mixed, found.confidence, False, "mixed", romanized=True)
+            if words < ROMANIZED_WORDS:
+                return found
+        # A text the model half believes is romanized Russian or Bengali is answered in English
+        # with the offer of that language, not in Polish or Creole; so is Roman Urdu or Banglish
+        # full of English words that py3langid calls English ("court ki date agle mahine, jaun
+        # ya nahi?"), from ROMANIZED_WORDS words (session 32: on 32,913 rows 21 more got the
+        # offer, no other answer moved; from 2 words the langid evaluation's 1-2 words fell
+        # 94.3 -> 94.2 %).
+        weak = _romanized_lean(reading)
         if weak is not None:
             return Detection(weak, found.confidence, False, "romanized", romanized=True)
         return found
 
     def _latin_reading(
-        self, head: str, features: Callable[[], Features] | None
+        self, head: str, words: int, features: Callable[[], Features] | None
     ) -> tuple[tuple[str, float], ...]:
         """The Latin-letters model's reading of a text of two words or more, else ()."""
-        if self.latin_model is None or len(head.split()) < 2:
+        if self.latin_model is None or words < 2:
             return ()  # one word says too little: "tunelem" is Polish slang, not a stranger
         return self.latin_model.read(head, features() if features else None)
 

@@ -29,6 +29,7 @@ QUESTION = "cue.question"  # "can they", "quiero saber", "czy": a question witho
 UNIVERSAL = "cue.universal"  # ICE, immigration and its cognates: urgent in any language
 GREETING = "cue.greeting"  # hello in languages the hotline does not serve (see _read_model)
 SPEAK = "cue.speak"  # "do you speak Turkish?": asks for a language (see _read_model)
+REPORTED = "cue.reported"  # "will the police report me to ICE?": no sighting to report
 AGENCY = "urgent.ice"  # ICE, la migra, agents: with "now", a topic text becomes urgent
 REPORT = "topic.report"  # what a person saw and wants to report (a rumour passed on is not)
 CUES = (
@@ -44,6 +45,7 @@ CUES = (
     UNIVERSAL,
     AGENCY,
     SPEAK,
+    REPORTED,
 )
 # The intent model is consulted after the word lists, for free text that matched none. An
 # urgent reading needs this much of the probability on the urgent labels together. A topic
@@ -447,6 +449,9 @@ def advance(
     if text:
         step.found = compiled.index.find(text)
         step.found_keys = {key for key, _ in step.found}
+        if REPORTED in step.found_keys:  # "report me to ICE" fears a report, makes none
+            step.found = {(key, lang) for key, lang in step.found if key != REPORT}
+            step.found_keys.discard(REPORT)
     missing = bool(session.node and session.node not in bundle.nodes)
     if missing:  # the flows changed mid-conversation: the answer was to a question now gone
         step.emit(EventType.NODE_MISSING, node=session.node)
@@ -712,7 +717,10 @@ def _read_words(compiled: _Compiled, step: _Step, text: str) -> tuple[str, str |
     question = _question(step)
     if not urgent and not question:
         mass, likeliest = _urgent_mass(step.reading)
-        now = _cue(step, AGENCY) and (_cue(step, NOW) or _cue(step, STILL))
+        # "Me pararon anoche" (they stopped me last night): a "now" word beside an earlier day
+        # is no sign of now (session 33: on 34,686 rows one text moved, a car question paged).
+        earlier = _cue(step, EARLIER) and not _cue(step, TODAY)
+        now = _cue(step, AGENCY) and ((_cue(step, NOW) and not earlier) or _cue(step, STILL))
         leans = mass >= TOPIC_URGENT_MASS and not _doubted(step, mass)
         if trigger.urgent is not None and (now or leans):
             target, urgent = trigger.urgent, True
@@ -841,8 +849,10 @@ def _sure_topic(step: _Step, p_min: float) -> str | None:
     """The model's likeliest calm label when it is a node to answer with (not the menu) and
     the model gives it p_min or more. Its urgent labels are passed over: every caller has
     already weighed the urgent mass, and asks which calm topic (session 22: out of fold topic
-    7,953 -> 7,966 of 8,975, no page moved)."""
-    calm = (x for x in step.reading if not x[0].startswith(URGENT_PREFIX))
+    7,953 -> 7,966 of 8,975, no page moved). Nor the report topic when the writer fears being
+    reported (cue.reported): "the cop stopped me, will he report me to ICE?" asks about the stop."""
+    passed = _compile(step.bundle).reported if _cue(step, REPORTED) else ()
+    calm = (x for x in step.reading if not x[0].startswith(URGENT_PREFIX) and x[0] not in passed)
     label, p = next(calm, ("", 0.0))
     if p < p_min or label not in step.bundle.nodes:
         return None

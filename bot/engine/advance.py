@@ -30,8 +30,10 @@ UNIVERSAL = "cue.universal"  # ICE, immigration and its cognates: urgent in any 
 GREETING = "cue.greeting"  # hello in languages the hotline does not serve (see _read_model)
 SPEAK = "cue.speak"  # "do you speak Turkish?": asks for a language (see _read_model)
 REPORTED = "cue.reported"  # "will the police report me to ICE?": no sighting to report
+HANDOVER = "cue.handover"  # "will the police give him to ICE?": asks about a detainer
 AGENCY = "urgent.ice"  # ICE, la migra, agents: with "now", a topic text becomes urgent
 REPORT = "topic.report"  # what a person saw and wants to report (a rumour passed on is not)
+DETAINERS = "topic.detainers"  # jails, holds: where a question about a hand-over to ICE goes
 CUES = (
     HYPOTHETICAL,
     NOW,
@@ -46,6 +48,7 @@ CUES = (
     AGENCY,
     SPEAK,
     REPORTED,
+    HANDOVER,
 )
 # The intent model is consulted after the word lists, for free text that matched none. An
 # urgent reading needs this much of the probability on the urgent labels together. A topic
@@ -705,6 +708,9 @@ def _read_words(compiled: _Compiled, step: _Step, text: str) -> tuple[str, str |
     if found is None or step.says_nothing:
         return None
     trigger, lang = found
+    handover = _handover(step)
+    if handover is not None:
+        return _calm(compiled, step, (handover, lang, handover))
     target = _agency_node(step, trigger.go) if trigger.words == AGENCY else trigger.go
     node = step.bundle.nodes.get(target)
     urgent = node is not None and node.urgent
@@ -751,6 +757,18 @@ def _read_words(compiled: _Compiled, step: _Step, text: str) -> tuple[str, str |
     if not urgent:
         return _calm(compiled, step, (target, lang, target))
     return target, lang, target
+
+
+def _handover(step: _Step) -> str | None:
+    """The detainers' node for a question whether someone held by the police, a jail or a court
+    will be handed to ICE (cue.handover): "they still hold him at the precinct, will they give
+    him to immigration when he sees the judge?" asks about a detainer, though "still" and the
+    arrest say now; no case."""
+    if not _cue(step, HANDOVER) or not _asks(step, beside_now=True) or _cue(step, TODAY):
+        return None
+    if not (_cue(step, EARLIER) or _cue(step, PAST)):
+        return None
+    return next((t.go for t in step.bundle.triggers if t.words == DETAINERS), None)
 
 
 def _calm(

@@ -750,7 +750,12 @@ def _read_words(compiled: _Compiled, step: _Step, text: str) -> tuple[str, str |
     # they arrest people at court, my hearing is next month": a takes_calm topic's answer speaks
     # to it, when the model leans to it more than to the urgent node's calm side.
     calm_topic = _calm_topic(step, target) if urgent else None
-    if urgent and (question or _not_now(step, trigger, target) or _asks_about(step, calm_topic)):
+    if urgent and (
+        question
+        or _not_now(step, trigger, target)
+        or _asks_about(step, calm_topic)
+        or _asked_of_before(step, calm_topic)
+    ):
         if calm_topic is not None:
             return _calm(compiled, step, (calm_topic, lang, calm_topic))
         return _calm(compiled, step, (compiled.asks.get(target, target), lang, target))
@@ -937,6 +942,15 @@ def _asks_about(step: _Step, topic: str | None) -> bool:
     if topic is None or not step.reading or step.reading[0][0] != topic or _cue(step, STILL):
         return False
     return _asks(step, beside_now=True) and _urgent_mass(step.reading)[0] < CALM_VETO_MASS
+
+
+def _asked_of_before(step: _Step, topic: str | None) -> bool:
+    """A question about `topic` that tells of a day before today (cue.earlier, no cue.today
+    or cue.still word): "they came yesterday and left a card under the door, is it a warrant?"
+    asks about the paper; what happened yesterday is not happening now."""
+    if topic is None or not _cue(step, EARLIER) or _cue(step, TODAY) or _cue(step, STILL):
+        return False
+    return _asks(step, beside_now=True)
 
 
 def _reads_calm(step: _Step, target: str) -> bool:

@@ -31,6 +31,7 @@ GREETING = "cue.greeting"  # hello in languages the hotline does not serve (see 
 SPEAK = "cue.speak"  # "do you speak Turkish?": asks for a language (see _read_model)
 REPORTED = "cue.reported"  # "will the police report me to ICE?": no sighting to report
 HANDOVER = "cue.handover"  # "will the police give him to ICE?": asks about a detainer
+THREAT = "cue.threat"  # "my boss says he will call ICE if I ask for my pay": no raid asked of
 AGENCY = "urgent.ice"  # ICE, la migra, agents: with "now", a topic text becomes urgent
 REPORT = "topic.report"  # what a person saw and wants to report (a rumour passed on is not)
 DETAINERS = "topic.detainers"  # jails, holds: where a question about a hand-over to ICE goes
@@ -49,6 +50,7 @@ CUES = (
     SPEAK,
     REPORTED,
     HANDOVER,
+    THREAT,
 )
 # The intent model is consulted after the word lists, for free text that matched none. An
 # urgent reading needs this much of the probability on the urgent labels together. A topic
@@ -708,6 +710,14 @@ def _read_words(compiled: _Compiled, step: _Step, text: str) -> tuple[str, str |
     if found is None or step.says_nothing:
         return None
     trigger, lang = found
+    threat = _threatened(step)
+    if trigger.words == AGENCY and threat:
+        # The agency named only in a threat: the topic the text is about ("she didn't pay me
+        # for two months and now she threatens to call ICE on me" is about work).
+        topic = _first_topic(step)
+        if topic is not None:
+            trigger = topic
+            lang = next((code for key, code in step.found if key == topic.words), lang)
     handover = _handover(step)
     if handover is not None:
         return _calm(compiled, step, (handover, lang, handover))
@@ -721,7 +731,7 @@ def _read_words(compiled: _Compiled, step: _Step, text: str) -> tuple[str, str |
         if topic is not None:
             trigger, target, urgent = topic, topic.go, False
     question = _question(step)
-    if not urgent and not question:
+    if not urgent and not question and not threat:
         mass, likeliest = _urgent_mass(step.reading)
         # "Me pararon anoche" (they stopped me last night): a "now" word beside an earlier day
         # is no sign of now (session 33: on 34,686 rows one text moved, a car question paged).
@@ -742,7 +752,8 @@ def _read_words(compiled: _Compiled, step: _Step, text: str) -> tuple[str, str |
             target, urgent = likeliest, True
     if urgent:
         target = _urgent_node(step, target)
-    if not urgent and question and trigger.ask is not None and _cue(step, AGENCY):
+    # The "if" is the threat's: "if we complain, he calls ICE" asks about no raid.
+    if not urgent and question and trigger.ask is not None and _cue(step, AGENCY) and not threat:
         # "What if ICE comes to my job?": the topic's urgent guidance, then "is it now?"; about
         # a raid at work, or the topic itself ("ICE checkpoints at the station tomorrow").
         return trigger.ask, lang, compiled.asked_about.get(trigger.ask, target)
@@ -762,6 +773,12 @@ def _read_words(compiled: _Compiled, step: _Step, text: str) -> tuple[str, str |
     if not urgent:
         return _calm(compiled, step, (target, lang, target))
     return target, lang, target
+
+
+def _threatened(step: _Step) -> bool:
+    """Someone threatens to call ICE (cue.threat: a boss, a landlord), and no word says the
+    agency is there now."""
+    return _cue(step, THREAT) and not _cue(step, STILL)
 
 
 def _handover(step: _Step) -> str | None:

@@ -777,8 +777,9 @@ def _read_words(compiled: _Compiled, step: _Step, text: str) -> tuple[str, str |
 
 def _threatened(step: _Step) -> bool:
     """Someone threatens to call ICE (cue.threat: a boss, a landlord), and no word says the
-    agency is there now."""
-    return _cue(step, THREAT) and not _cue(step, STILL)
+    agency is there now: "the boss threatened to call ICE and now they are at the warehouse"
+    is a raid."""
+    return _cue(step, THREAT) and not (_cue(step, NOW) or _cue(step, STILL))
 
 
 def _handover(step: _Step) -> str | None:

@@ -761,12 +761,7 @@ def _read_words(compiled: _Compiled, step: _Step, text: str) -> tuple[str, str |
     # they arrest people at court, my hearing is next month": a takes_calm topic's answer speaks
     # to it, when the model leans to it more than to the urgent node's calm side.
     calm_topic = _calm_topic(step, target) if urgent else None
-    if urgent and (
-        question
-        or _not_now(step, trigger, target)
-        or _asks_about(step, calm_topic)
-        or _asked_of_before(step, calm_topic)
-    ):
+    if urgent and (question or _not_now(step, trigger, target) or _asks_about(step, calm_topic)):
         if calm_topic is not None:
             return _calm(compiled, step, (calm_topic, lang, calm_topic))
         return _calm(compiled, step, (compiled.asks.get(target, target), lang, target))
@@ -784,10 +779,10 @@ def _threatened(step: _Step) -> bool:
 
 def _handover(step: _Step) -> str | None:
     """The detainers' node for a question whether someone held by the police, a jail or a court
-    will be handed to ICE (cue.handover): "they still hold him at the precinct, will they give
-    him to immigration when he sees the judge?" asks about a detainer, though "still" and the
-    arrest say now; no case."""
-    if not _cue(step, HANDOVER) or not _asks(step, beside_now=True) or _cue(step, TODAY):
+    will be handed to ICE (cue.handover), about an arrest on an earlier day and with no word of
+    now, still, today or again: "arrested on Saturday for a fight, will they give him to
+    immigration when he sees the judge?" asks about a detainer; no case."""
+    if not _cue(step, HANDOVER) or not _asks(step, beside_now=True) or _now_words(step):
         return None
     if not (_cue(step, EARLIER) or _cue(step, PAST)):
         return None
@@ -962,13 +957,10 @@ def _asks_about(step: _Step, topic: str | None) -> bool:
     return _asks(step, beside_now=True) and _urgent_mass(step.reading)[0] < CALM_VETO_MASS
 
 
-def _asked_of_before(step: _Step, topic: str | None) -> bool:
-    """A question about `topic` that tells of a day before today (cue.earlier, no cue.today
-    or cue.still word): "they came yesterday and left a card under the door, is it a warrant?"
-    asks about the paper; what happened yesterday is not happening now."""
-    if topic is None or not _cue(step, EARLIER) or _cue(step, TODAY) or _cue(step, STILL):
-        return False
-    return _asks(step, beside_now=True)
+def _now_words(step: _Step) -> bool:
+    """A word of now, still, today or again, whatever the model reads: "arrested on Saturday,
+    and right now ICE is at the jail to take him" is not only Saturday."""
+    return any(_cue(step, key) for key in (NOW, STILL, TODAY, AGAIN))
 
 
 def _reads_calm(step: _Step, target: str) -> bool:

@@ -722,7 +722,7 @@ def _read_words(compiled: _Compiled, step: _Step, text: str) -> tuple[str, str |
         if topic is not None:
             trigger = topic
             lang = next((code for key, code in step.found if key == topic.words), lang)
-    handover = _handover(step)
+    handover = _handover(step, trigger)
     if handover is not None:
         return _calm(compiled, step, (handover, lang, handover))
     target = _agency_node(step, trigger.go) if trigger.words == AGENCY else trigger.go
@@ -781,12 +781,16 @@ def _threatened(step: _Step) -> bool:
     return _cue(step, THREAT) and not (_cue(step, NOW) or _cue(step, STILL))
 
 
-def _handover(step: _Step) -> str | None:
-    """The detainers' node for a question whether someone held by the police, a jail or a court
-    will be handed to ICE (cue.handover), about an arrest on an earlier day and with no word of
-    now, still, today or again: "arrested on Saturday for a fight, will they give him to
-    immigration when he sees the judge?" asks about a detainer; no case."""
-    if not _cue(step, HANDOVER) or not _asks(step, beside_now=True) or _now_words(step):
+def _handover(step: _Step, trigger: Trigger) -> str | None:
+    """The detainers' node for a question whether someone the police, a jail or a court held
+    (urgent words: an arrest) will be handed or told to ICE (cue.handover), about an arrest on
+    an earlier day and with no word of now, still, today or again: "arrested on Saturday for a
+    fight, will they give him to immigration when he sees the judge?" asks about a detainer; no
+    case. A traffic stop ("will the police tell ICE?") keeps its own topic."""
+    node = step.bundle.nodes.get(trigger.go)
+    if node is None or not node.urgent or not _cue(step, HANDOVER):
+        return None
+    if not _asks(step, beside_now=True) or _now_words(step):
         return None
     if not (_cue(step, EARLIER) or _cue(step, PAST)):
         return None

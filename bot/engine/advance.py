@@ -737,10 +737,7 @@ def _read_words(compiled: _Compiled, step: _Step, text: str) -> tuple[str, str |
     question = _question(step)
     if not urgent and not question and not threat:
         mass, likeliest = _urgent_mass(step.reading)
-        # "Me pararon anoche" (they stopped me last night): a "now" word beside an earlier day
-        # is no sign of now (session 33: on 34,686 rows one text moved, a car question paged).
-        earlier = _cue(step, EARLIER) and not _cue(step, TODAY)
-        now = _cue(step, AGENCY) and ((_cue(step, NOW) and not earlier) or _cue(step, STILL))
+        now = _cue(step, AGENCY) and (_cue(step, NOW) or _cue(step, STILL))
         leans = mass >= TOPIC_URGENT_MASS and not _doubted(step, mass)
         if trigger.urgent is not None and (now or leans):
             target, urgent = trigger.urgent, True

@@ -135,12 +135,9 @@ IF_URGENT_MASS = 0.9
 # sure the text is urgent (session 27: out of fold 3 more urgent rows open a case, no calm row
 # pages; at HAPPENING_MASS, 4 more urgent rows but 21 calm ones paged, "taken ten days ago, now
 # where is he?"; 0.9 gave the same out of fold, but the shipped model reads a brother taken the
-# day before yesterday, "where is he now?", at 0.92). Session 33: 0.9, as a second event now
-# beside a past one must page ("tydzień temu wzięli jego brata, a teraz zakuwają mojego
-# szwagra"; "lo arrestaron el sábado y ahorita la migra está en la cárcel", read at 0.94): on
-# 34,658 rows 2 more urgent texts open a case and 3 calm ones page (a detention ten days ago,
-# "and now where is he?"); a staff minute costs less than a missed arrest.
-PAST_NOW_MASS = 0.9
+# day before yesterday, "where is he now?", at 0.92; session 33 measured 0.9 again and it
+# paged that text: see the test of it in tests/language/test_first_texts.py).
+PAST_NOW_MASS = 0.95
 # Which urgent matter a text that only names the agency is about, read by the model (round 3,
 # out of fold: topic 57.3 -> 58.5 %).
 AGENCY_NODE_P = 0.5

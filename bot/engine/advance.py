@@ -138,6 +138,10 @@ IF_URGENT_MASS = 0.9
 # day before yesterday, "where is he now?", at 0.92; session 33 measured 0.9 again and it
 # paged that text: see the test of it in tests/language/test_first_texts.py).
 PAST_NOW_MASS = 0.95
+# "Again" and "now" beside a past word ("taken last week, and now they came again to the house")
+# need only this much: session 33, from HAPPENING_MASS, on 35,229 rows 2 more urgent texts open a
+# case ("oni opyat tut", "jintian shenshen ye bei dai zou") and 1 calm one pages.
+AGAIN_NOW_MASS = 0.3
 # Which urgent matter a text that only names the agency is about, read by the model (round 3,
 # out of fold: topic 57.3 -> 58.5 %).
 AGENCY_NODE_P = 0.5
@@ -971,6 +975,8 @@ def _reads_calm(step: _Step, target: str) -> bool:
     opens a case whatever the model makes of its tense."""
     if not step.reading or not _asks(step) or _cue(step, STILL):
         return False  # "they're still outside, do I open?" asks about this moment
+    if _cue(step, AGAIN) and _cue(step, NOW):
+        return False  # "taken last week, and now they came again for me, a lawyer?": this moment
     label, p = step.reading[0]
     if label.startswith(URGENT_PREFIX) or (label == target and p < SAME_SIDE_VETO_P):
         return False
@@ -994,7 +1000,7 @@ def _not_now(step: _Step, trigger: Trigger | None, target: str) -> bool:
 
 def _past(step: _Step) -> bool:
     """A cue.past word, unless the text also says that it is happening again now (cue.again
-    and cue.now) and the model reads it as urgent: "they came last week and now they're back
+    and cue.now) and the model gives it AGAIN_NOW_MASS: "they came last week and now they're back
     outside, can the kids go to school?"; or says "now" with no "again" word and the model is
     PAST_NOW_MASS sure; or a cue.still word ties it to this moment and the model reads it
     urgent (HAPPENING_MASS): "in the back of their car right now, my court date is in June".
@@ -1005,7 +1011,7 @@ def _past(step: _Step) -> bool:
     if not _cue(step, PAST):
         return False
     if _cue(step, AGAIN):
-        return not _happening(step)
+        return not _happening(step, now_mass=AGAIN_NOW_MASS)
     now_mass = HAPPENING_MASS if _cue(step, TODAY) else PAST_NOW_MASS
     return not _happening(step, now_mass=now_mass, still_mass=HAPPENING_MASS)
 

@@ -775,7 +775,10 @@ def _read_words(compiled: _Compiled, step: _Step, text: str) -> tuple[str, str |
 def _threatened(step: _Step) -> bool:
     """Someone threatens to call ICE (cue.threat: a boss, a landlord), and no word says the
     agency is there now: "the boss threatened to call ICE and now they are at the warehouse"
-    is a raid."""
+    is a raid. Never in a language the hotline does not serve: no "now" word can be read there
+    to tell a threat from a raid that came."""
+    if step.inbound.unsupported:
+        return False
     return _cue(step, THREAT) and not (_cue(step, NOW) or _cue(step, STILL))
 
 

@@ -212,6 +212,7 @@ class _Compiled:
     greetings: PhraseIndex[str]  # cue.greeting of every locale
     hellos: PhraseIndex[str]  # every locale's greetings, cue.greeting and cue.speak
     reported: frozenset[str]  # the nodes the report list goes to
+    detainers: str | None  # where the detainers list goes: a hand-over question's answer
 
 
 @lru_cache(maxsize=8)
@@ -266,6 +267,7 @@ def _compile(bundle: Bundle) -> _Compiled:
         )
     )
     reported = frozenset(t.go for t in bundle.triggers if t.words == REPORT)
+    detainers = next((t.go for t in bundle.triggers if t.words == DETAINERS), None)
     return _Compiled(
         commands,
         any_command,
@@ -277,6 +279,7 @@ def _compile(bundle: Bundle) -> _Compiled:
         greetings,
         hellos,
         reported,
+        detainers,
     )
 
 
@@ -310,7 +313,22 @@ class _Step:
         """The intent model's reading of the text: asked for at most once a turn (the host may
         read it on demand), and only by the rules that need it."""
         intent = self.inbound.intent
-        return intent() if callable(intent) else intent
+        reading = intent() if callable(intent) else intent
+        if REPORTED in self.found_keys:  # see find_words
+            reported = _compile(self.bundle).reported
+            reading = tuple(x for x in reading if x[0] not in reported)
+        return reading
+
+    def find_words(self, compiled: _Compiled) -> None:
+        """The word lists' keys in the text, each with the languages whose list matched. A writer
+        who fears being reported (cue.reported: "will the police report me to ICE?") makes no
+        report: the report words are set aside here, and the model's report labels in `reading`."""
+        found = compiled.index.find(self.text)
+        keys = {key for key, _ in found}
+        if REPORTED in keys:
+            found = {(key, lang) for key, lang in found if key != REPORT}
+            keys.discard(REPORT)
+        self.found, self.found_keys = found, keys
 
     @cached_property
     def text(self) -> str:
@@ -457,11 +475,7 @@ def advance(
             inbound, guess=None, guess_sure=False, romanized=False, unsupported=True
         )
     if text:
-        step.found = compiled.index.find(text)
-        step.found_keys = {key for key, _ in step.found}
-        if REPORTED in step.found_keys:  # "report me to ICE" fears a report, makes none
-            step.found = {(key, lang) for key, lang in step.found if key != REPORT}
-            step.found_keys.discard(REPORT)
+        step.find_words(compiled)
     missing = bool(session.node and session.node not in bundle.nodes)
     if missing:  # the flows changed mid-conversation: the answer was to a question now gone
         step.emit(EventType.NODE_MISSING, node=session.node)
@@ -644,10 +658,15 @@ def _trigger(step: _Step) -> tuple[Trigger, str] | None:
         return None
     for trigger in step.bundle.triggers:
         if trigger.words in step.found_keys:
-            for lang in step.bundle.languages:
-                if (trigger.words, lang) in found:
-                    return trigger, lang
+            lang = _lang_of(step, trigger.words)
+            if lang is not None:
+                return trigger, lang
     return None
+
+
+def _lang_of(step: _Step, key: str) -> str | None:
+    """The first hotline language, in the bundle's order, whose list `key` matched the text."""
+    return next((lang for lang in step.bundle.languages if (key, lang) in step.found), None)
 
 
 def _cue(step: _Step, key: str) -> bool:
@@ -721,9 +740,8 @@ def _read_words(compiled: _Compiled, step: _Step, text: str) -> tuple[str, str |
         # for two months and now she threatens to call ICE on me" is about work).
         topic = _first_topic(step)
         if topic is not None:
-            trigger = topic
-            lang = next((code for key, code in step.found if key == topic.words), lang)
-    handover = _handover(step, trigger)
+            trigger, lang = topic, _lang_of(step, topic.words) or lang
+    handover = _handover(compiled, step, trigger)
     if handover is not None:
         return _calm(compiled, step, (handover, lang, handover))
     target = _agency_node(step, trigger.go) if trigger.words == AGENCY else trigger.go
@@ -782,20 +800,18 @@ def _threatened(step: _Step) -> bool:
     return _cue(step, THREAT) and not (_cue(step, NOW) or _cue(step, STILL))
 
 
-def _handover(step: _Step, trigger: Trigger) -> str | None:
+def _handover(compiled: _Compiled, step: _Step, trigger: Trigger) -> str | None:
     """The detainers' node for a question whether someone the police, a jail or a court held
     (urgent words: an arrest) will be handed or told to ICE (cue.handover), about an arrest on
     an earlier day and with no word of now, still, today or again: "arrested on Saturday for a
     fight, will they give him to immigration when he sees the judge?" asks about a detainer; no
     case. A traffic stop ("will the police tell ICE?") keeps its own topic."""
+    if not _cue(step, HANDOVER) or _now_words(step):
+        return None
     node = step.bundle.nodes.get(trigger.go)
-    if node is None or not node.urgent or not _cue(step, HANDOVER):
+    if node is None or not node.urgent or not (_cue(step, EARLIER) or _cue(step, PAST)):
         return None
-    if not _asks(step, beside_now=True) or _now_words(step):
-        return None
-    if not (_cue(step, EARLIER) or _cue(step, PAST)):
-        return None
-    return next((t.go for t in step.bundle.triggers if t.words == DETAINERS), None)
+    return compiled.detainers if _asks(step, beside_now=True) else None
 
 
 def _calm(
@@ -894,10 +910,8 @@ def _sure_topic(step: _Step, p_min: float) -> str | None:
     """The model's likeliest calm label when it is a node to answer with (not the menu) and
     the model gives it p_min or more. Its urgent labels are passed over: every caller has
     already weighed the urgent mass, and asks which calm topic (session 22: out of fold topic
-    7,953 -> 7,966 of 8,975, no page moved). Nor the report topic when the writer fears being
-    reported (cue.reported): "the cop stopped me, will he report me to ICE?" asks about the stop."""
-    passed = _compile(step.bundle).reported if _cue(step, REPORTED) else ()
-    calm = (x for x in step.reading if not x[0].startswith(URGENT_PREFIX) and x[0] not in passed)
+    7,953 -> 7,966 of 8,975, no page moved)."""
+    calm = (x for x in step.reading if not x[0].startswith(URGENT_PREFIX))
     label, p = next(calm, ("", 0.0))
     if p < p_min or label not in step.bundle.nodes:
         return None

@@ -227,6 +227,8 @@ class PhraseIndex(Generic[T]):
     def covers(self, folded_text: str) -> bool:
         """Whether the text is nothing but phrases of the index, one after another ("bună
         ziua", "habari, jambo"): every word inside a phrase (spaced phrases only)."""
+        if self._unspaced and UNSPACED.search(folded_text):
+            return self._covers_unspaced(folded_text)
         first = self._words.search(folded_text)
         if first is None or (first[0] not in self._spaced and first[0] not in self._starts):
             return False  # most texts: the first word already starts no phrase
@@ -243,6 +245,38 @@ class PhraseIndex(Generic[T]):
                 if run not in self._starts:
                     break
         return bool(words) and reached[-1]
+
+    def _covers_unspaced(self, folded_text: str) -> bool:
+        """covers() for a text with Chinese or Hangul, whose phrases match inside words: read
+        by characters ("请问" then "这是移民热线吗"), spaced phrases from a word's start, and
+        anything not a letter between them."""
+        size = len(folded_text)
+        spans = [m.span() for m in self._words.finditer(folded_text)]
+        word_at = {start: k for k, (start, _) in enumerate(spans)}
+        letter = [False] * size
+        for start, end in spans:
+            letter[start:end] = [True] * (end - start)
+        reached = [True] + [False] * size  # reached[i]: folded_text[:i] is all phrases
+        for i in range(size):
+            if not reached[i]:
+                continue
+            if not letter[i]:
+                reached[i + 1] = True
+                continue
+            for length in self._lengths.get(folded_text[i], ()):  # ascending
+                if i + length > size:
+                    break
+                if folded_text[i : i + length] in self._unspaced:
+                    reached[i + length] = True
+            k = word_at.get(i)
+            run = ""
+            for start, end in spans[k : k + self._most_words] if k is not None else ():
+                run = f"{run} {folded_text[start:end]}" if run else folded_text[start:end]
+                if run in self._spaced:
+                    reached[end] = True
+                if run not in self._starts:
+                    break
+        return bool(spans) and reached[size]
 
     def _find_runs(self, words: list[str], found: set[T]) -> None:
         spaced, starts = self._spaced, self._starts

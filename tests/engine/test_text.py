@@ -119,3 +119,23 @@ def test_an_index_covers_a_text_made_only_of_its_phrases(text: str, covered: boo
         (phrase, "hello") for phrase in ("bună ziua", "habari", "jambo", "good morning", "good")
     )
     assert index.covers(fold(text)) is covered
+
+
+@pytest.mark.parametrize(
+    ("text", "covered"),
+    [
+        ("你好", True),
+        ("请问这是热线吗？", True),  # two phrases joined without a space
+        ("你好，hello！", True),  # Chinese and spaced phrases, punctuation between
+        ("你好，我老公被抓了", False),
+        ("热线吗", False),  # the end of a phrase is not a phrase
+        ("안녕하세요 이민 핫라인 맞나요?", True),  # Hangul phrases hold spaces
+        ("안녕하세요 도와주세요", False),
+    ],
+)
+def test_an_index_covers_a_text_in_an_unspaced_script(text: str, covered: bool) -> None:
+    """Session 34: Chinese and Hangul phrases match inside words, so a text made only of them
+    was never covered ("您好，这里是移民热线吗？" got the lawyer's answer, not the menu)."""
+    phrases = ("你好", "请问", "这是热线吗", "hello", "안녕하세요", "이민 핫라인 맞나요")
+    index = PhraseIndex((phrase, "hello") for phrase in phrases)
+    assert index.covers(fold(text)) is covered

@@ -32,9 +32,11 @@ SPEAK = "cue.speak"  # "do you speak Turkish?": asks for a language (see _read_m
 REPORTED = "cue.reported"  # "will the police report me to ICE?": no sighting to report
 HANDOVER = "cue.handover"  # "will the police give him to ICE?": asks about a detainer
 THREAT = "cue.threat"  # "my boss says he will call ICE if I ask for my pay": no raid asked of
+STATUS = "cue.status"  # "we have no papers": who the writer is, not a question about papers
 AGENCY = "urgent.ice"  # ICE, la migra, agents: with "now", a topic text becomes urgent
 REPORT = "topic.report"  # what a person saw and wants to report (a rumour passed on is not)
 DETAINERS = "topic.detainers"  # jails, holds: where a question about a hand-over to ICE goes
+PAPERS = "topic.papers"  # must I carry papers; is having none a crime
 CUES = (
     HYPOTHETICAL,
     NOW,
@@ -51,6 +53,7 @@ CUES = (
     REPORTED,
     HANDOVER,
     THREAT,
+    STATUS,
 )
 # The intent model is consulted after the word lists, for free text that matched none. An
 # urgent reading needs this much of the probability on the urgent labels together. A topic
@@ -322,13 +325,27 @@ class _Step:
     def find_words(self, compiled: _Compiled) -> None:
         """The word lists' keys in the text, each with the languages whose list matched. A writer
         who fears being reported (cue.reported: "will the police report me to ICE?") makes no
-        report: the report words are set aside here, and the model's report labels in `reading`."""
+        report: the report words are set aside here, and the model's report labels in `reading`.
+        Nor does one who says they have no papers (cue.status) ask about carrying papers."""
         found = compiled.index.find(self.text)
         keys = {key for key, _ in found}
         if REPORTED in keys:
             found = {(key, lang) for key, lang in found if key != REPORT}
             keys.discard(REPORT)
+        if STATUS in keys and PAPERS in keys and not self._papers_beside_status(compiled, found):
+            found = {(key, lang) for key, lang in found if key != PAPERS}
+            keys.discard(PAPERS)
         self.found, self.found_keys = found, keys
+
+    def _papers_beside_status(self, compiled: _Compiled, found: set[tuple[str, str]]) -> bool:
+        """Whether a papers word is in the text outside its cue.status phrases: "we are six
+        without papers, what if they raid the salon?" asks about a raid, "I have no papers, must
+        I carry my passport?" about papers."""
+        rest = self.text
+        for key, lang in found:
+            if key == STATUS:
+                rest = compiled.words[(lang, STATUS)].without(rest)
+        return any(key == PAPERS for key, _ in compiled.index.find(rest))
 
     @cached_property
     def text(self) -> str:

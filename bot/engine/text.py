@@ -92,6 +92,13 @@ class PhraseMatcher:
             return True
         return self._unspaced is not None and self._unspaced.search(folded_text) is not None
 
+    def without(self, folded_text: str) -> str:
+        """`folded_text` (folded with `fold`) with each phrase found blanked to a space."""
+        for pattern in (self._spaced, self._unspaced):
+            if pattern is not None:
+                folded_text = pattern.sub(" ", folded_text)
+        return folded_text
+
 
 _NON_LETTER = re.compile(rf"[^{LETTERS}]")
 

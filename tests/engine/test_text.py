@@ -139,3 +139,13 @@ def test_an_index_covers_a_text_in_an_unspaced_script(text: str, covered: bool) 
     phrases = ("你好", "请问", "这是热线吗", "hello", "안녕하세요", "이민 핫라인 맞나요")
     index = PhraseIndex((phrase, "hello") for phrase in phrases)
     assert index.covers(fold(text)) is covered
+
+
+def test_a_matcher_blanks_its_phrases_out_of_a_text() -> None:
+    matcher = PhraseMatcher(["sans papiers", "没有身份"])
+    assert (
+        matcher.without(fold("On est six sans papiers, si ICE vient ?"))
+        == "on est six  , si ice vient"
+    )
+    assert matcher.without(fold("我没有身份，要带护照吗")) == fold("我 ，要带护照吗")
+    assert matcher.without(fold("papiers")) == "papiers"  # a word of a phrase alone stays

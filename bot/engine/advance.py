@@ -36,7 +36,6 @@ STATUS = "cue.status"  # "we have no papers": who the writer is, not a question 
 AGENCY = "urgent.ice"  # ICE, la migra, agents: with "now", a topic text becomes urgent
 REPORT = "topic.report"  # what a person saw and wants to report (a rumour passed on is not)
 DETAINERS = "topic.detainers"  # jails, holds: where a question about a hand-over to ICE goes
-PAPERS = "topic.papers"  # must I carry papers; is having none a crime
 CUES = (
     HYPOTHETICAL,
     NOW,
@@ -216,6 +215,8 @@ class _Compiled:
     hellos: PhraseIndex[str]  # every locale's greetings, cue.greeting and cue.speak
     reported: frozenset[str]  # the nodes the report list goes to
     detainers: str | None  # where the detainers list goes: a hand-over question's answer
+    aside: PhraseMatcher  # greetings and cue.status: phrases whose topic words ask nothing
+    aside_keys: frozenset[str]  # the calm topic lists with a word inside one of them
 
 
 @lru_cache(maxsize=8)
@@ -271,6 +272,30 @@ def _compile(bundle: Bundle) -> _Compiled:
     )
     reported = frozenset(t.go for t in bundle.triggers if t.words == REPORT)
     detainers = next((t.go for t in bundle.triggers if t.words == DETAINERS), None)
+    # Phrases that hold a calm topic's word without asking about it: "is this the immigration
+    # hotline?" (greetings) holds a lawyer word, "we have no papers" (cue.status) a papers word.
+    # Not a list that holds such a phrase whole: the services list's "без статуса" is its matter.
+    aside_phrases = {
+        fold(phrase)
+        for locale in bundle.locales.values()
+        for phrase in (
+            *locale.greetings,
+            *locale.words.get(GREETING, ()),
+            *locale.words.get(STATUS, ()),
+        )
+    }
+    calm = {
+        t.words for t in bundle.triggers if t.go in bundle.nodes and not bundle.nodes[t.go].urgent
+    }
+    whole = {
+        key
+        for locale in bundle.locales.values()
+        for key in calm
+        if aside_phrases.intersection(map(fold, locale.words.get(key, ())))
+    }
+    aside_keys = frozenset(
+        key for phrase in aside_phrases for key, _ in index.find(phrase) if key in calm - whole
+    )
     return _Compiled(
         commands,
         any_command,
@@ -283,6 +308,8 @@ def _compile(bundle: Bundle) -> _Compiled:
         hellos,
         reported,
         detainers,
+        PhraseMatcher(aside_phrases),
+        aside_keys,
     )
 
 
@@ -326,26 +353,23 @@ class _Step:
         """The word lists' keys in the text, each with the languages whose list matched. A writer
         who fears being reported (cue.reported: "will the police report me to ICE?") makes no
         report: the report words are set aside here, and the model's report labels in `reading`.
-        Nor does one who says they have no papers (cue.status) ask about carrying papers."""
+        Nor does a topic word that is only inside a greeting or a cue.status phrase ask anything."""
         found = compiled.index.find(self.text)
         keys = {key for key, _ in found}
         if REPORTED in keys:
             found = {(key, lang) for key, lang in found if key != REPORT}
             keys.discard(REPORT)
-        if STATUS in keys and PAPERS in keys and not self._papers_beside_status(compiled, found):
-            found = {(key, lang) for key, lang in found if key != PAPERS}
-            keys.discard(PAPERS)
+        aside = keys & compiled.aside_keys
+        if aside and compiled.aside.search(self.text):
+            # A topic word only inside a greeting or a cue.status phrase asks nothing: "hola, es
+            # la línea de ayuda para inmigrantes?" wants no lawyer, "we are six without papers,
+            # what if they raid the salon?" no papers answer; "I have no papers, must I carry my
+            # passport?" has a papers word outside one.
+            rest = compiled.index.find(compiled.aside.without(self.text))
+            aside -= {key for key, _ in rest}
+            found = {(key, lang) for key, lang in found if key not in aside}
+            keys -= aside
         self.found, self.found_keys = found, keys
-
-    def _papers_beside_status(self, compiled: _Compiled, found: set[tuple[str, str]]) -> bool:
-        """Whether a papers word is in the text outside its cue.status phrases: "we are six
-        without papers, what if they raid the salon?" asks about a raid, "I have no papers, must
-        I carry my passport?" about papers."""
-        rest = self.text
-        for key, lang in found:
-            if key == STATUS:
-                rest = compiled.words[(lang, STATUS)].without(rest)
-        return any(key == PAPERS for key, _ in compiled.index.find(rest))
 
     @cached_property
     def text(self) -> str:

@@ -233,7 +233,8 @@ class PhraseIndex(Generic[T]):
 
     def covers(self, folded_text: str) -> bool:
         """Whether the text is nothing but phrases of the index, one after another ("bună
-        ziua", "habari, jambo"): every word inside a phrase (spaced phrases only)."""
+        ziua", "habari, jambo", "请问这是移民热线吗"): every word inside a phrase (phrases with
+        NUMBER aside)."""
         if self._unspaced and UNSPACED.search(folded_text):
             return self._covers_unspaced(folded_text)
         first = self._words.search(folded_text)

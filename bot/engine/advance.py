@@ -215,7 +215,7 @@ class _Compiled:
     hellos: PhraseIndex[str]  # every locale's greetings, cue.greeting and cue.speak
     reported: frozenset[str]  # the nodes the report list goes to
     detainers: str | None  # where the detainers list goes: a hand-over question's answer
-    aside: PhraseMatcher  # greetings and cue.status: phrases whose topic words ask nothing
+    aside: PhraseMatcher  # greetings, cue.status, cue.reported: their topic words ask nothing
     aside_keys: frozenset[str]  # the calm topic lists with a word inside one of them
 
 
@@ -273,7 +273,8 @@ def _compile(bundle: Bundle) -> _Compiled:
     reported = frozenset(t.go for t in bundle.triggers if t.words == REPORT)
     detainers = next((t.go for t in bundle.triggers if t.words == DETAINERS), None)
     # Phrases that hold a calm topic's word without asking about it: "is this the immigration
-    # hotline?" (greetings) holds a lawyer word, "we have no papers" (cue.status) a papers word.
+    # hotline?" (greetings) holds a lawyer word, "we have no papers" (cue.status) a papers word,
+    # "will they report me to ICE?" (cue.reported) a report word.
     # Not a list that holds such a phrase whole: the services list's "без статуса" is its matter.
     aside_phrases = {
         fold(phrase)
@@ -282,6 +283,7 @@ def _compile(bundle: Bundle) -> _Compiled:
             *locale.greetings,
             *locale.words.get(GREETING, ()),
             *locale.words.get(STATUS, ()),
+            *locale.words.get(REPORTED, ()),
         )
     }
     calm = {
@@ -293,8 +295,9 @@ def _compile(bundle: Bundle) -> _Compiled:
         for key in calm
         if aside_phrases.intersection(map(fold, locale.words.get(key, ())))
     }
+    asides = calm - whole
     aside_keys = frozenset(
-        key for phrase in aside_phrases for key, _ in index.find(phrase) if key in calm - whole
+        key for phrase in aside_phrases for key, _ in index.find(phrase) if key in asides
     )
     return _Compiled(
         commands,
@@ -344,28 +347,24 @@ class _Step:
         read it on demand), and only by the rules that need it."""
         intent = self.inbound.intent
         reading = intent() if callable(intent) else intent
-        if REPORTED in self.found_keys:  # see find_words
+        if REPORTED in self.found_keys:  # fears a report, makes none (find_words)
             reported = _compile(self.bundle).reported
             reading = tuple(x for x in reading if x[0] not in reported)
         return reading
 
     def find_words(self, compiled: _Compiled) -> None:
-        """The word lists' keys in the text, each with the languages whose list matched. A writer
-        who fears being reported (cue.reported: "will the police report me to ICE?") makes no
-        report: the report words are set aside here, and the model's report labels in `reading`.
-        Nor does a topic word that is only inside a greeting or a cue.status phrase ask anything."""
+        """The word lists' keys in the text, each with the languages whose list matched. A calm
+        topic word only inside a greeting, a cue.status or a cue.reported phrase asks nothing
+        ("hola, es la línea de ayuda para inmigrantes?" wants no lawyer, "we are six without
+        papers, what if they raid the salon?" no papers answer, "will the police report me to
+        ICE?" makes no report; the model's report labels are set aside in `reading`). One outside
+        them still counts: "I have no papers, must I carry my passport?" asks about papers."""
         found = compiled.index.find(self.text)
         keys = {key for key, _ in found}
-        if REPORTED in keys:
-            found = {(key, lang) for key, lang in found if key != REPORT}
-            keys.discard(REPORT)
         aside = keys & compiled.aside_keys
-        if aside and compiled.aside.search(self.text):
-            # A topic word only inside a greeting or a cue.status phrase asks nothing: "hola, es
-            # la línea de ayuda para inmigrantes?" wants no lawyer, "we are six without papers,
-            # what if they raid the salon?" no papers answer; "I have no papers, must I carry my
-            # passport?" has a papers word outside one.
-            rest = compiled.index.find(compiled.aside.without(self.text))
+        blanked = compiled.aside.without(self.text) if aside else self.text
+        if blanked != self.text:  # read again without those phrases: what is left asks
+            rest = compiled.index.find(blanked)
             aside -= {key for key, _ in rest}
             found = {(key, lang) for key, lang in found if key not in aside}
             keys -= aside

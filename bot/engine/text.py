@@ -243,16 +243,21 @@ class PhraseIndex(Generic[T]):
         words = self._words.findall(folded_text)
         reached = [True] + [False] * len(words)  # reached[i]: words[:i] are all phrases
         for i in range(len(words)):
-            if not reached[i]:
-                continue
-            run = ""
-            for j in range(i, min(i + self._most_words, len(words))):
-                run = f"{run} {words[j]}" if run else words[j]
-                if run in self._spaced:
-                    reached[j + 1] = True
-                if run not in self._starts:
-                    break
+            if reached[i]:
+                for n in self._phrase_lengths(words, i):
+                    reached[i + n] = True
         return bool(words) and reached[-1]
+
+    def _phrase_lengths(self, words: list[str], start: int) -> Iterator[int]:
+        """How many words, from words[start], each spaced phrase that starts there takes. (find
+        walks the same runs inline: it reads every text, covers only a few.)"""
+        run = ""
+        for n, word in enumerate(words[start : start + self._most_words], start=1):
+            run = f"{run} {word}" if run else word
+            if run in self._spaced:
+                yield n
+            if run not in self._starts:
+                return
 
     def _covers_unspaced(self, folded_text: str) -> bool:
         """covers() for a text with Chinese or Hangul, whose phrases match inside words: read
@@ -260,6 +265,7 @@ class PhraseIndex(Generic[T]):
         anything not a letter between them."""
         size = len(folded_text)
         spans = [m.span() for m in self._words.finditer(folded_text)]
+        words = [folded_text[start:end] for start, end in spans]
         word_at = {start: k for k, (start, _) in enumerate(spans)}
         letter = [False] * size
         for start, end in spans:
@@ -276,14 +282,9 @@ class PhraseIndex(Generic[T]):
                     break
                 if folded_text[i : i + length] in self._unspaced:
                     reached[i + length] = True
-            k = word_at.get(i)
-            run = ""
-            for start, end in spans[k : k + self._most_words] if k is not None else ():
-                run = f"{run} {folded_text[start:end]}" if run else folded_text[start:end]
-                if run in self._spaced:
-                    reached[end] = True
-                if run not in self._starts:
-                    break
+            k = word_at.get(i, -1)  # spaced phrases start at a word's start
+            for n in self._phrase_lengths(words, k) if k >= 0 else ():
+                reached[spans[k + n - 1][1]] = True
         return bool(spans) and reached[size]
 
     def _find_runs(self, words: list[str], found: set[T]) -> None:

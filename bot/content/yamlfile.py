@@ -56,6 +56,10 @@ def _mapping(loader: _Loader, node: yaml.MappingNode) -> _Map:
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
         line = key_node.start_mark.line + 1
+        if isinstance(key, list | dict):  # "? [a, b]": PyYAML's own constructor refuses it too
+            raise yaml.constructor.ConstructorError(
+                None, None, "a key must be a word, not a list or a mapping", key_node.start_mark
+            )
         if key in result:  # PyYAML would silently keep the last one: an organizer's typo
             loader.duplicates.append(
                 (line, f"duplicate key {key!r} (first at line {result.lines[key]})")

@@ -38,6 +38,16 @@ def test_yaml_syntax_error_names_file_and_line(content: Path) -> None:
     assert "YAML syntax" in error
 
 
+def test_a_list_as_a_key_is_refused_with_its_line(content: Path) -> None:
+    """Session 34, found by the fuzz test: a YAML complex key ("? [a, b]") crashed the loader
+    with a TypeError instead of naming file and line."""
+    flow = content / "flows" / "main.yaml"
+    edit(flow, "  long:\n", "  ? [alarm, fact]\n  : x\n  long:\n")
+    line = line_of(flow, "? [alarm, fact]")
+    [error] = errors(content)
+    assert error.startswith(f"flows/main.yaml:{line}: error: YAML syntax: a key must be a word")
+
+
 def test_go_to_a_missing_node(content: Path) -> None:
     flow = content / "flows" / "main.yaml"
     edit(flow, "go: old_fact}", "go: no_such_node}")

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 import redis
+from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
 from bot.db import Writes
@@ -38,8 +39,6 @@ def log_in(page: Any, r: redis.Redis, name: str) -> None:
     page.fill("input[name=password]", PASSWORD)
     page.click("#login")
     if not staff.enrolled(r, name):
-        from playwright.sync_api import expect
-
         expect(page.locator("#qr svg")).to_have_count(1)  # waits for the page to load
         assert page.inner_text("#otpauth").startswith("otpauth://totp/")
     page.fill("input[name=code]", totp_code(r, name))
@@ -89,7 +88,7 @@ def test_console_takes_an_urgent_case_from_text_to_close(
     log_in(page, r, "maria")
     assert page.inner_text("#case-id") == case_id
     page.click("#claim")
-    assert "claimed (maria)" in page.inner_text("#status")
+    expect(page.locator("#status")).to_contain_text("claimed (maria)")
 
     page.fill("#reply-text", "Hola, soy Maria de la línea legal. ¿Está a salvo?")
     page.click("#send")
@@ -105,7 +104,7 @@ def test_console_takes_an_urgent_case_from_text_to_close(
 
     page.on("dialog", lambda dialog: dialog.accept())
     page.click("#close")
-    assert f"Case {case_id} closed" in page.inner_text("main")
+    expect(page.locator("main")).to_contain_text(f"Case {case_id} closed")
     assert r.keys(f"{cases.CASE}{case_id}*") == []
 
 

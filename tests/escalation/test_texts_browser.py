@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 import redis
 import yaml
+from playwright.sync_api import expect
 
 from bot.content import review
 from bot.web.console import staff
@@ -64,13 +65,14 @@ def test_a_spanish_text_goes_live_only_when_a_second_reviewer_approves_it(
     page.select_option("#lang", "es")
     page.fill("#q", "rights hotline")
     page.click("#filter")
-    assert page.locator("#texts tbody tr").count() == 1
+    # click() returns once the new page commits, before its table is parsed: wait for it.
+    expect(page.locator("#texts tbody tr")).to_have_count(1)
     page.click('#texts tr[data-key="welcome"] a')
     assert page.inner_text("#key") == "welcome"
     page.fill("#proposal-text", NEW)
     assert "segment" in page.inner_text("#segments")  # counted as she types
     page.click("#propose")
-    assert "Proposed" in page.inner_text("main")
+    expect(page.locator("main")).to_contain_text("Proposed")
     [proposal] = review.waiting(r, "es")
     assert page.inner_text(f'[data-proposal="{proposal.id}"] .text') == NEW
     assert page.locator("button.approve").count() == 0  # not for the proposer
@@ -89,7 +91,7 @@ def test_a_spanish_text_goes_live_only_when_a_second_reviewer_approves_it(
     assert page.locator("#texts tbody tr").count() == 1
     page.click('#texts tr[data-key="welcome"] a.waiting')
     page.click(f'[data-proposal="{proposal.id}"] button.approve')
-    assert "Approved" in page.inner_text("main")
+    expect(page.locator("main")).to_contain_text("Approved")
     deadline = time.monotonic() + 10
     answer = person.hola()
     while not answer.startswith(NEW) and time.monotonic() < deadline:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
@@ -36,6 +37,8 @@ STATUS = "cue.status"  # "we have no papers": who the writer is, not a question 
 AGENCY = "urgent.ice"  # ICE, la migra, agents: with "now", a topic text becomes urgent
 REPORT = "topic.report"  # what a person saw and wants to report (a rumour passed on is not)
 DETAINERS = "topic.detainers"  # jails, holds: where a question about a hand-over to ICE goes
+# Words that keep a sentence from telling what happens now (_now_apart).
+NOT_NOW = frozenset({PAST, EARLIER, HYPOTHETICAL, QUESTION})
 CUES = (
     HYPOTHETICAL,
     NOW,
@@ -144,6 +147,16 @@ PAST_NOW_MASS = 0.95
 # need only this much: session 33, from HAPPENING_MASS, on 35,229 rows 2 more urgent texts open a
 # case ("oni opyat tut", "jintian shenshen ye bei dai zou") and 1 calm one pages.
 AGAIN_NOW_MASS = 0.3
+# A sentence with an urgent word and no past word beside a sentence with one ("ICE just locked
+# the loading dock. Last year they raided the place next door.") says what happens now when
+# the model reads the text urgent this surely (session 35: on 38,919 kept rows 37 more urgent
+# texts open a case, 35 of them in urgent_past_86, no calm text pages, where 0.4 paged 3; then
+# on four fresh sets written to break it, 78 more of 280 urgent texts, none of 320 calm ones).
+SENTENCE_NOW_MASS = 0.6
+# A sentence ends at a stop, "!", "?", ";" or a line break, in any script (the Chinese full
+# stop, the Arabic semicolon, the Urdu full stop, the danda); what it ends with is kept, so a
+# question is known by its mark.
+SENTENCE = re.compile(r"([^.!?。！？;；؛۔।\n]+)([.!?。！？;；؛۔।\n]*)")
 # Which urgent matter a text that only names the agency is about, read by the model (round 3,
 # out of fold: topic 57.3 -> 58.5 %).
 AGENCY_NODE_P = 0.5
@@ -217,6 +230,7 @@ class _Compiled:
     detainers: str | None  # where the detainers list goes: a hand-over question's answer
     aside: PhraseMatcher  # greetings, cue.status, cue.reported: their topic words ask nothing
     aside_keys: frozenset[str]  # the calm topic lists with a word inside one of them
+    urgent_keys: frozenset[str]  # the lists whose trigger goes to an urgent node
 
 
 @lru_cache(maxsize=8)
@@ -313,6 +327,9 @@ def _compile(bundle: Bundle) -> _Compiled:
         detainers,
         PhraseMatcher(aside_phrases),
         aside_keys,
+        frozenset(
+            t.words for t in bundle.triggers if t.go in bundle.nodes and bundle.nodes[t.go].urgent
+        ),
     )
 
 
@@ -1070,7 +1087,29 @@ def _past(step: _Step) -> bool:
     if _cue(step, AGAIN):
         return not _happening(step, now_mass=AGAIN_NOW_MASS)
     now_mass = HAPPENING_MASS if _cue(step, TODAY) else PAST_NOW_MASS
-    return not _happening(step, now_mass=now_mass, still_mass=HAPPENING_MASS)
+    if _happening(step, now_mass=now_mass, still_mass=HAPPENING_MASS):
+        return False
+    return not _now_apart(step)
+
+
+def _now_apart(step: _Step) -> bool:
+    """A sentence of its own says what happens now, and the past word is another sentence's:
+    "two agents are in the lobby with my photo. Three weeks ago they took the neighbour". The
+    sentence holds an urgent word and no past, earlier or "if" word, it does not ask (no mark,
+    no cue.question word), and the model reads the whole text urgent with SENTENCE_NOW_MASS.
+    Not a forwarded rumour; a dictated text without stops is one sentence."""
+    if step.inbound.forwarded or _urgent_mass(step.reading)[0] < SENTENCE_NOW_MASS:
+        return False
+    compiled = _compile(step.bundle)
+    for sentence, ends in SENTENCE.findall(step.inbound.text):
+        keys = {key for key, _ in compiled.index.find(fold(sentence))}
+        if (
+            keys & compiled.urgent_keys
+            and not keys & NOT_NOW
+            and not any(mark in ends for mark in QUESTION_MARKS)
+        ):
+            return True
+    return False
 
 
 def _seen_earlier(step: _Step) -> bool:

@@ -151,7 +151,8 @@ AGAIN_NOW_MASS = 0.3
 # the loading dock. Last year they raided the place next door.") says what happens now when
 # the model reads the text urgent this surely (session 35: on 38,919 kept rows 37 more urgent
 # texts open a case, 35 of them in urgent_past_86, no calm text pages, where 0.4 paged 3; then
-# on four fresh sets written to break it, 78 more of 280 urgent texts, none of 320 calm ones).
+# on four fresh sets written to break it, 78 more of 280 urgent texts, none of 320 calm ones;
+# the agency's universal name with a now word as the urgent word, 3 more, nothing else moved).
 SENTENCE_NOW_MASS = 0.6
 # A sentence ends at a stop, "!", "?", ";" or a line break, in any script (the Chinese full
 # stop, the Arabic semicolon, the Urdu full stop, the danda); what it ends with is kept, so a
@@ -1095,16 +1096,17 @@ def _past(step: _Step) -> bool:
 def _now_apart(step: _Step) -> bool:
     """A sentence of its own says what happens now, and the past word is another sentence's:
     "two agents are in the lobby with my photo. Three weeks ago they took the neighbour". The
-    sentence holds an urgent word and no past, earlier or "if" word, it does not ask (no mark,
-    no cue.question word), and the model reads the whole text urgent with SENTENCE_NOW_MASS.
-    Not a forwarded rumour; a dictated text without stops is one sentence."""
+    sentence holds an urgent word, or the agency's universal name with a word of now or still
+    ("ahorita está entrando inmigración"), and no past, earlier or "if" word; it does not ask
+    (no mark, no cue.question word), and the model reads the whole text urgent with
+    SENTENCE_NOW_MASS. Not a forwarded rumour; a dictated text without stops is one sentence."""
     if step.inbound.forwarded or _urgent_mass(step.reading)[0] < SENTENCE_NOW_MASS:
         return False
     compiled = _compile(step.bundle)
     for sentence, ends in SENTENCE.findall(step.inbound.text):
         keys = {key for key, _ in compiled.index.find(fold(sentence))}
         if (
-            keys & compiled.urgent_keys
+            (keys & compiled.urgent_keys or (UNIVERSAL in keys and keys & {NOW, STILL}))
             and not keys & NOT_NOW
             and not any(mark in ends for mark in QUESTION_MARKS)
         ):

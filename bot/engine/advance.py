@@ -1098,7 +1098,8 @@ def _now_apart(step: _Step) -> bool:
     "two agents are in the lobby with my photo. Three weeks ago they took the neighbour". The
     sentence holds an urgent word, or the agency's universal name with a word of now or still
     ("ahorita está entrando inmigración"), and no past, earlier or "if" word; it does not ask
-    (no mark, no cue.question word), and the model reads the whole text urgent with
+    (no mark, no cue.question word unless it ends with "!": "ICE W HOTELU GDZIE SPRZATAM,
+    TERAZ!!!", where "gdzie" is "where I clean"), and the model reads the whole text urgent with
     SENTENCE_NOW_MASS. Not a forwarded rumour; a dictated text without stops is one sentence."""
     if step.inbound.forwarded or _urgent_mass(step.reading)[0] < SENTENCE_NOW_MASS:
         return False
@@ -1107,7 +1108,7 @@ def _now_apart(step: _Step) -> bool:
         keys = {key for key, _ in compiled.index.find(fold(sentence))}
         if (
             (keys & compiled.urgent_keys or (UNIVERSAL in keys and keys & {NOW, STILL}))
-            and not keys & NOT_NOW
+            and not keys & (NOT_NOW - {QUESTION} if "!" in ends else NOT_NOW)
             and not any(mark in ends for mark in QUESTION_MARKS)
         ):
             return True

@@ -151,7 +151,7 @@ AGAIN_NOW_MASS = 0.3
 # the loading dock. Last year they raided the place next door.") says what happens now when
 # the model reads the text urgent this surely (session 35: on 38,919 kept rows 37 more urgent
 # texts open a case, 35 of them in urgent_past_86, no calm text pages, where 0.4 paged 3; then
-# on four fresh sets written to break it, 78 more of 280 urgent texts, none of 320 calm ones;
+# on four fresh sets written to break it, 82 more of 280 urgent texts, none of 320 calm ones;
 # the agency's universal name with a now word as the urgent word, 3 more, nothing else moved).
 SENTENCE_NOW_MASS = 0.6
 # A sentence ends at a stop, "!", "?", ";" or a line break, in any script (the Chinese full

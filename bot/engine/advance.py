@@ -154,10 +154,11 @@ AGAIN_NOW_MASS = 0.3
 # on four fresh sets written to break it, 82 more of 280 urgent texts, none of 320 calm ones;
 # the agency's universal name with a now word as the urgent word, 3 more, nothing else moved).
 SENTENCE_NOW_MASS = 0.6
-# A sentence ends at a stop, "!", "?", ";" or a line break, in any script (the Chinese full
-# stop, the Arabic semicolon, the Urdu full stop, the danda); what it ends with is kept, so a
-# question is known by its mark.
-SENTENCE = re.compile(r"([^.!?。！？;；؛۔।\n]+)([.!?。！？;；؛۔।\n]*)")
+# A sentence ends at a stop, "!", ";", a line break or any of QUESTION_MARKS, in any script
+# (the Chinese full stop, the Arabic semicolon, the Urdu full stop, the danda); what it ends
+# with is kept, so a question is known by its mark.
+_SENTENCE_ENDS = re.escape(".!。！;；؛۔।\n" + "".join(QUESTION_MARKS))
+SENTENCE = re.compile(f"([^{_SENTENCE_ENDS}]+)([{_SENTENCE_ENDS}]*)")
 # Which urgent matter a text that only names the agency is about, read by the model (round 3,
 # out of fold: topic 57.3 -> 58.5 %).
 AGENCY_NODE_P = 0.5
@@ -301,9 +302,10 @@ def _compile(bundle: Bundle) -> _Compiled:
             *locale.words.get(REPORTED, ()),
         )
     }
-    calm = {
-        t.words for t in bundle.triggers if t.go in bundle.nodes and not bundle.nodes[t.go].urgent
+    urgent_of = {
+        t.words: bundle.nodes[t.go].urgent for t in bundle.triggers if t.go in bundle.nodes
     }
+    calm = {key for key, urgent in urgent_of.items() if not urgent}
     whole = {
         key
         for locale in bundle.locales.values()
@@ -328,9 +330,7 @@ def _compile(bundle: Bundle) -> _Compiled:
         detainers,
         PhraseMatcher(aside_phrases),
         aside_keys,
-        frozenset(
-            t.words for t in bundle.triggers if t.go in bundle.nodes and bundle.nodes[t.go].urgent
-        ),
+        frozenset(urgent_of.keys() - calm),
     )
 
 
@@ -1100,18 +1100,20 @@ def _now_apart(step: _Step) -> bool:
     ("ahorita está entrando inmigración"), and no past, earlier or "if" word; it does not ask
     (no mark, no cue.question word unless it ends with "!": "ICE W HOTELU GDZIE SPRZATAM,
     TERAZ!!!", where "gdzie" is "where I clean"), and the model reads the whole text urgent with
-    SENTENCE_NOW_MASS. Not a forwarded rumour; a dictated text without stops is one sentence."""
-    if step.inbound.forwarded or _urgent_mass(step.reading)[0] < SENTENCE_NOW_MASS:
+    SENTENCE_NOW_MASS. Not a forwarded rumour; a dictated text without stops is one sentence,
+    and holds the past word itself. The model is read last: most texts have no such sentence."""
+    sentences = SENTENCE.findall(step.inbound.text)
+    if step.inbound.forwarded or len(sentences) < 2:
         return False
     compiled = _compile(step.bundle)
-    for sentence, ends in SENTENCE.findall(step.inbound.text):
+    for sentence, ends in sentences:
+        if any(mark in ends for mark in QUESTION_MARKS):
+            continue
         keys = {key for key, _ in compiled.index.find(fold(sentence))}
         if (
-            (keys & compiled.urgent_keys or (UNIVERSAL in keys and keys & {NOW, STILL}))
-            and not keys & (NOT_NOW - {QUESTION} if "!" in ends else NOT_NOW)
-            and not any(mark in ends for mark in QUESTION_MARKS)
-        ):
-            return True
+            keys & compiled.urgent_keys or (UNIVERSAL in keys and keys & {NOW, STILL})
+        ) and not keys & (NOT_NOW - {QUESTION} if "!" in ends else NOT_NOW):
+            return _urgent_mass(step.reading)[0] >= SENTENCE_NOW_MASS
     return False
 
 

@@ -43,6 +43,8 @@ def log_in(page: Any, r: redis.Redis, name: str) -> None:
         assert page.inner_text("#otpauth").startswith("otpauth://totp/")
     page.fill("input[name=code]", totp_code(r, name))
     page.click("#verify")
+    # click() returns once the next page commits; wait until the page after login has loaded.
+    page.wait_for_url(lambda url: "/console/login" not in url, wait_until="load")
 
 
 @pytest.fixture
@@ -127,6 +129,7 @@ def test_queue_lists_urgent_first_then_oldest(page: Any, r: redis.Redis) -> None
     writes.apply(r)
     page.goto("/console/login")
     log_in(page, r, "ana")
+    expect(page.locator("#queue tbody tr")).to_have_count(4)
     order = page.locator("#queue tbody tr").evaluate_all(
         "rows => rows.map(row => row.dataset.case)"
     )

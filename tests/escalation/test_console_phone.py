@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 import redis
+from playwright.sync_api import expect
 
 from bot.web.console import staff
 from tests.conftest import Phone
@@ -91,7 +92,7 @@ def test_a_new_urgent_case_appears_in_an_open_queue_and_alerts(
 ) -> None:
     staff.add(r, "maria", PASSWORD, "rapid", "staff")
     _login(phone_page, r, "maria")
-    assert phone_page.is_visible("#empty")
+    expect(phone_page.locator("#empty")).to_be_visible()
     person.send("ICE is at my door")
     case_id = only_case(r)["id"]
     phone_page.wait_for_selector(f'#queue tr[data-case="{case_id}"]', timeout=10_000)

@@ -217,14 +217,28 @@ def test_a_detention_weeks_ago_asks_whether_it_is_happening_now(loaded: Any, tex
 
 
 def test_a_past_word_gives_way_when_now_is_said_and_the_model_is_near_sure(loaded: Any) -> None:
-    """Weeks ago for a neighbour, now for us, with no "again" word: the model's near-certain
-    urgent reading (PAST_NOW_MASS) and a "now" word make it happening now; a leaning reading
-    keeps the guidance and "is it now?" (the past word asks, as before)."""
-    text = "they took the man next door last week, now they are in our hallway knocking"
+    """Weeks ago for a neighbour, now for us, with no "again" word and the urgent word beside
+    the past one: the model's near-certain urgent reading (PAST_NOW_MASS) and a "now" word make
+    it happening now; a leaning reading keeps the guidance and "is it now?"."""
+    text = "neighbour taken last week, now they knock here"
     sure = (("urgent:door", 0.97), ("door", 0.02))
     leaning = (("urgent:door", 0.75), ("door", 0.15))
     assert _opened(_detected(loaded, text, sure))
     assert not _opened(_detected(loaded, text, leaning))
+
+
+def test_a_dictated_text_whose_urgent_part_lies_apart_from_its_past_opens_on_a_leaning_reading(
+    loaded: Any,
+) -> None:
+    """Session 36 (_now_clause): in one run-on sentence, "now they are in our hallway knocking"
+    holds its urgent words four words and more from "last week", which belongs to the
+    neighbour: a reading that leans urgent (SENTENCE_NOW_MASS) opens the case; one that leans
+    calm does not."""
+    text = "they took the man next door last week, now they are in our hallway knocking"
+    leaning = (("urgent:door", 0.75), ("door", 0.15))
+    calm = (("door", 0.6), ("urgent:door", 0.3))
+    assert _opened(_detected(loaded, text, leaning))
+    assert not _opened(_detected(loaded, text, calm))
 
 
 def test_the_urgent_guidance_follows_the_model_when_it_is_sure(loaded: Any) -> None:

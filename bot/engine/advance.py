@@ -35,6 +35,7 @@ HANDOVER = "cue.handover"  # "will the police give him to ICE?": asks about a de
 THREAT = "cue.threat"  # "my boss says he will call ICE if I ask for my pay": no raid asked of
 STATUS = "cue.status"  # "we have no papers": who the writer is, not a question about papers
 LASTING = "cue.lasting"  # since February, for three months: a state that lasts until now
+NOT_AGAIN = "cue.not_again"  # never came back, no han vuelto: no return, whatever "again" it holds
 AGENCY = "urgent.ice"  # ICE, la migra, agents: with "now", a topic text becomes urgent
 REPORT = "topic.report"  # what a person saw and wants to report (a rumour passed on is not)
 DETAINERS = "topic.detainers"  # jails, holds: where a question about a hand-over to ICE goes
@@ -58,6 +59,7 @@ CUES = (
     THREAT,
     STATUS,
     LASTING,
+    NOT_AGAIN,
 )
 # The intent model is consulted after the word lists, for free text that matched none. An
 # urgent reading needs this much of the probability on the urgent labels together. A topic
@@ -299,7 +301,8 @@ def _compile(bundle: Bundle) -> _Compiled:
     detainers = next((t.go for t in bundle.triggers if t.words == DETAINERS), None)
     # Phrases that hold a calm topic's word without asking about it: "is this the immigration
     # hotline?" (greetings) holds a lawyer word, "we have no papers" (cue.status) a papers word,
-    # "will they report me to ICE?" (cue.reported) a report word.
+    # "will they report me to ICE?" (cue.reported) a report word, and "they never came back"
+    # (cue.not_again) an again word.
     # Not a list that holds such a phrase whole: the services list's "без статуса" is its matter.
     aside_phrases = {
         fold(phrase)
@@ -309,6 +312,7 @@ def _compile(bundle: Bundle) -> _Compiled:
             *locale.words.get(GREETING, ()),
             *locale.words.get(STATUS, ()),
             *locale.words.get(REPORTED, ()),
+            *locale.words.get(NOT_AGAIN, ()),
         )
     }
     urgent_of = {
@@ -323,7 +327,10 @@ def _compile(bundle: Bundle) -> _Compiled:
     }
     asides = calm - whole
     aside_keys = frozenset(
-        key for phrase in aside_phrases for key, _ in index.find(phrase) if key in asides
+        key
+        for phrase in aside_phrases
+        for key, _ in index.find(phrase)
+        if key in asides or key == AGAIN
     )
     return _Compiled(
         commands,

@@ -107,3 +107,20 @@ def test_urgent_guidance_arrives_whole_on_the_first_sms_page_in_every_language()
             for key in keys:
                 [text] = [r.text for r in turn.replies if r.key == key]
                 assert text in first_page, f"{lang}: {key} is cut across SMS pages"
+
+
+def test_every_traditional_chinese_phrase_has_its_simplified_form_in_the_same_list() -> None:
+    """Most Chinese texts come in Simplified characters, and the word lists match characters as
+    written: a phrase kept only in Traditional ("上個禮拜") misses "上个礼拜" (session 36: four
+    calm texts about last week paged). zh-Hant.yaml gets the Traditional forms from zh.yaml."""
+    import opencc
+
+    to_simplified = opencc.OpenCC("t2s")
+    words = yaml.safe_load((ROOT / "locales" / "zh.yaml").read_text(encoding="utf-8"))["words"]
+    missing = {
+        (key, phrase, to_simplified.convert(phrase))
+        for key, phrases in words.items()
+        for phrase in phrases
+        if to_simplified.convert(phrase) not in phrases
+    }
+    assert not missing, sorted(missing)[:20]

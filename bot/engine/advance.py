@@ -39,7 +39,8 @@ NOT_AGAIN = "cue.not_again"  # never came back, no han vuelto: no return, whatev
 AGENCY = "urgent.ice"  # ICE, la migra, agents: with "now", a topic text becomes urgent
 REPORT = "topic.report"  # what a person saw and wants to report (a rumour passed on is not)
 DETAINERS = "topic.detainers"  # jails, holds: where a question about a hand-over to ICE goes
-# Words that keep a sentence from telling what happens now (_now_apart).
+# Words that keep a sentence, or a part of a dictated one, from telling what happens now
+# (_now_apart, _now_clause).
 NOT_NOW = frozenset({PAST, EARLIER, HYPOTHETICAL, QUESTION})
 CUES = (
     HYPOTHETICAL,
@@ -245,9 +246,15 @@ class _Compiled:
     hellos: PhraseIndex[str]  # every locale's greetings, cue.greeting and cue.speak
     reported: frozenset[str]  # the nodes the report list goes to
     detainers: str | None  # where the detainers list goes: a hand-over question's answer
-    aside: PhraseMatcher  # greetings, cue.status, cue.reported: their topic words ask nothing
-    aside_keys: frozenset[str]  # the calm topic lists with a word inside one of them
+    # greetings, cue.status, cue.reported, cue.not_again: the topic or again words inside ask
+    # nothing
+    aside: PhraseMatcher
+    aside_keys: frozenset[str]  # the lists (calm topics, cue.again) with a word inside one
     urgent_keys: frozenset[str]  # the lists whose trigger goes to an urgent node
+
+    def keys(self, folded_text: str) -> set[str]:
+        """The word lists (words keys) with a phrase in `folded_text`, in any language."""
+        return {key for key, _ in self.index.find(folded_text)}
 
 
 @lru_cache(maxsize=8)
@@ -329,12 +336,9 @@ def _compile(bundle: Bundle) -> _Compiled:
         for key in calm
         if aside_phrases.intersection(map(fold, locale.words.get(key, ())))
     }
-    asides = calm - whole
+    hidden = (calm - whole) | {AGAIN}  # what a word inside an aside phrase does not say
     aside_keys = frozenset(
-        key
-        for phrase in aside_phrases
-        for key, _ in index.find(phrase)
-        if key in asides or key == AGAIN
+        key for phrase in aside_phrases for key, _ in index.find(phrase) if key in hidden
     )
     return _Compiled(
         commands,
@@ -378,6 +382,12 @@ class _Step:
     @property
     def lang(self) -> str:
         return self.session.lang or self.bundle.fallback
+
+    @cached_property
+    def sentences(self) -> list[tuple[str, str]]:
+        """The text as written (fold drops a final "?"), in sentences, each with the marks
+        that end it (SENTENCE)."""
+        return SENTENCE.findall(self.inbound.text)
 
     @cached_property
     def reading(self) -> tuple[tuple[str, float], ...]:
@@ -771,7 +781,12 @@ def _if_not_asked(step: _Step) -> bool:
 
 def _marked(step: _Step) -> bool:
     """A question mark in any script."""
-    return any(mark in step.inbound.text for mark in QUESTION_MARKS)
+    return _question_marked(step.inbound.text)
+
+
+def _question_marked(text: str) -> bool:
+    """Whether `text` holds a question mark of any script."""
+    return any(mark in text for mark in QUESTION_MARKS)
 
 
 def _happening(step: _Step, now_mass: float = HAPPENING_MASS, still_mass: float = 0.0) -> bool:
@@ -1120,16 +1135,15 @@ def _now_apart(step: _Step) -> bool:
     ("ahorita está entrando inmigración"), and no past, earlier or "if" word; it does not ask
     (no mark, no cue.question word unless it ends with "!": "ICE W HOTELU GDZIE SPRZATAM,
     TERAZ!!!", where "gdzie" is "where I clean"), and the model reads the whole text urgent with
-    SENTENCE_NOW_MASS. Not a forwarded rumour; a dictated text without stops is one sentence,
-    and holds the past word itself. The model is read last: most texts have no such sentence."""
-    sentences = SENTENCE.findall(step.inbound.text)
-    if step.inbound.forwarded or len(sentences) < 2:
+    SENTENCE_NOW_MASS. Not a forwarded rumour; a dictated text without stops is one sentence
+    (_now_clause). The model is read last: most texts have no such sentence."""
+    if step.inbound.forwarded or len(step.sentences) < 2:
         return False
     compiled = _compile(step.bundle)
-    for sentence, ends in sentences:
-        if any(mark in ends for mark in QUESTION_MARKS):
+    for sentence, ends in step.sentences:
+        if _question_marked(ends):
             continue
-        keys = {key for key, _ in compiled.index.find(fold(sentence))}
+        keys = compiled.keys(fold(sentence))
         if (
             keys & compiled.urgent_keys or (UNIVERSAL in keys and keys & {NOW, STILL})
         ) and not keys & (NOT_NOW - {QUESTION} if "!" in ends else NOT_NOW):
@@ -1151,22 +1165,22 @@ def _now_clause(step: _Step) -> bool:
     word says how long something has lasted ("locked up in detention since February"): the
     state goes on now, in both parts. A text without spaces (Chinese) splits between
     characters, with twice the gap."""
-    sentences = SENTENCE.findall(step.inbound.text)
-    if step.inbound.forwarded or len(sentences) != 1:
+    compiled = _compile(step.bundle)
+    if step.inbound.forwarded or len(step.sentences) != 1 or _cue(step, LASTING):
         return False
-    sentence, ends = sentences[0]
-    if any(mark in ends for mark in QUESTION_MARKS):
-        return False
-    compiled, folded = _compile(step.bundle), fold(sentence[:CLAUSE_HEAD])
+    sentence, ends = step.sentences[0]
+    if _question_marked(ends) or not step.found_keys & compiled.urgent_keys:
+        return False  # both read from what the turn has, before any split
+    folded = fold(sentence[:CLAUSE_HEAD])
     spaced = " " in folded
     parts, joiner = (folded.split(), " ") if spaced else (list(folded), "")
 
     def keys(piece: list[str]) -> set[str]:
-        return {key for key, _ in compiled.index.find(joiner.join(piece))} if piece else set()
+        return compiled.keys(joiner.join(piece)) if piece else set()
 
     whole, urgent = keys(parts), compiled.urgent_keys
-    if PAST not in whole or LASTING in whole or not whole & urgent:
-        return False
+    if PAST not in whole or not whole & urgent:
+        return False  # beyond CLAUSE_HEAD
     gap = CLAUSE_GAP if spaced else 2 * CLAUSE_GAP
     # A question word may ask about either part: then the urgent one must also say "now".
     said_now = {NOW, STILL, TODAY} if QUESTION in whole else None

@@ -1144,46 +1144,68 @@ def _now_apart(step: _Step) -> bool:
         if _question_marked(ends):
             continue
         keys = compiled.keys(fold(sentence))
-        if (
-            keys & compiled.urgent_keys or (UNIVERSAL in keys and keys & {NOW, STILL})
-        ) and not keys & (NOT_NOW - {QUESTION} if "!" in ends else NOT_NOW):
+        if _tells_now(compiled, keys) and not keys & (
+            NOT_NOW - {QUESTION} if "!" in ends else NOT_NOW
+        ):
             return _urgent_mass(step.reading)[0] >= SENTENCE_NOW_MASS
     return False
 
 
+def _tells_now(compiled: _Compiled, keys: set[str]) -> bool:
+    """Words that tell of enforcement: an urgent list's, or the agency's universal name with a
+    word of now or still ("ahorita está entrando inmigración")."""
+    return bool(keys & compiled.urgent_keys) or (UNIVERSAL in keys and bool(keys & {NOW, STILL}))
+
+
 def _now_clause(step: _Step) -> bool:
-    """A dictated text, one sentence with no question mark, that says what happens now in one
-    part and tells of something past in the other: "están tocando la puerta dicen que son
-    policía pero mi vecina dice que es inmigración porque la semana pasada se llevaron al señor
-    del tercer piso". It splits in two at some word with every listed phrase whole, the past
+    """A sentence that says what happens now in one part and tells of something past in the
+    other: "están tocando la puerta dicen que son policía pero mi vecina dice que es inmigración
+    porque la semana pasada se llevaron al señor del tercer piso", dictated, is one sentence
+    (_now_split). The sentence has no question mark, and the model reads the text urgent with
+    SENTENCE_NOW_MASS. Not a forwarded rumour, nor a text with a cue.lasting word ("locked up in
+    detention since February": the state goes on now, in both parts).
+
+    In a text of several sentences ("Teraz w magazynie jest ICE i zatrzymują ludzi przy
+    wyjściu, w zeszłym roku też tu byli. Co mamy robić?") the urgent part also needs a word of
+    now, still or today, and an urgent word other than the agency's name: a story's sentence
+    ("le mois dernier mon collègue a vu des voitures de l'ICE qui tournaient autour du dépôt")
+    names the agency far from its past word. Sentences are read up to the text's first
+    CLAUSE_HEAD characters: the splits grow with the square of a sentence's length."""
+    compiled = _compile(step.bundle)
+    if step.inbound.forwarded or _cue(step, LASTING) or not _tells_now(compiled, step.found_keys):
+        return False  # read from what the turn has, before any split
+    several = len(step.sentences) > 1
+    left = CLAUSE_HEAD
+    for sentence, ends in step.sentences:
+        if left <= 0:
+            break
+        head, left = sentence[:left], left - len(sentence) - len(ends)
+        if not _question_marked(ends) and _now_split(compiled, fold(head), several):
+            return _urgent_mass(step.reading)[0] >= SENTENCE_NOW_MASS
+    return False
+
+
+def _now_split(compiled: _Compiled, folded: str, strict: bool) -> bool:
+    """A folded sentence splits in two at some word with every listed phrase whole, the past
     word on one side; on the other, no past, earlier, "if" or question word, and an urgent word
     CLAUSE_GAP words or more from the split, which leaves a past word with its own verb ("se
-    llevaron a mi esposo el mes pasado y no sé nada"). The model reads the text urgent with
-    SENTENCE_NOW_MASS. When the text holds a question word, which may ask about the past ("il
-    y a eu une descente dans mon ancien travail l'an dernier, est-ce que mon nom est dans leurs
-    fichiers"), the urgent part also needs a now, still or today word. Not when a cue.lasting
-    word says how long something has lasted ("locked up in detention since February"): the
-    state goes on now, in both parts. A text without spaces (Chinese) splits between
-    characters, with twice the gap."""
-    compiled = _compile(step.bundle)
-    if step.inbound.forwarded or len(step.sentences) != 1 or _cue(step, LASTING):
-        return False
-    sentence, ends = step.sentences[0]
-    if _question_marked(ends) or not step.found_keys & compiled.urgent_keys:
-        return False  # both read from what the turn has, before any split
-    folded = fold(sentence[:CLAUSE_HEAD])
+    llevaron a mi esposo el mes pasado y no sé nada"). A question word may ask about either
+    part ("il y a eu une descente dans mon ancien travail l'an dernier, est-ce que mon nom est
+    dans leurs fichiers"): then the urgent part also needs a word of now, still or today, as it
+    always does when `strict`, which also wants an urgent word beyond the agency's name. A
+    sentence without spaces (Chinese) splits between characters, with twice the gap."""
     spaced = " " in folded
     parts, joiner = (folded.split(), " ") if spaced else (list(folded), "")
 
     def keys(piece: list[str]) -> set[str]:
         return compiled.keys(joiner.join(piece)) if piece else set()
 
-    whole, urgent = keys(parts), compiled.urgent_keys
-    if PAST not in whole or not whole & urgent:
-        return False  # beyond CLAUSE_HEAD
+    whole = keys(parts)
+    if PAST not in whole or not _tells_now(compiled, whole):
+        return False
     gap = CLAUSE_GAP if spaced else 2 * CLAUSE_GAP
-    # A question word may ask about either part: then the urgent one must also say "now".
-    said_now = {NOW, STILL, TODAY} if QUESTION in whole else None
+    said_now = {NOW, STILL, TODAY} if strict or QUESTION in whole else None
+    beyond_agency = compiled.urgent_keys - {AGENCY}
     for j in range(1, len(parts)):
         left, right = keys(parts[:j]), keys(parts[j:])
         if left | right != whole:
@@ -1192,10 +1214,15 @@ def _now_clause(step: _Step) -> bool:
             (left, right, parts[: max(j - gap, 0)]),
             (right, left, parts[j + gap :]),
         ):
-            if PAST not in past or not now & urgent or now & NOT_NOW or not keys(far) & urgent:
+            if PAST not in past or now & NOT_NOW or not _tells_now(compiled, now):
                 continue
-            if said_now is None or now & said_now:
-                return _urgent_mass(step.reading)[0] >= SENTENCE_NOW_MASS
+            if said_now is not None and not now & said_now:
+                continue
+            far_keys = keys(far)
+            if strict and not far_keys & beyond_agency:
+                continue
+            if _tells_now(compiled, far_keys):
+                return True
     return False
 
 

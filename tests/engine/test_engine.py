@@ -260,3 +260,19 @@ def test_hours_are_data_written_in_the_persons_language() -> None:
     )
     french = {**english, "hours.am": "{h24}h", "hours.pm": "{h24}h"}
     assert format_hours(spans[:1], french.__getitem__) == "Mon-Fri 8h-20h"
+
+
+def test_emoji_typed_between_phrases_end_sentences() -> None:
+    # Session 37: people in a hurry type emoji as stops; the sentence rules read each phrase
+    # on its own, and the ends keep any question mark so a question is still known.
+    from bot.engine.advance import SENTENCE
+
+    found = SENTENCE.findall("se lo llevaron 😭😭 el mes pasado 🙏 qué hago❓ ICE ❤️ 👩‍👧 ok")
+    assert [text.strip() for text, _ in found] == [
+        "se lo llevaron",
+        "el mes pasado",
+        "qué hago",
+        "ICE",
+        "ok",
+    ]
+    assert [ends.strip() for _, ends in found] == ["😭😭", "🙏", "❓", "❤️ 👩‍👧", ""]

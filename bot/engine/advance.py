@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
 
@@ -36,6 +36,7 @@ THREAT = "cue.threat"  # "my boss says he will call ICE if I ask for my pay": no
 STATUS = "cue.status"  # "we have no papers": who the writer is, not a question about papers
 LASTING = "cue.lasting"  # since February, for three months: a state that lasts until now
 NOT_AGAIN = "cue.not_again"  # never came back, no han vuelto: no return, whatever "again" it holds
+DATED = "cue.dated"  # on March 3rd, last winter, 9월에: the day of an event, past or to come
 AGENCY = "urgent.ice"  # ICE, la migra, agents: with "now", a topic text becomes urgent
 REPORT = "topic.report"  # what a person saw and wants to report (a rumour passed on is not)
 DETAINERS = "topic.detainers"  # jails, holds: where a question about a hand-over to ICE goes
@@ -61,6 +62,7 @@ CUES = (
     STATUS,
     LASTING,
     NOT_AGAIN,
+    DATED,
 )
 # The intent model is consulted after the word lists, for free text that matched none. An
 # urgent reading needs this much of the probability on the urgent labels together. A topic
@@ -1123,7 +1125,7 @@ def _past(step: _Step) -> bool:
     since January, and still held now, stays in the past: "taken in March, can I visit him
     right now?" reads calm."""
     if not _cue(step, PAST):
-        return False
+        return _dated(step)
     if _cue(step, AGAIN):
         return not _happening(step, now_mass=AGAIN_NOW_MASS)
     now_mass = HAPPENING_MASS if _cue(step, TODAY) else PAST_NOW_MASS
@@ -1173,31 +1175,62 @@ def _now_clause(step: _Step) -> bool:
     wyjściu, w zeszłym roku też tu byli. Co mamy robić?") the urgent part also needs a word of
     now, still or today, and an urgent word other than the agency's name: a story's sentence
     ("le mois dernier mon collègue a vu des voitures de l'ICE qui tournaient autour du dépôt")
-    names the agency far from its past word. Sentences are read up to the text's first
-    CLAUSE_HEAD characters: the splits grow with the square of a sentence's length."""
+    names the agency far from its past word."""
     compiled = _compile(step.bundle)
     if step.inbound.forwarded or _cue(step, LASTING) or not _tells_now(compiled, step.found_keys):
         return False  # read from what the turn has, before any split
     several = len(step.sentences) > 1
-    left = CLAUSE_HEAD
-    for sentence, ends in step.sentences:
-        if left <= 0:
-            break
-        head, left = sentence[:left], left - len(sentence) - len(ends)
+    for head, ends in _heads(step):
         if not _question_marked(ends) and _now_split(compiled, fold(head), several):
             return _urgent_mass(step.reading)[0] >= SENTENCE_NOW_MASS
     return False
 
 
+def _heads(step: _Step) -> Iterator[tuple[str, str]]:
+    """The text's sentences (with their ends) up to its first CLAUSE_HEAD characters, the last
+    one cut there: a cut (_cut) costs the square of a sentence's length."""
+    left = CLAUSE_HEAD
+    for sentence, ends in step.sentences:
+        if left <= 0:
+            return
+        yield sentence[:left], ends
+        left -= len(sentence) + len(ends)
+
+
 def _now_split(compiled: _Compiled, folded: str, strict: bool) -> bool:
-    """A folded sentence splits in two at some word with every listed phrase whole, the past
-    word on one side; on the other, no past, earlier, "if" or question word, and an urgent word
-    CLAUSE_GAP words or more from the split, which leaves a past word with its own verb ("se
-    llevaron a mi esposo el mes pasado y no sé nada"). A question word may ask about either
-    part ("il y a eu une descente dans mon ancien travail l'an dernier, est-ce que mon nom est
-    dans leurs fichiers"): then the urgent part also needs a word of now, still or today, as it
-    always does when `strict`, which also wants an urgent word beyond the agency's name. A
-    sentence without spaces (Chinese) splits between characters, with twice the gap."""
+    """A folded sentence cut (_cut) with the past word on one side; on the other, no past,
+    earlier, "if" or question word. A question word may ask about either part ("il y a eu une
+    descente dans mon ancien travail l'an dernier, est-ce que mon nom est dans leurs
+    fichiers"): then the urgent part also needs a word of now, still or today, as it always
+    does when `strict`, which also wants an urgent word beyond the agency's name far from the
+    cut."""
+    beyond_agency = compiled.urgent_keys - {AGENCY}
+
+    def now_part(keys: set[str], whole: set[str]) -> bool:
+        if keys & NOT_NOW:
+            return False
+        return not (strict or QUESTION in whole) or bool(keys & {NOW, STILL, TODAY})
+
+    def far_part(keys: set[str]) -> bool:
+        return not strict or bool(keys & beyond_agency)
+
+    return _cut(compiled, folded, PAST, now_part, far_part)
+
+
+def _cut(
+    compiled: _Compiled,
+    folded: str,
+    key: str,
+    now_part: Callable[[set[str], set[str]], bool] | None = None,
+    far_part: Callable[[set[str]], bool] | None = None,
+) -> bool:
+    """Whether a folded sentence that holds `key` (a past or a date word) and urgent words
+    splits in two at some word with every listed phrase whole, `key` on one side and, on the
+    other, urgent words (_tells_now) that `now_part` accepts, if given (that part's lists and
+    the whole sentence's), which still tell of enforcement CLAUSE_GAP words or more from the
+    cut and there pass `far_part`, if given. The gap leaves a past word with its own verb ("se
+    llevaron a mi esposo el mes pasado y no sé nada"). A sentence without spaces (Chinese)
+    splits between characters, with twice the gap."""
     spaced = " " in folded
     parts, joiner = (folded.split(), " ") if spaced else (list(folded), "")
 
@@ -1205,29 +1238,51 @@ def _now_split(compiled: _Compiled, folded: str, strict: bool) -> bool:
         return compiled.keys(joiner.join(piece)) if piece else set()
 
     whole = keys(parts)
-    if PAST not in whole or not _tells_now(compiled, whole):
+    if key not in whole or not _tells_now(compiled, whole):
         return False
     gap = CLAUSE_GAP if spaced else 2 * CLAUSE_GAP
-    said_now = {NOW, STILL, TODAY} if strict or QUESTION in whole else None
-    beyond_agency = compiled.urgent_keys - {AGENCY}
     for j in range(1, len(parts)):
         left, right = keys(parts[:j]), keys(parts[j:])
         if left | right != whole:
-            continue  # the split cuts a phrase
-        for now, past, far in (
+            continue  # the cut splits a phrase
+        for now, other, far in (
             (left, right, parts[: max(j - gap, 0)]),
             (right, left, parts[j + gap :]),
         ):
-            if PAST not in past or now & NOT_NOW or not _tells_now(compiled, now):
+            if key not in other or key in now or not _tells_now(compiled, now):
                 continue
-            if said_now is not None and not now & said_now:
+            if now_part is not None and not now_part(now, whole):
                 continue
             far_keys = keys(far)
-            if strict and not far_keys & beyond_agency:
-                continue
-            if _tells_now(compiled, far_keys):
+            if _tells_now(compiled, far_keys) and (far_part is None or far_part(far_keys)):
                 return True
     return False
+
+
+def _dated(step: _Step) -> bool:
+    """A date (cue.dated: a month, a season, a calendar day) in the sentence that tells of the
+    urgent event, and not in a part of it apart from the urgent words (_cut): "ICE picked up
+    my dad on March 3rd outside the Home Depot, he's still held" tells of March, and gets the
+    guidance and "is it now?" first. A sentence with urgent words and no date says what happens
+    now ("they are taking my friend out of the train right now. His court is in August"), and
+    so do an again word and the words of now or still that _past weighs. Weaker than cue.past,
+    which sends a text to those rules whatever sentence holds it: a date as often tells of
+    another event, or of one to come."""
+    if not _cue(step, DATED) or _cue(step, AGAIN):
+        return False
+    if _happening(step, now_mass=PAST_NOW_MASS, still_mass=HAPPENING_MASS):
+        return False
+    compiled = _compile(step.bundle)
+    dated = False
+    for head, _ends in _heads(step):
+        folded = fold(head)
+        keys = compiled.keys(folded)
+        if not _tells_now(compiled, keys):
+            continue
+        if DATED not in keys or _cut(compiled, folded, DATED):
+            return False  # what happens now, apart from any date
+        dated = True
+    return dated
 
 
 def _seen_earlier(step: _Step) -> bool:

@@ -1139,8 +1139,9 @@ def _now_apart(step: _Step) -> bool:
     "two agents are in the lobby with my photo. Three weeks ago they took the neighbour". The
     sentence holds an urgent word, or the agency's universal name with a word of now or still
     ("ahorita está entrando inmigración"), and no past, earlier or "if" word; it does not ask
-    (no mark, no cue.question word unless it ends with "!": "ICE W HOTELU GDZIE SPRZATAM,
-    TERAZ!!!", where "gdzie" is "where I clean"), and the model reads the whole text urgent with
+    (no mark, no cue.question word unless it ends with a stop, "!" or emoji: "ICE W HOTELU
+    GDZIE SPRZATAM, TERAZ!!!", where "gdzie" is "where I clean"; session 37: kept rows +5 cases,
+    +1 page, once "!" alone), and the model reads the whole text urgent with
     SENTENCE_NOW_MASS. Not a forwarded rumour; a dictated text without stops is one sentence
     (_now_clause). The model is read last: most texts have no such sentence."""
     if step.inbound.forwarded or len(step.sentences) < 2:
@@ -1150,9 +1151,10 @@ def _now_apart(step: _Step) -> bool:
         if _question_marked(ends):
             continue
         keys = compiled.keys(fold(sentence))
-        if _tells_now(compiled, keys) and not keys & (
-            NOT_NOW - {QUESTION} if "!" in ends else NOT_NOW
-        ):
+        # Ended by a stop, "!" or emoji (a question mark was passed over), it states: its
+        # question word is a relative one ("au garage où je travaille").
+        stated = bool(ends.strip())
+        if _tells_now(compiled, keys) and not keys & (NOT_NOW - {QUESTION} if stated else NOT_NOW):
             return _urgent_mass(step.reading)[0] >= SENTENCE_NOW_MASS
     return False
 

@@ -1123,7 +1123,7 @@ def _past(step: _Step) -> bool:
     A cue.today word beside the "now" word asks only HAPPENING_MASS: "last month the
     neighbours, this morning my husband" tells of two events, and the second is today. Held
     since January, and still held now, stays in the past: "taken in March, can I visit him
-    right now?" reads calm."""
+    right now?" reads calm. With no cue.past word, a date may still make it past (_dated)."""
     if not _cue(step, PAST):
         return _dated(step)
     if _cue(step, AGAIN):
@@ -1140,8 +1140,8 @@ def _now_apart(step: _Step) -> bool:
     sentence holds an urgent word, or the agency's universal name with a word of now or still
     ("ahorita está entrando inmigración"), and no past, earlier or "if" word; it does not ask
     (no mark, no cue.question word unless it ends with a stop, "!" or emoji: "ICE W HOTELU
-    GDZIE SPRZATAM, TERAZ!!!", where "gdzie" is "where I clean"; session 37: kept rows +5 cases,
-    +1 page, once "!" alone), and the model reads the whole text urgent with
+    GDZIE SPRZATAM, TERAZ!!!", where "gdzie" is "where I clean"; until session 37 only "!"),
+    and the model reads the whole text urgent with
     SENTENCE_NOW_MASS. Not a forwarded rumour; a dictated text without stops is one sentence
     (_now_clause). The model is read last: most texts have no such sentence."""
     if step.inbound.forwarded or len(step.sentences) < 2:
@@ -1263,13 +1263,15 @@ def _cut(
 
 def _dated(step: _Step) -> bool:
     """A date (cue.dated: a month, a season, a calendar day) in the sentence that tells of the
-    urgent event, and not in a part of it apart from the urgent words (_cut): "ICE picked up
-    my dad on March 3rd outside the Home Depot, he's still held" tells of March, and gets the
-    guidance and "is it now?" first. A sentence with urgent words and no date says what happens
-    now ("they are taking my friend out of the train right now. His court is in August"), and
-    so do an again word and the words of now or still that _past weighs. Weaker than cue.past,
-    which sends a text to those rules whatever sentence holds it: a date as often tells of
-    another event, or of one to come."""
+    urgent event, and not in a part of it apart from the urgent words (_cut): "a mi hermano lo
+    detuvieron el 14 de febrero saliendo del trabajo y sigue en Elizabeth" tells of February,
+    and gets the guidance and "is it now?" first. A sentence with urgent words and no date says
+    what happens now ("they are taking my friend out of the train right now. His court is in
+    August"), and so do an again word and the words of now or still that _past weighs. The
+    agency's name alone far from the date counts as apart ("ICE picked up my dad on March 3rd"
+    stays now): asking more of the urgent part lost more cases than it saved pages
+    (bench/RESULTS.md, round 44). Weaker than cue.past, which sends a text to those rules
+    whatever sentence holds it: a date as often tells of another event, or of one to come."""
     if not _cue(step, DATED) or _cue(step, AGAIN):
         return False
     if _happening(step, now_mass=PAST_NOW_MASS, still_mass=HAPPENING_MASS):
